@@ -1,0 +1,18 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "JSON-RPC Token API",
+    "version": "18.0.1.0.0",
+    "summary": "Token-based JSON-RPC for external programs: log in once, "
+               "call any public ORM method, log out",
+    "category": "Extra Tools",
+    "author": "json_rpc_token developers",
+    "license": "LGPL-3",
+    "depends": ["base", "web"],
+    "external_dependencies": {"python": ["passlib"]},
+    "data": [
+        "security/api_token_security.xml",
+        "security/ir.model.access.csv",
+    ],
+    "installable": True,
+    "application": False,
+}

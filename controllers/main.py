@@ -1,0 +1,36 @@
+"""The three routes. Each one is thin: the dispatcher has parsed and
+validated ``params`` and chosen the database; the route authenticates, hands
+over to the model or the ORM call path, and returns plain data that the
+dispatcher encodes.
+
+``auth='none'`` because authentication is the route's own business (a token
+or a password in the body), and because only ``auth='none'`` routes can be
+served before a database is chosen, which is what makes the ``db`` parameter
+work on a multi-database server (addon loaded with ``--load``).
+"""
+from odoo import http
+from odoo.http import request
+
+from .. import orm_call, params
+
+ROUTE_OPTIONS = {"type": "json_call", "auth": "none", "csrf": False, "save_session": False}
+
+
+class JsonCallController(http.Controller):
+
+    @http.route("/json-call/user_authenticate", json_params=params.AUTHENTICATE, **ROUTE_OPTIONS)
+    def user_authenticate(self, login, password, db=None):
+        uid, token = request.env["api.token"].sudo()._login(login, password)
+        return {"token": token, "uid": uid}
+
+    @http.route("/json-call/user_logout", json_params=params.LOGOUT, **ROUTE_OPTIONS)
+    def user_logout(self, token=None, db=None):
+        return request.env["api.token"].sudo()._logout(token)
+
+    @http.route("/json-call", json_params=params.CALL, **ROUTE_OPTIONS)
+    def json_call(self, model, method, args, kwargs, context, token=None, db=None):
+        tokens = request.env["api.token"].sudo()
+        token_id, uid = tokens._check_secret(token)
+        tokens._note_use(token_id)
+        request.update_env(user=uid, context=orm_call.user_context(request.env, uid, context), su=False)
+        return orm_call.execute(request.env, model, method, args, kwargs)

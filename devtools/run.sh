@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run Odoo 18 with json_rpc_token on a demo database at http://localhost:8069
+#     devtools/run.sh [extra odoo-bin arguments]
+# Installs what is missing (PostgreSQL, Python deps), creates the demo
+# database with Odoo's demo data on first run (login admin, password admin),
+# updates the addon on later runs. Stop with Ctrl-C.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bootstrap
+
+DEMO_DB=${DEMO_DB:-json_rpc_token_demo}
+HTTP_PORT=${HTTP_PORT:-8069}
+if db_exists "$DEMO_DB"; then
+    update=(-u json_rpc_token)
+else
+    log "creating demo database $DEMO_DB (with Odoo demo data)"
+    "${ODOO_BIN[@]}" -d "$DEMO_DB" -i json_rpc_token --stop-after-init --log-level=warn
+    update=()
+fi
+log "serving $DEMO_DB on http://localhost:$HTTP_PORT (login admin / password admin)"
+exec "${ODOO_BIN[@]}" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" \
+    --load=base,web,json_rpc_token "${update[@]}" "$@"

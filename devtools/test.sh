@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Run the whole test suite against a real Odoo 18 and PostgreSQL:
+#     devtools/test.sh [extra pytest arguments]
+# Sets everything up first (idempotent), then builds a fresh test database.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bootstrap
+
+TEST_DB=jrt_test_$CHECKOUT_ID
+export JSON_RPC_TOKEN_TEST_DB=$TEST_DB JSON_RPC_TOKEN_SECOND_DB=${TEST_DB}_b
+dropdb --if-exists --force "$TEST_DB"
+dropdb --if-exists --force "$JSON_RPC_TOKEN_SECOND_DB"
+log "initialising test database $TEST_DB (base, web, json_rpc_token)"
+"${ODOO_BIN[@]}" -d "$TEST_DB" -i json_rpc_token --without-demo=all --stop-after-init --log-level=warn
+# A second database with the addon, for the multi-database tests.
+createdb -T "$TEST_DB" "$JSON_RPC_TOKEN_SECOND_DB"
+
+cd "$ADDON_DIR"
+log "running the test suite"
+"$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$TEST_DB" --odoo-http "$ADDON_DIR/tests" "$@"

@@ -1,0 +1,149 @@
+"""Every error this API can answer, and the one table that maps exceptions to
+JSON-RPC error objects.
+
+Why one table: integrators branch on ``error.code``; if each route or helper
+built its own error dicts, codes would drift between routes. The dispatcher
+calls :func:`classify` on any exception and :func:`to_error_object` to encode
+it, nothing else builds error objects.
+
+Codes follow JSON-RPC 2.0: the reserved ``-32700..-32603`` where the spec has a
+meaning for the case, and the server-error range ``-32000..-32099`` for the
+Odoo cases. Every answer carries ``data.name``, the exception class, so a
+client that already knows Odoo's exceptions can branch on that instead.
+"""
+import logging
+import traceback
+from dataclasses import dataclass
+
+import psycopg2
+import werkzeug.exceptions
+
+from odoo import exceptions as odoo_exceptions
+from odoo.tools import config
+
+
+class JsonRpcError(Exception):
+    """Base of the errors this addon raises itself.
+
+    Their text is written for the client and never contains a secret, so it is
+    safe both in the response and in the server log. ``loglevel`` keeps client
+    mistakes out of the ERROR log (Odoo's ``Application.__call__`` honours it).
+    """
+    loglevel = logging.INFO
+
+
+class ParseError(JsonRpcError):
+    """The body is not JSON."""
+
+
+class InvalidRequest(JsonRpcError):
+    """The body is JSON but not a JSON-RPC request we accept."""
+
+
+class InvalidParams(JsonRpcError):
+    """A parameter is missing, unknown, or of the wrong type."""
+
+
+class MethodNotFound(JsonRpcError):
+    """The model does not exist, or has no such public method."""
+
+
+class DatabaseNotFound(JsonRpcError):
+    """No database could be chosen, or the named one is not served here."""
+
+
+class TokenError(JsonRpcError):
+    """Base of the token failures, so a client can catch them together."""
+
+
+class TokenMissing(TokenError):
+    pass
+
+
+class TokenInvalid(TokenError):
+    pass
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+class TokenRevoked(TokenError):
+    pass
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: int
+    message: str
+    #: a client mistake: logged at INFO without traceback; the exception text
+    #: is shown to the client. Otherwise (server fault) the text is shown only
+    #: in dev mode, and the traceback is logged.
+    client_error: bool = True
+
+
+#: exception class -> what the client gets. Looked up along the exception's
+#: MRO, so the most specific class wins (ValidationError before UserError).
+ERROR_TABLE = {
+    ParseError: ErrorKind(-32700, "Parse error"),
+    InvalidRequest: ErrorKind(-32600, "Invalid Request"),
+    werkzeug.exceptions.HTTPException: ErrorKind(-32600, "Invalid Request"),
+    MethodNotFound: ErrorKind(-32601, "Method not found"),
+    InvalidParams: ErrorKind(-32602, "Invalid params"),
+    TypeError: ErrorKind(-32602, "Invalid params"),
+    ValueError: ErrorKind(-32602, "Invalid params"),
+    psycopg2.DataError: ErrorKind(-32602, "Invalid params"),
+    DatabaseNotFound: ErrorKind(-32000, "Database not found"),
+    odoo_exceptions.AccessDenied: ErrorKind(-32001, "Authentication failed"),
+    TokenMissing: ErrorKind(-32002, "Token missing"),
+    TokenInvalid: ErrorKind(-32003, "Invalid token"),
+    TokenExpired: ErrorKind(-32004, "Token expired"),
+    TokenRevoked: ErrorKind(-32005, "Token revoked"),
+    odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied"),
+    odoo_exceptions.MissingError: ErrorKind(-32011, "Missing record"),
+    odoo_exceptions.ValidationError: ErrorKind(-32020, "Validation error"),
+    odoo_exceptions.UserError: ErrorKind(-32021, "User error"),
+    odoo_exceptions.RedirectWarning: ErrorKind(-32021, "User error"),
+}
+INTERNAL_ERROR = ErrorKind(-32603, "Internal error", client_error=False)
+
+
+def classify(exc):
+    """The :class:`ErrorKind` of ``exc``; also sets ``exc.loglevel`` so that
+    Odoo logs a client mistake as one INFO line instead of an ERROR traceback.
+    """
+    for cls in type(exc).__mro__:
+        kind = ERROR_TABLE.get(cls)
+        if kind:
+            break
+    else:
+        kind = INTERNAL_ERROR
+    if kind.client_error and not hasattr(exc, "loglevel"):
+        exc.loglevel = logging.INFO
+    return kind
+
+
+def _exception_text(exc):
+    if isinstance(exc, werkzeug.exceptions.HTTPException):
+        return exc.description or exc.name
+    if isinstance(exc, (odoo_exceptions.UserError, odoo_exceptions.RedirectWarning)) and exc.args:
+        return str(exc.args[0])
+    return str(exc) or type(exc).__name__
+
+
+def to_error_object(exc):
+    """The JSON-RPC ``error`` member for ``exc``."""
+    kind = classify(exc)
+    cls = type(exc)
+    dev_mode = bool(config["dev_mode"])
+    data = {"name": f"{cls.__module__}.{cls.__qualname__}"}
+    if kind.client_error or dev_mode:
+        data["message"] = _exception_text(exc)
+        if isinstance(exc, (odoo_exceptions.UserError, odoo_exceptions.RedirectWarning)):
+            data["arguments"] = [a if isinstance(a, (str, int, float, bool, type(None))) else str(a)
+                                 for a in exc.args]
+    else:
+        data["message"] = "The server could not complete the call; the details are in its log."
+    if dev_mode and exc.__traceback__ is not None:
+        data["debug"] = "".join(traceback.format_exception(exc))
+    return {"code": kind.code, "message": kind.message, "data": data}

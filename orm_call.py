@@ -1,0 +1,82 @@
+"""Call a public model method for a token's user: the same path as Odoo's own
+RPC (``odoo.service.model.execute_cr``), never sudo.
+
+What it adds to Odoo's path, and why:
+
+* the user's own context (lang, tz) is the base and the request's context is
+  merged over it, where Odoo's ``execute_kw`` starts from an empty context;
+* arguments are checked against the method's signature before the call, so a
+  wrong argument is reported as such instead of as a crash inside the ORM;
+* ``name_get``, gone from the Odoo 17+ ORM but still called by published
+  clients, answers ``[[id, display_name], ...]``.
+"""
+import inspect
+
+from odoo import api
+from odoo.models import BaseModel
+from odoo.service.model import get_public_method
+from odoo.tools.json import json_default as odoo_json_default
+
+from .errors import InvalidParams, MethodNotFound
+
+
+def user_context(env, uid, request_context):
+    """The context a call of user ``uid`` runs with: the user's own (lang,
+    tz) with the request's ``context`` merged over it."""
+    return {**env["res.users"].with_user(uid).context_get(), **request_context}
+
+
+def _check_arguments(model, method_name, method, args, kwargs):
+    if getattr(method, "_api", None) is None:  # a record method: args[0] are the ids
+        if not args:
+            raise InvalidParams(
+                f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
+        ids = args[0]
+        if not (isinstance(ids, int) and not isinstance(ids, bool)
+                or isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+            raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
+        args = args[1:]
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):  # builtins and C functions: nothing to check
+        return
+    try:
+        signature.bind(model, *args, **kwargs)
+    except TypeError as exc:
+        raise InvalidParams(f"Bad arguments for {model._name}.{method_name}: {exc}") from None
+
+
+def _name_get(model, args):
+    """Odoo <= 16's ``name_get``: ``[[id, display_name], ...]``."""
+    if not args:
+        raise InvalidParams(f"{model._name}.name_get needs the record ids as first argument.")
+    ids = args[0]
+    records = model.browse([ids] if isinstance(ids, int) else ids)
+    records.check_access("read")
+    return [[record.id, record.display_name] for record in records]
+
+
+def execute(env, model_name, method_name, args, kwargs):
+    """Run ``model_name.method_name(*args, **kwargs)`` in ``env`` and return
+    the result as Odoo's RPC does (created records as ids, ...)."""
+    model = env.get(model_name)
+    if model is None:
+        raise MethodNotFound(f"The model '{model_name}' does not exist.")
+    if method_name == "name_get" and not hasattr(type(model), "name_get"):
+        return _name_get(model, args)
+    try:
+        method = get_public_method(model, method_name)
+    except AttributeError:
+        raise MethodNotFound(f"The model '{model_name}' has no method '{method_name}'.") from None
+    kwargs = dict(kwargs)
+    kwargs["context"] = {**env.context, **(kwargs.get("context") or {})}
+    _check_arguments(model, method_name, method, args, {k: v for k, v in kwargs.items() if k != "context"})
+    return api.call_kw(model, method_name, args, kwargs)
+
+
+def json_default(value):
+    """Encode what ``json`` cannot: recordsets as their ids (like Odoo's
+    XML-RPC marshaller), then Odoo's own rules (dates, lazy values, bytes)."""
+    if isinstance(value, BaseModel):
+        return value.ids
+    return odoo_json_default(value)

@@ -1,0 +1,107 @@
+"""What each route accepts in ``params``, declared once as data.
+
+The dispatcher validates every request against these specs before any
+database work, so a bad request gets a precise ``Invalid params`` error
+instead of a ``TypeError`` from deep in the ORM. Keeping the specs as data
+(not as code in each controller) lets the API description be generated
+from the very objects that validate requests.
+"""
+from dataclasses import dataclass, field
+
+from .errors import InvalidParams
+
+JSON_TYPE_NAMES = {str: "string", int: "integer", bool: "boolean", list: "array", dict: "object"}
+
+
+@dataclass(frozen=True)
+class Param:
+    json_type: type
+    required: bool = False
+    doc: str = ""
+    aliases: tuple = ()
+    secret: bool = False
+    default: object = None
+    #: for arrays/objects: the type of their items (checked one level deep)
+    items: type = None
+    extra: dict = field(default_factory=dict)
+
+
+def _type_ok(value, json_type):
+    if json_type is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, json_type)
+
+
+def validate(spec, params):
+    """Return ``params`` checked against ``spec``: aliases folded into their
+    canonical name, ``null`` treated as absent, defaults filled in.
+
+    :raises InvalidParams: naming the offending parameter, never its value
+        (it may be a password or a token).
+    """
+    if not isinstance(params, dict):
+        raise InvalidParams("'params' must be a JSON object (by-name parameters).")
+    by_name = {}
+    for name, param in spec.items():
+        by_name[name] = (name, param)
+        for alias in param.aliases:
+            by_name[alias] = (name, param)
+    unknown = sorted(set(params) - set(by_name))
+    if unknown:
+        raise InvalidParams(
+            "Unknown parameter(s): %s. Accepted: %s." % (", ".join(unknown), ", ".join(sorted(spec))))
+    result = {}
+    for given_name, value in params.items():
+        name, param = by_name[given_name]
+        if value is None:
+            continue
+        if name in result:
+            raise InvalidParams(f"Give '{name}' once (it was also given as one of {', '.join(param.aliases)}).")
+        if not _type_ok(value, param.json_type):
+            raise InvalidParams(
+                f"Parameter '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.json_type]}.")
+        if param.json_type is str and param.required and not value:
+            raise InvalidParams(f"Parameter '{given_name}' must not be empty.")
+        if param.items is not None:
+            values = value.values() if isinstance(value, dict) else value
+            if not all(_type_ok(item, param.items) for item in values):
+                raise InvalidParams(
+                    f"Every item of '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.items]}.")
+        result[name] = value
+    for name, param in spec.items():
+        if name not in result:
+            if param.required:
+                raise InvalidParams(f"Missing required parameter '{name}'.")
+            if param.default is not None:
+                result[name] = type(param.default)(param.default)
+    return result
+
+
+DB = Param(str, doc="Database name. Optional when the server serves a single database "
+                    "(or its dbfilter selects one).")
+TOKEN = Param(str, secret=True, doc="The token from user_authenticate. The "
+                                    "'Authorization: Bearer <token>' header is preferred.")
+
+AUTHENTICATE = {
+    "login": Param(str, required=True, doc="The user's login."),
+    "password": Param(str, required=True, secret=True,
+                      doc="The user's password, or one of the user's Odoo API keys."),
+    "db": DB,
+}
+
+LOGOUT = {
+    "token": TOKEN,
+    "db": DB,
+}
+
+CALL = {
+    "token": TOKEN,
+    "db": DB,
+    "model": Param(str, required=True, doc="Technical model name, e.g. res.partner."),
+    "method": Param(str, required=True, doc="A public method of the model, e.g. search_read."),
+    "args": Param(list, aliases=("Args",), default=[],
+                  doc="Positional arguments; for record methods the first is the list of ids."),
+    "kwargs": Param(dict, default={}, doc="Keyword arguments."),
+    "context": Param(dict, default={},
+                     doc="Merged over the user's own context (lang, tz, ...)."),
+}
