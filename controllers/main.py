@@ -13,7 +13,10 @@ from odoo.http import request
 
 from .. import orm_call, params
 
-ROUTE_OPTIONS = {"type": "json_call", "auth": "none", "csrf": False, "save_session": False}
+# readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
+# default, and re-runs the whole request read/write on the first write, which
+# would run every login (and its failure counting) twice.
+ROUTE_OPTIONS = {"type": "json_call", "auth": "none", "csrf": False, "save_session": False, "readonly": False}
 
 
 class JsonCallController(http.Controller):

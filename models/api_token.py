@@ -198,6 +198,10 @@ class ApiToken(models.Model):
         """The facts about the token whose SHA-256 is ``digest``, after
         verifying ``secret`` against the stored hash. Cached by digest only;
         an unknown token raises, and exceptions are never cached."""
+        # the query must see this transaction's pending ORM writes (a token
+        # revoked or a user archived earlier in the same transaction)
+        self.flush_model(["user_id", "expires_at", "revoked_at"])
+        self.env["res.users"].flush_model(["active"])
         self.env.cr.execute(
             """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id

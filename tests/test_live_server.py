@@ -1,0 +1,120 @@
+"""End to end against a real server process started by the README's run
+command (devtools/run.sh), in prefork mode (--workers=2) on two databases,
+the addon loaded server-wide. What only a real multi-process server shows:
+database selection by the ``db`` parameter, and revocation seen by every
+worker. Uses the committed data of the test databases (admin / admin).
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+DB_A = os.environ.get("JSON_RPC_TOKEN_TEST_DB")
+DB_B = os.environ.get("JSON_RPC_TOKEN_SECOND_DB")
+
+pytestmark = pytest.mark.skipif(not (DB_A and DB_B), reason="run through devtools/test.sh, which creates two databases")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port, logfile = _free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
+    process = subprocess.Popen(
+        ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
+         f"--gevent-port={_free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}",
+         "--http-interface=127.0.0.1"],
+        env={**os.environ, "DEMO_DB": DB_B, "HTTP_PORT": str(port)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, f"server exited; see {logfile}"
+            try:
+                if requests.get(base + "/web/health", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "server did not start in 120 s"
+            time.sleep(0.5)
+        yield base, logfile
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
+def post(base, path, params, **kwargs):
+    response = requests.post(base + path, json={"jsonrpc": "2.0", "params": params}, timeout=30, **kwargs)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def login(base, db):
+    answer = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": db})
+    return answer["result"]["token"]
+
+
+def _pids_serving(logfile, marker):
+    """PIDs of the processes that logged a request line carrying ``marker``."""
+    pids = set()
+    for line in Path(logfile).read_text().splitlines():
+        if marker in line:
+            pids.add(line.split()[2])
+    return pids
+
+
+def test_published_examples_and_database_selection(server):
+    base, logfile = server
+    answer = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": DB_B})
+    assert answer == {"jsonrpc": "2.0", "id": None, "result": {"token": answer["result"]["token"], "uid": 2}}
+    token = answer["result"]["token"]
+    created = post(base, "/json-call", {"token": token, "db": DB_B, "model": "res.partner", "method": "create",
+                                         "args": [{"name": "Demo"}], "kwargs": {}, "context": {}})
+    assert isinstance(created["result"], int)
+    # a token works only on the database that issued it
+    other_db = post(base, "/json-call", {"token": token, "db": DB_A, "model": "res.partner", "method": "search",
+                                          "args": [[]]})
+    assert other_db["error"]["code"] == -32003
+    # several databases and no 'db': a clear error, not a guess
+    assert post(base, "/json-call", {"token": token, "model": "res.partner", "method": "search",
+                                     "args": [[]]})["error"]["code"] == -32000
+    assert post(base, "/json-call", {"token": token, "db": "postgres", "model": "res.partner", "method": "search",
+                                     "args": [[]]})["error"]["code"] == -32000
+    assert post(base, "/json-call/user_logout", {"token": token, "db": DB_B}) == {
+        "jsonrpc": "2.0", "id": None, "result": True}
+    log = Path(logfile).read_text()
+    assert token not in log and "Login successful" in log
+
+
+def test_logout_is_seen_by_every_worker(server):
+    base, logfile = server
+    token = login(base, DB_A)
+    headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+    call = {"db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]}
+
+    def many_calls(tag, count=30):
+        answers = [post(f"{base}", f"/json-call?{tag}={n}", call, headers=headers) for n in range(count)]
+        time.sleep(0.5)  # let the request log lines land
+        return answers, _pids_serving(logfile, f"/json-call?{tag}=")
+
+    answers, pids = many_calls("before")
+    assert all("result" in answer for answer in answers)
+    assert len(pids) == 2, f"both workers must have served (and cached) the token, served by {pids}"
+    assert post(base, "/json-call/user_logout", {"db": DB_A}, headers=headers)["result"] is True
+    answers, pids = many_calls("after")
+    assert len(pids) == 2, f"both workers must have been asked after the logout, served by {pids}"
+    assert {answer["error"]["code"] for answer in answers} == {-32005}
+    assert token not in Path(logfile).read_text()
+    assert re.search(r"API token #\d+ issued for admin", Path(logfile).read_text())
