@@ -50,8 +50,9 @@ class TestTokenModel(TransactionCase):
 
     def test_visibility_per_group(self):
         Token = self.env["api.token"]
+        ours = [("user_id", "in", (self.owner | self.other).ids)]
         self.assertEqual(Token.with_user(self.owner).search([]), self.token)
-        self.assertEqual(Token.with_user(self.manager).search([]), self.token | self.other_token)
+        self.assertEqual(Token.with_user(self.manager).search(ours), self.token | self.other_token)
         self.assertIn(self.env.ref("json_rpc_token.group_api_token_manager"),
                       self.env.ref("base.group_system").implied_ids)
 
