@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "JSON-RPC Token API",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "summary": "Token-based JSON-RPC for external programs: log in once, "
                "call any public ORM method, log out",
     "category": "Extra Tools",
@@ -12,7 +12,13 @@
     "data": [
         "security/api_token_security.xml",
         "security/ir.model.access.csv",
+        "views/api_token_views.xml",
+        "views/res_users_views.xml",
+        "data/ir_cron.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["json_rpc_token/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

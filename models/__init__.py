@@ -1,1 +1,3 @@
 from . import api_token
+from . import api_token_wizard
+from . import res_users

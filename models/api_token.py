@@ -43,6 +43,8 @@ TOKEN_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000
 LAST_USE_INTERVAL = 60.0
 TTL_PARAM = "json_rpc_token.ttl_hours"
 DEFAULT_TTL_HOURS = 24
+PURGE_PARAM = "json_rpc_token.purge_after_days"
+DEFAULT_PURGE_DAYS = 30
 #: fields only the code itself (in sudo) may change: letting a user rewrite
 #: ``user_id`` of a token they know would hand them another user's rights
 PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip"})
@@ -251,3 +253,23 @@ class ApiToken(models.Model):
         (their own; all of them for API token managers)."""
         self.check_access("read")
         return self._revoke()
+
+    @api.model
+    def action_revoke_all(self):
+        """Revoke every live token of every user: for a suspected leak."""
+        if not self.env.user.has_group("json_rpc_token.group_api_token_manager"):
+            raise AccessError(_("Only API token managers can revoke every token."))
+        return self.search([("state", "!=", "revoked")]).action_revoke()
+
+    # ------------------------------------------------------------- cleaning
+    @api.model
+    def _purge_dead_tokens(self):
+        """Daily cron: delete tokens expired or revoked for more than
+        ``json_rpc_token.purge_after_days`` days (0 keeps them forever)."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(PURGE_PARAM, DEFAULT_PURGE_DAYS))
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - timedelta(days=days)
+        dead = self.sudo().search(["|", ("revoked_at", "<", limit), ("expires_at", "<", limit)])
+        _logger.info("Purging %d API tokens dead for more than %d days", len(dead), days)
+        dead.unlink()

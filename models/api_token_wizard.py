@@ -1,0 +1,50 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+
+class ApiTokenWizard(models.TransientModel):
+    """Issue a token from the backend, for integrations set up by hand."""
+    _name = "api.token.wizard"
+    _description = "New API Token"
+
+    user_id = fields.Many2one("res.users", "User", required=True, default=lambda self: self.env.user,
+                              domain=[("share", "=", False)])
+    name = fields.Char("Label", required=True, help="What the token is for, e.g. 'Web shop sync'.")
+    expires_at = fields.Datetime("Expires", default=lambda self: self.env["api.token"]._default_expiry(),
+                                 help="Leave empty for a token that does not expire.")
+    can_choose_user = fields.Boolean(compute="_compute_can_choose_user")
+
+    @api.depends_context("uid")
+    def _compute_can_choose_user(self):
+        self.can_choose_user = self.env.user.has_group("json_rpc_token.group_api_token_manager")
+
+    def action_generate(self):
+        self.ensure_one()
+        if self.user_id != self.env.user and not self.env.user.has_group("json_rpc_token.group_api_token_manager"):
+            raise AccessError(_("Only API token managers can issue tokens for other users."))
+        if not self.user_id._is_internal() or not self.user_id.active:
+            raise UserError(_("API tokens are for active internal users only."))
+        if self.expires_at and self.expires_at <= fields.Datetime.now():
+            raise UserError(_("The expiry must be in the future."))
+        _token, secret = self.env["api.token"].sudo()._issue(self.user_id, self.name, self.expires_at)
+        self.sudo().unlink()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "api.token.show",
+            "name": _("API Token Ready"),
+            "views": [(False, "form")],
+            "target": "new",
+            # the secret travels to the browser in this answer only: the
+            # show model stores nothing
+            "context": {"default_secret": secret},
+        }
+
+
+class ApiTokenShow(models.AbstractModel):
+    """Shows a new token's secret once. Abstract: nothing is stored, the
+    secret exists only in the browser that asked for it."""
+    _name = "api.token.show"
+    _description = "Show API Token"
+
+    id = fields.Id()  # needed for the form's onchange to return the secret
+    secret = fields.Char(readonly=True)

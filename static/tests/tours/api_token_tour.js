@@ -1,0 +1,44 @@
+/** @odoo-module */
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+const SECRET = /[A-Za-z0-9_-]{43}/;
+
+registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("base.menu_administration", "Open Settings"),
+        { trigger: 'button[data-menu-xmlid="base.menu_users"]', run: "click" },
+        { trigger: 'a[data-menu-xmlid="json_rpc_token.api_token_wizard_menu"]', run: "click" },
+        { trigger: '.modal div[name="name"] input', run: "edit Tour integration" },
+        { trigger: '.modal button[name="action_generate"]', run: "click" },
+        // the secret, shown once, with a copy button
+        { trigger: '.modal div[name="secret"] .o_clipboard_button' },
+        {
+            trigger: '.modal div[name="secret"]',
+            run() {
+                if (!SECRET.test(this.anchor.textContent)) {
+                    throw new Error(`the token is not shown: "${this.anchor.textContent}"`);
+                }
+            },
+        },
+        { trigger: '.modal button:contains("Done")', run: "click" },
+        { trigger: "body:not(:has(.modal))" },
+        { trigger: 'button[data-menu-xmlid="base.menu_users"]', run: "click" },
+        { trigger: 'a[data-menu-xmlid="json_rpc_token.api_token_menu"]', run: "click" },
+        { trigger: '.o_data_row td[name="name"]:contains("Tour integration")', run: "click" },
+        // never shown again: the form has no trace of it
+        {
+            trigger: '.o_form_view .o_statusbar_status',
+            run() {
+                if (SECRET.test(document.querySelector(".o_form_view").textContent)) {
+                    throw new Error("the token's secret is shown again");
+                }
+            },
+        },
+        { trigger: '.o_form_view button[name="action_revoke"]', run: "click" },
+        { trigger: ".modal .modal-footer .btn-primary", run: "click" },
+        { trigger: '.o_statusbar_status .o_arrow_button_current:contains("Revoked")' },
+        { trigger: '.o_form_view:not(:has(button[name="action_revoke"]))' },
+    ],
+});
