@@ -72,6 +72,14 @@ class TokenRevoked(TokenError):
     pass
 
 
+class TokenAddressRefused(TokenError):
+    """The token may not be used from the client's IP address."""
+
+
+class TooManyAttempts(JsonRpcError):
+    """Login or token failures crossed the cooldown threshold."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     code: int
@@ -99,6 +107,8 @@ ERROR_TABLE = {
     TokenInvalid: ErrorKind(-32003, "Invalid token"),
     TokenExpired: ErrorKind(-32004, "Token expired"),
     TokenRevoked: ErrorKind(-32005, "Token revoked"),
+    TokenAddressRefused: ErrorKind(-32006, "Address not allowed"),
+    TooManyAttempts: ErrorKind(-32007, "Too many attempts"),
     odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied"),
     odoo_exceptions.MissingError: ErrorKind(-32011, "Missing record"),
     odoo_exceptions.ValidationError: ErrorKind(-32020, "Validation error"),

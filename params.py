@@ -87,6 +87,13 @@ AUTHENTICATE = {
     "password": Param(str, required=True, secret=True,
                       doc="The user's password, or one of the user's Odoo API keys."),
     "db": DB,
+    "label": Param(str, doc="What the token is for, shown to administrators."),
+    "expires_in": Param(int, doc="Lifetime in seconds, capped by the system parameter "
+                                 "json_rpc_token.max_ttl_hours. Default: json_rpc_token.ttl_hours."),
+    "scope": Param(dict, doc='Narrows the token: {"models": ["res.partner", ...], "read_only": true}.'),
+    "allowed_networks": Param(list, items=str,
+                              doc='IP addresses or CIDR networks the token may be used from, '
+                                  'e.g. ["203.0.113.0/24"].'),
 }
 
 LOGOUT = {

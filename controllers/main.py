@@ -22,8 +22,8 @@ ROUTE_OPTIONS = {"type": "json_call", "auth": "none", "csrf": False, "save_sessi
 class JsonCallController(http.Controller):
 
     @http.route("/json-call/user_authenticate", json_params=params.AUTHENTICATE, **ROUTE_OPTIONS)
-    def user_authenticate(self, login, password, db=None):
-        uid, token = request.env["api.token"].sudo()._login(login, password)
+    def user_authenticate(self, login, password, db=None, **options):
+        uid, token = request.env["api.token"].sudo()._login(login, password, **options)
         return {"token": token, "uid": uid}
 
     @http.route("/json-call/user_logout", json_params=params.LOGOUT, **ROUTE_OPTIONS)
@@ -33,7 +33,9 @@ class JsonCallController(http.Controller):
     @http.route("/json-call", json_params=params.CALL, **ROUTE_OPTIONS)
     def json_call(self, model, method, args, kwargs, context, token=None, db=None):
         tokens = request.env["api.token"].sudo()
-        token_id, uid = tokens._check_secret(token)
-        tokens._note_use(token_id)
-        request.update_env(user=uid, context=orm_call.user_context(request.env, uid, context), su=False)
+        facts = tokens._check_secret(token)
+        facts.check_scope(model, method)
+        tokens._note_use(facts.id)
+        request.update_env(user=facts.user_id, context=orm_call.user_context(request.env, facts.user_id, context),
+                           su=False)
         return orm_call.execute(request.env, model, method, args, kwargs)

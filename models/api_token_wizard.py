@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..errors import InvalidParams
+
 
 class ApiTokenWizard(models.TransientModel):
     """Issue a token from the backend, for integrations set up by hand."""
@@ -12,6 +14,11 @@ class ApiTokenWizard(models.TransientModel):
     name = fields.Char("Label", required=True, help="What the token is for, e.g. 'Web shop sync'.")
     expires_at = fields.Datetime("Expires", default=lambda self: self.env["api.token"]._default_expiry(),
                                  help="Leave empty for a token that does not expire.")
+    scope_model_ids = fields.Many2many("ir.model", string="Allowed Models",
+                                       help="Leave empty to allow every model the user may use.")
+    scope_read_only = fields.Boolean("Read Only", help="Only read methods (search, read, ...) may be called.")
+    allowed_networks = fields.Char("Allowed Networks", help="Comma-separated IP addresses or CIDR networks, "
+                                                            "e.g. 203.0.113.0/24. Empty: any address.")
     can_choose_user = fields.Boolean(compute="_compute_can_choose_user")
 
     @api.depends_context("uid")
@@ -26,7 +33,14 @@ class ApiTokenWizard(models.TransientModel):
             raise UserError(_("API tokens are for active internal users only."))
         if self.expires_at and self.expires_at <= fields.Datetime.now():
             raise UserError(_("The expiry must be in the future."))
-        _token, secret = self.env["api.token"].sudo()._issue(self.user_id, self.name, self.expires_at)
+        Token = self.env["api.token"].sudo()
+        Token._check_expiry(self.expires_at)
+        try:
+            networks = Token._networks_from_request(self.allowed_networks)
+        except InvalidParams as exc:  # shown to the user as a form error
+            raise UserError(str(exc)) from None
+        _token, secret = Token._issue(self.user_id, self.name, self.expires_at, self.scope_model_ids,
+                                      self.scope_read_only, networks)
         self.sudo().unlink()
         return {
             "type": "ir.actions.act_window",

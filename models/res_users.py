@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class ResUsers(models.Model):
@@ -25,3 +25,37 @@ class ResUsers(models.Model):
         """Revoke every live token of these users (the ones the caller may see)."""
         tokens = self.env["api.token"].search([("user_id", "in", self.ids), ("state", "!=", "revoked")])
         return tokens.action_revoke()
+
+    # A token must not outlive the credentials or the rights it was issued on.
+    def _revoke_all_api_tokens(self, reason):
+        tokens = self.env["api.token"].sudo().search([("user_id", "in", self.ids), ("revoked_at", "=", False)])
+        tokens._revoke(detail=reason)
+
+    def _revoke_api_tokens_of_ineligible(self):
+        users = self.sudo().with_context(active_test=False).exists()
+        ineligible = users.filtered(lambda user: not user.active or user.share)
+        if ineligible:
+            ineligible._revoke_all_api_tokens("user archived or no longer an internal user")
+
+    def _set_password(self):
+        # every path that changes a password (preferences, admin, reset) ends here
+        super()._set_password()
+        self._revoke_all_api_tokens("password changed")
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "active" in vals or any(key == "groups_id" or key.startswith(("in_group_", "sel_groups_"))
+                                   for key in vals):
+            self._revoke_api_tokens_of_ineligible()
+        return result
+
+
+class ResGroups(models.Model):
+    _inherit = "res.groups"
+
+    def write(self, vals):
+        members_before = self.with_context(active_test=False).users if "users" in vals else None
+        result = super().write(vals)
+        if members_before:
+            members_before._revoke_api_tokens_of_ineligible()
+        return result

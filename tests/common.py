@@ -18,8 +18,13 @@ class JsonCallCase(HttpCase):
 
     def setUp(self):
         super().setUp()
-        # Odoo counts login failures per IP in the registry; start each test clean.
+        self.reset_failure_counters()
+
+    def reset_failure_counters(self):
+        """Odoo counts login failures per IP in the registry, this addon in a
+        table: start clean."""
         getattr(self.env.registry, "_login_failures", {}).clear()
+        self.env["api.token.lockout"].sudo().search([]).unlink()
 
     def http(self, method, path, data=None, headers=None):
         return self.opener.request(method, self.base_url() + path, data=data, timeout=20,

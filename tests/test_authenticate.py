@@ -49,12 +49,12 @@ class TestAuthenticate(JsonCallCase):
         self.error(AUTH, {"login": "portal-user", "password": PASSWORD}, -32001)
         self.assertFalse(self.env["api.token"].search([("user_id", "in", (self.colleague | portal).ids)]))
 
-    def test_odoo_login_cooldown_applies(self):
+    def test_odoo_cooldown_settings_apply(self):
         self.env["ir.config_parameter"].sudo().set_param("base.login_cooldown_after", 2)
         for _attempt in range(2):
             self.error(AUTH, {"login": "integrator", "password": "nope"}, -32001)
-        locked = self.error(AUTH, {"login": "integrator", "password": PASSWORD}, -32001)
-        self.assertIn("Too many login failures", locked["data"]["message"])
+        locked = self.error(AUTH, {"login": "integrator", "password": PASSWORD}, -32007)
+        self.assertIn("wait 60 seconds", locked["data"]["message"])
 
     def test_bad_requests(self):
         self.error(AUTH, {"login": "integrator"}, -32602)

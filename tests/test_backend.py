@@ -26,7 +26,8 @@ class TestBackend(TransactionCase):
         secret = action["context"]["default_secret"]
         token = self.Token.search([("user_id", "=", self.user.id)])
         self.assertEqual((token.name, token.state), ("Shop sync", "active"))
-        self.assertEqual(self.Token._check_secret(secret), (token.id, self.user.id))
+        facts = self.Token._check_secret(secret)
+        self.assertEqual((facts.id, facts.user_id), (token.id, self.user.id))
         # the show model keeps nothing: it has no table
         self.assertFalse(self.env["api.token.show"]._auto)
         self.assertFalse(self.env["api.token.wizard"].search([]), "the wizard record is gone")
@@ -76,7 +77,9 @@ class TestBackend(TransactionCase):
         live, _s = self.Token._issue(self.user, "live")
         cron = self.env.ref("json_rpc_token.ir_cron_purge_api_tokens")
         self.assertEqual((cron.interval_number, cron.interval_type, cron.active), (1, "days", True))
+        old_entry = self.env["api.token.log"].sudo().create({"event": "login", "date": now - timedelta(days=91)})
         cron.method_direct_trigger()
+        self.assertFalse(old_entry.exists(), "audit entries older than the retention are purged")
         self.assertEqual((long_revoked | just_revoked | long_expired | live).exists(), just_revoked | live)
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.purge_after_days", 0)
         just_revoked.write({"revoked_at": now - timedelta(days=400)})

@@ -28,8 +28,16 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+COOLDOWN_AFTER = 10
+WRONG_PASSWORD = "Live-Wrong-Password-7731"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    # DB_B: lock out after COOLDOWN_AFTER failures (set before any worker caches parameters)
+    subprocess.run(["psql", "-q", "-d", DB_B, "-c",
+                    "INSERT INTO ir_config_parameter (key, value) VALUES ('base.login_cooldown_after', "
+                    f"'{COOLDOWN_AFTER}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"], check=True)
     port, logfile = _free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
     process = subprocess.Popen(
         ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
@@ -118,3 +126,23 @@ def test_logout_is_seen_by_every_worker(server):
     assert {answer["error"]["code"] for answer in answers} == {-32005}
     assert token not in Path(logfile).read_text()
     assert re.search(r"API token #\d+ issued for admin", Path(logfile).read_text())
+
+
+def test_lockout_holds_across_workers(server):
+    """Run last: it locks 127.0.0.1 out of DB_B. Failures spread over both
+    workers never reach the threshold in either worker's memory (Odoo's own
+    counter): only the shared counter can refuse the next attempt."""
+    base, logfile = server
+    for attempt in range(COOLDOWN_AFTER):
+        answer = requests.post(f"{base}/json-call/user_authenticate?lockout={attempt}", timeout=30,
+                               headers={"Connection": "close"},
+                               json={"params": {"login": "admin", "password": WRONG_PASSWORD, "db": DB_B}}).json()
+        assert answer["error"]["code"] == -32001
+    time.sleep(0.5)
+    pids = _pids_serving(logfile, "/json-call/user_authenticate?lockout=")
+    assert len(pids) == 2, f"both workers must have seen failures, served by {pids}"
+    answers = [post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": DB_B},
+                    headers={"Connection": "close"}) for _n in range(6)]
+    assert {answer["error"]["code"] for answer in answers} == {-32007}, answers
+    log = Path(logfile).read_text()
+    assert WRONG_PASSWORD not in log, "no password in the server log"

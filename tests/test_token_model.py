@@ -31,7 +31,8 @@ class TestTokenModel(TransactionCase):
 
     def test_check_secret_roundtrip(self):
         Token = self.env["api.token"]
-        self.assertEqual(Token._check_secret(self.secret), (self.token.id, self.owner.id))
+        facts = Token._check_secret(self.secret)
+        self.assertEqual((facts.id, facts.user_id), (self.token.id, self.owner.id))
         self.token._revoke()
         with self.assertRaisesRegex(Exception, "revoked"):
             Token._check_secret(self.secret)
@@ -83,4 +84,8 @@ class TestTokenModel(TransactionCase):
         expiry = self.env["api.token"]._default_expiry()
         self.assertAlmostEqual((expiry - fields.Datetime.now()).total_seconds(), 7200, delta=5)
         ICP.set_param("json_rpc_token.ttl_hours", 0)
+        expiry = self.env["api.token"]._default_expiry()
+        self.assertAlmostEqual((expiry - fields.Datetime.now()).total_seconds(), 720 * 3600, delta=5,
+                               msg="no TTL still means the maximum")
+        ICP.set_param("json_rpc_token.max_ttl_hours", 0)
         self.assertIsNone(self.env["api.token"]._default_expiry())
