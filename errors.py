@@ -21,6 +21,8 @@ import werkzeug.exceptions
 from odoo import exceptions as odoo_exceptions
 from odoo.tools import config
 
+_logger = logging.getLogger(__name__)
+
 
 class JsonRpcError(Exception):
     """Base of the errors this addon raises itself.
@@ -80,6 +82,10 @@ class TooManyAttempts(JsonRpcError):
     """Login or token failures crossed the cooldown threshold."""
 
 
+class BatchRolledBack(JsonRpcError):
+    """Another request of an atomic batch failed: this one was undone."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     code: int
@@ -109,6 +115,7 @@ ERROR_TABLE = {
     TokenRevoked: ErrorKind(-32005, "Token revoked"),
     TokenAddressRefused: ErrorKind(-32006, "Address not allowed"),
     TooManyAttempts: ErrorKind(-32007, "Too many attempts"),
+    BatchRolledBack: ErrorKind(-32008, "Batch rolled back"),
     odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied"),
     odoo_exceptions.MissingError: ErrorKind(-32011, "Missing record"),
     odoo_exceptions.ValidationError: ErrorKind(-32020, "Validation error"),
@@ -157,3 +164,13 @@ def to_error_object(exc):
     if dev_mode and exc.__traceback__ is not None:
         data["debug"] = "".join(traceback.format_exception(exc))
     return {"code": kind.code, "message": kind.message, "data": data}
+
+
+def log_exception(exc):
+    """Log a failure that is answered without being raised (a batch member),
+    as Odoo logs a raised one: a client mistake as one INFO line, a server
+    fault with its traceback."""
+    if classify(exc).client_error:
+        _logger.info("%s: %s", type(exc).__name__, _exception_text(exc))
+    else:
+        _logger.error("Exception in a JSON-RPC batch request", exc_info=exc)

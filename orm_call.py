@@ -18,6 +18,7 @@ from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
 from .errors import InvalidParams, MethodNotFound
+from .field_selection import read_with_selection
 
 
 def user_context(env, uid, request_context):
@@ -26,15 +27,20 @@ def user_context(env, uid, request_context):
     return {**env["res.users"].with_user(uid).context_get(), **request_context}
 
 
+def _check_ids(model, method_name, args):
+    """A record method's first argument: an id or a list of ids."""
+    if not args:
+        raise InvalidParams(
+            f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
+    ids = args[0]
+    if not (isinstance(ids, int) and not isinstance(ids, bool)
+            or isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+        raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
+
+
 def _check_arguments(model, method_name, method, args, kwargs):
     if getattr(method, "_api", None) is None:  # a record method: args[0] are the ids
-        if not args:
-            raise InvalidParams(
-                f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
-        ids = args[0]
-        if not (isinstance(ids, int) and not isinstance(ids, bool)
-                or isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
-            raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
+        _check_ids(model, method_name, args)
         args = args[1:]
     try:
         signature = inspect.signature(method)
@@ -64,6 +70,13 @@ def execute(env, model_name, method_name, args, kwargs):
         raise MethodNotFound(f"The model '{model_name}' does not exist.")
     if method_name == "name_get" and not hasattr(type(model), "name_get"):
         return _name_get(model, args)
+    if method_name in ("read", "search_read"):
+        if method_name == "read":
+            _check_ids(model, method_name, args)
+        model = model.with_context({**env.context, **(kwargs.get("context") or {})})
+        result = read_with_selection(model, method_name, args, {k: v for k, v in kwargs.items() if k != "context"})
+        if result is not None:
+            return result
     try:
         method = get_public_method(model, method_name)
     except AttributeError:

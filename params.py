@@ -111,4 +111,6 @@ CALL = {
     "kwargs": Param(dict, default={}, doc="Keyword arguments."),
     "context": Param(dict, default={},
                      doc="Merged over the user's own context (lang, tz, ...)."),
+    "atomic": Param(bool, doc="In a batch: true in any request makes the whole batch one "
+                              "transaction, rolled back entirely on the first error."),
 }

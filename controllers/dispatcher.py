@@ -1,14 +1,15 @@
-"""The ``type='json_call'`` routing type: JSON-RPC as integrators send it.
+"""The ``type='json_call'`` routing type: JSON-RPC 2.0 as integrators send it.
 
 Odoo routes requests by ``type``: each type is a ``Dispatcher`` subclass that
 parses the body, calls the endpoint and encodes the answer, and registering a
 subclass is Odoo's own way to add one. Odoo's ``type='json'`` dispatcher does
 not fit an API exposed to any client: it answers a malformed body with a
-plain-text 400, wraps every failure in ``code: 200`` with a traceback, and
-needs a JSON ``Content-Type``. This one accepts any content type, validates
-``params`` against the route's declared spec (``json_params=`` in the
-``@http.route``), chooses the database from the ``db`` parameter, and turns
-every failure into one JSON-RPC error object through :mod:`..errors`.
+plain-text 400, wraps every failure in ``code: 200`` with a traceback, needs a
+JSON ``Content-Type`` and knows no batches. This one accepts any content
+type, validates ``params`` against the route's declared spec (``json_params=``
+in the ``@http.route``), chooses the database from the ``db`` parameter,
+serves batches, answers CORS, and turns every failure into one JSON-RPC error
+object through :mod:`..errors`.
 
 Transactions stay Odoo's: on the request's own database Odoo has already
 opened the cursor and wraps the call in ``service.model.retrying`` (retry on
@@ -21,15 +22,48 @@ import functools
 import json
 import re
 import threading
+from typing import NamedTuple
+
+import psycopg2
 
 from odoo import api, http
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
+from odoo.tools import config
 
 from .. import errors, orm_call, params as params_spec
+from ..models.api_token_lockout import record_pending_now
+
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 _NO_RESULT = object()
+#: server-wide limits, from the Odoo configuration file: they apply before
+#: any database is chosen
+MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 * 1024
+MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
+CORS_PARAM = "json_rpc_token.cors_origins"
+CORS_MAX_AGE = "86400"
+
+
+def valid_id(value):
+    """JSON-RPC ids are strings, numbers or null (and JSON booleans are no numbers)."""
+    return value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def server_limit(option, default):
+    return int(config.get(option) or default)
+
+
+class Member(NamedTuple):
+    """One request of a batch, parsed; ``error`` if it could not be."""
+    id: object
+    is_notification: bool
+    params: dict
+    error: Exception = None
+
+
+class _RollBackBatch(Exception):
+    """Unwinds the savepoint of an atomic batch after a member failed."""
 
 
 class JsonCallDispatcher(http.Dispatcher):
@@ -38,6 +72,7 @@ class JsonCallDispatcher(http.Dispatcher):
     def __init__(self, request):
         super().__init__(request)
         self.request_id = None
+        self.cors_origin = None  # the Origin to grant, once checked
 
     @classmethod
     def is_compatible_with(cls, request):
@@ -46,24 +81,36 @@ class JsonCallDispatcher(http.Dispatcher):
         return True
 
     # ----------------------------------------------------------- parsing
-    def _read_request(self):
+    def _read_body(self):
         httprequest = self.request.httprequest
         if httprequest.method != "POST":
             raise errors.InvalidRequest("Send the JSON-RPC request with HTTP POST.")
+        max_body = server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY)
+        if (httprequest.content_length or 0) > max_body:
+            raise errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
+        httprequest.max_content_length = max_body  # bodies without Content-Length
         try:
-            payload = json.loads(httprequest.get_data())
+            return json.loads(httprequest.get_data())
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
+
+    def _parse_member(self, spec, payload):
+        """A request object -> :class:`Member` (raises if it is not valid)."""
         if not isinstance(payload, dict):
-            raise errors.InvalidRequest("The request body must be a JSON-RPC request object.")
+            raise errors.InvalidRequest("A JSON-RPC request must be a JSON object.")
         request_id = payload.get("id")
-        if isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool):
-            self.request_id = request_id
-        elif request_id is not None:
+        if not valid_id(request_id):
             raise errors.InvalidRequest("'id' must be a string, a number or null.")
         if payload.get("jsonrpc", "2.0") != "2.0":
             raise errors.InvalidRequest("Only JSON-RPC 2.0 is served: 'jsonrpc' must be \"2.0\".")
-        return payload.get("params", {})
+        values = params_spec.validate(spec, payload.get("params", {}))
+        if "token" in spec:
+            bearer = self._bearer_token()
+            if bearer:
+                if values.get("token") not in (None, bearer):
+                    raise errors.InvalidRequest("Give the token once: in the Authorization header or in 'token'.")
+                values["token"] = bearer
+        return Member(request_id, "id" not in payload, values)
 
     def _bearer_token(self):
         header = self.request.httprequest.headers.get("Authorization")
@@ -74,27 +121,29 @@ class JsonCallDispatcher(http.Dispatcher):
             raise errors.InvalidRequest("The Authorization header must be 'Bearer <token>'.")
         return match.group(1)
 
-    def _params_for(self, endpoint):
-        spec = endpoint.routing["json_params"]
-        values = params_spec.validate(spec, self._read_request())
-        if "token" in spec:
-            bearer = self._bearer_token()
-            if bearer:
-                if values.get("token") not in (None, bearer):
-                    raise errors.InvalidRequest("Give the token once: in the Authorization header or in 'token'.")
-                values["token"] = bearer
-        return values
-
     # ---------------------------------------------------------- dispatching
     def dispatch(self, endpoint, args):
         try:
-            self.request.params = self._params_for(endpoint)
-            return self._in_database(functools.partial(self._serve, endpoint), self.request.params.get("db"))
+            if self.request.db:
+                self._check_cors(self.request.env)
+            if self.request.httprequest.method == "OPTIONS":
+                return self._preflight_response()
+            payload = self._read_body()
+            spec = endpoint.routing["json_params"]
+            if isinstance(payload, list):
+                return self._dispatch_batch(endpoint, spec, payload)
+            if isinstance(payload, dict) and valid_id(payload.get("id")):
+                self.request_id = payload.get("id")  # echoed even if the rest is invalid
+            member = self._parse_member(spec, payload)
+            self.request_id = member.id
+            self.request.params = member.params
+            return self._in_database(functools.partial(self._serve, endpoint), member.params.get("db"))
         except Exception as exc:
             errors.classify(exc)  # before Odoo logs it: a client mistake is no server error
             raise
 
     def _serve(self, endpoint):
+        self._check_cors(self.request.env)
         result = self.request.registry["ir.http"]._dispatch(endpoint)
         # encode inside the transaction: lazy values may still need the cursor
         return self._response(result=result)
@@ -127,15 +176,139 @@ class JsonCallDispatcher(http.Dispatcher):
         finally:
             request.registry, request.env = saved
 
+    # -------------------------------------------------------------- batches
+    def _dispatch_batch(self, endpoint, spec, payload):
+        """A JSON array of requests: one answer per request that has an
+        ``id`` (JSON-RPC 2.0 §6), in order. Members run in order on one
+        database, each in its own savepoint; with ``"atomic": true`` in any
+        member's params the batch is one transaction, rolled back entirely
+        on the first failure."""
+        if not payload:
+            raise errors.InvalidRequest("An empty batch is not a request.")
+        max_batch = server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH)
+        if len(payload) > max_batch:
+            raise errors.InvalidRequest(f"A batch may hold at most {max_batch} requests.")
+        members = []
+        for raw in payload:
+            try:
+                members.append(self._parse_member(spec, raw))
+            except Exception as exc:
+                errors.log_exception(exc)
+                raw_id = raw.get("id") if isinstance(raw, dict) else None
+                members.append(Member(raw_id if valid_id(raw_id) else None, False, None, exc))
+        databases = {member.params.get("db") for member in members if member.params} - {None}
+        if len(databases) > 1:
+            raise errors.InvalidRequest("All requests of a batch must use the same database.")
+        atomic = any(member.params and member.params.get("atomic") for member in members)
+        serve = functools.partial(self._serve_batch, endpoint, members, atomic)
+        return self._in_database(serve, databases.pop() if databases else None)
+
+    def _run_member(self, endpoint, member, base_env):
+        self.request.env = base_env  # the previous member may have switched user
+        self.request.params = member.params
+        return self.request.registry["ir.http"]._dispatch(endpoint)
+
+    def _member_error(self, exc, base_env):
+        """What a failed member answers, once its savepoint is rolled back: as
+        for a single request, a database constraint violation is reported as
+        Odoo's RPC reports it. The failure counts and audit entries it left
+        pending are written now, since the batch goes on to commit."""
+        record_pending_now(base_env)
+        if isinstance(exc, psycopg2.IntegrityError):
+            exc = service_model._as_validation_error(base_env, exc)
+        errors.log_exception(exc)
+        return exc
+
+    def _serve_batch(self, endpoint, members, atomic):
+        self._check_cors(self.request.env)
+        base_env, cr = self.request.env, self.request.env.cr
+        outcomes = []  # (member, result or _NO_RESULT, exception or None)
+        if atomic:
+            failed = None
+            try:
+                with cr.savepoint():
+                    for member in members:
+                        if member.error:
+                            failed = member
+                            raise _RollBackBatch()
+                        try:
+                            outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                        except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                            raise  # Odoo's retrying runs the whole batch again
+                        except Exception as exc:
+                            failed = member._replace(error=exc)
+                            raise _RollBackBatch() from exc
+            except _RollBackBatch:
+                if failed.params is not None:  # it ran: its savepoint is rolled back now
+                    failed = failed._replace(error=self._member_error(failed.error, base_env))
+                index = len(outcomes)  # the members before the failed one ran
+                rolled_back = errors.BatchRolledBack(
+                    f"Nothing of this atomic batch was written: request #{index + 1} failed.")
+                outcomes = [(member, _NO_RESULT, failed.error if position == index else rolled_back)
+                            for position, member in enumerate(members)]
+        else:
+            for member in members:
+                if member.error:
+                    outcomes.append((member, _NO_RESULT, member.error))
+                    continue
+                try:
+                    with cr.savepoint():
+                        outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    raise  # Odoo's retrying runs the whole batch again
+                except Exception as exc:
+                    outcomes.append((member, _NO_RESULT, self._member_error(exc, base_env)))
+        self.request.env = base_env
+        answers = [self._answer(member.id, result, exc and errors.to_error_object(exc))
+                   for member, result, exc in outcomes if not member.is_notification]
+        if not answers:  # only notifications: JSON-RPC says answer nothing
+            return self._with_cors(self.request.make_response("", status=204))
+        return self._encode(answers)
+
+    # ----------------------------------------------------------------- CORS
+    def _check_cors(self, env):
+        """Grant the request's Origin if the database lists it in the system
+        parameter ``json_rpc_token.cors_origins`` (comma-separated)."""
+        origin = self.request.httprequest.headers.get("Origin")
+        if not origin or self.cors_origin:
+            return
+        allowed = env["ir.config_parameter"].sudo().get_param(CORS_PARAM) or ""
+        if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
+            self.cors_origin = origin
+
+    def _with_cors(self, response):
+        if self.cors_origin:
+            response.headers["Access-Control-Allow-Origin"] = self.cors_origin
+            response.headers.add("Vary", "Origin")
+        return response
+
+    def _preflight_response(self):
+        response = self.request.make_response("", status=204)
+        if self.cors_origin:
+            response.headers.update({
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "Content-Type, Authorization",
+                "Access-Control-Max-Age": CORS_MAX_AGE,
+            })
+        return self._with_cors(response)
+
     # ------------------------------------------------------------ encoding
     def handle_error(self, exc):
         return self._response(error=errors.to_error_object(exc))
 
-    def _response(self, result=_NO_RESULT, error=None):
-        body = {"jsonrpc": "2.0", "id": self.request_id}
+    @staticmethod
+    def _answer(request_id, result=_NO_RESULT, error=None):
+        answer = {"jsonrpc": "2.0", "id": request_id}
         if error is not None:
-            body["error"] = error
+            answer["error"] = error
         else:
-            body["result"] = None if result is _NO_RESULT else result
+            answer["result"] = None if result is _NO_RESULT else result
+        return answer
+
+    def _response(self, result=_NO_RESULT, error=None):
+        return self._encode(self._answer(self.request_id, result, error))
+
+    def _encode(self, body):
         data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)
-        return self.request.make_response(data, headers=[("Content-Type", "application/json; charset=utf-8")])
+        return self._with_cors(self.request.make_response(
+            data, headers=[("Content-Type", "application/json; charset=utf-8")]))

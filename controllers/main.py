@@ -1,7 +1,7 @@
-"""The three routes. Each one is thin: the dispatcher has parsed and
-validated ``params`` and chosen the database; the route authenticates, hands
-over to the model or the ORM call path, and returns plain data that the
-dispatcher encodes.
+"""The routes. Each one is thin: the dispatcher has parsed and validated
+``params`` and chosen the database; the route authenticates, hands over to
+the model or the ORM call path, and returns plain data that the dispatcher
+encodes.
 
 ``auth='none'`` because authentication is the route's own business (a token
 or a password in the body), and because only ``auth='none'`` routes can be
@@ -11,7 +11,8 @@ work on a multi-database server (addon loaded with ``--load``).
 from odoo import http
 from odoo.http import request
 
-from .. import orm_call, params
+from .. import openapi, orm_call, params
+from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION, server_limit
 
 # readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
 # default, and re-runs the whole request read/write on the first write, which
@@ -21,17 +22,22 @@ ROUTE_OPTIONS = {"type": "json_call", "auth": "none", "csrf": False, "save_sessi
 
 class JsonCallController(http.Controller):
 
-    @http.route("/json-call/user_authenticate", json_params=params.AUTHENTICATE, **ROUTE_OPTIONS)
+    @http.route("/json-call/user_authenticate", json_params=params.AUTHENTICATE,
+                json_result=openapi.AUTHENTICATE_RESULT, **ROUTE_OPTIONS)
     def user_authenticate(self, login, password, db=None, **options):
+        """Log in with a login and password (or Odoo API key); get a token."""
         uid, token = request.env["api.token"].sudo()._login(login, password, **options)
         return {"token": token, "uid": uid}
 
-    @http.route("/json-call/user_logout", json_params=params.LOGOUT, **ROUTE_OPTIONS)
+    @http.route("/json-call/user_logout", json_params=params.LOGOUT,
+                json_result=openapi.LOGOUT_RESULT, **ROUTE_OPTIONS)
     def user_logout(self, token=None, db=None):
+        """Revoke the token."""
         return request.env["api.token"].sudo()._logout(token)
 
-    @http.route("/json-call", json_params=params.CALL, **ROUTE_OPTIONS)
-    def json_call(self, model, method, args, kwargs, context, token=None, db=None):
+    @http.route("/json-call", json_params=params.CALL, json_result=openapi.CALL_RESULT, **ROUTE_OPTIONS)
+    def json_call(self, model, method, args, kwargs, context, token=None, db=None, atomic=False):
+        """Call a public method of a model as the token's user."""
         tokens = request.env["api.token"].sudo()
         facts = tokens._check_secret(token)
         facts.check_scope(model, method)
@@ -39,3 +45,15 @@ class JsonCallController(http.Controller):
         request.update_env(user=facts.user_id, context=orm_call.user_context(request.env, facts.user_id, context),
                            su=False)
         return orm_call.execute(request.env, model, method, args, kwargs)
+
+    @http.route("/json-call/openapi.json", type="http", auth="none", methods=["GET"], save_session=False,
+                readonly=True, cors="*")
+    def openapi_description(self):
+        """The OpenAPI 3.1 description of the routes above."""
+        routes = []
+        for name in ("user_authenticate", "user_logout", "json_call"):
+            endpoint = getattr(type(self), name)
+            routing = endpoint.original_routing
+            routes.append((routing["routes"][0], endpoint.__doc__.strip(), routing))
+        document = openapi.document(routes, server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH))
+        return request.make_json_response(document)

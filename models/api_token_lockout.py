@@ -17,25 +17,40 @@ from ..errors import TooManyAttempts
 _logger = logging.getLogger(__name__)
 
 
+_PENDING = "_json_rpc_token_pending_failures"
+
+
 def after_transaction(env, func):
-    """Run ``func(env)`` in a new transaction once the current one ends,
-    committed or rolled back. What a failed request must leave behind (a
-    failure count, an audit entry) cannot be written in the request's own
-    transaction: that one is rolled back."""
-    registry, done = env.registry, []
+    """Run ``func(env)`` once, when the current transaction ends: in a new
+    transaction after it, committed or rolled back. What a failed request
+    must leave behind (a failure count, an audit entry) cannot be written in
+    the request's own transaction: that one is rolled back.
+
+    A batch member that fails is rolled back to its savepoint only, and the
+    request then commits: the dispatcher calls :func:`record_pending_now`
+    there, which writes these records in the committing transaction."""
+    registry, task = env.registry, [func]
 
     def run():
-        if done:
-            return
-        done.append(True)
-        try:
-            with registry.cursor() as cr:
-                func(api.Environment(cr, SUPERUSER_ID, {}))
-        except Exception:
-            _logger.exception("could not record an API failure")
+        if task:
+            pending = task.pop()
+            try:
+                with registry.cursor() as cr:
+                    pending(api.Environment(cr, SUPERUSER_ID, {}))
+            except Exception:
+                _logger.exception("could not record an API failure")
 
     env.cr.postcommit.add(run)
     env.cr.postrollback.add(run)
+    env.cr.__dict__.setdefault(_PENDING, []).append(task)
+
+
+def record_pending_now(env):
+    """Write the failure records still pending on ``env.cr`` in its current
+    transaction (see :func:`after_transaction`)."""
+    for task in env.cr.__dict__.pop(_PENDING, []):
+        if task:
+            task.pop()(env(user=SUPERUSER_ID, su=True))
 
 
 class ApiTokenLockout(models.Model):

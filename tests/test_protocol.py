@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import tagged
 
 from .common import JsonCallCase
@@ -24,6 +26,12 @@ class TestProtocol(JsonCallCase):
         answer = self.rpc("/json-call/user_logout", {}, request_id="abc-1")
         self.assertEqual((answer["id"], answer["error"]["code"]), ("abc-1", -32002))
         self.assertEqual(self.rpc("/json-call/user_logout", {}, request_id=7)["id"], 7)
+        # an invalid id cannot be echoed: null (found by the schema fuzzer)
+        for bad_id in (False, True, [1], {"a": 1}):
+            answer = self.post("/json-call/user_logout", {"params": {}, "id": bad_id})
+            self.assertEqual((answer["id"], answer["error"]["code"]), (None, -32600))
+            answers = self.http("POST", "/json-call", json.dumps([{"params": {}, "id": bad_id}])).json()
+            self.assertEqual((answers[0]["id"], answers[0]["error"]["code"]), (None, -32600))
 
     def test_other_http_methods_get_json(self):
         for method in ("GET", "PUT", "DELETE"):

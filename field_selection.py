@@ -1,0 +1,155 @@
+"""Nested field selection for ``read`` and ``search_read``.
+
+``fields`` may be what the ORM takes (a list of names), an Odoo 18 web
+specification (``{"name": {}, "company_id": {"fields": {"name": {}}}}``, what
+``web_read`` takes), or the compact string of the odoo-rest-api module:
+``{id, name, company_id{name, country_id{code}}}``, where ``*`` stands for
+every field the user may read and ``-field`` leaves one out. Both nested
+forms are turned into a web specification and served by Odoo's own
+``web_read``/``web_search_read``, so access rights and the result format are
+Odoo's.
+"""
+import re
+
+from .errors import InvalidParams
+
+_TOKEN_RE = re.compile(r"\s*(?:([{},*-])|([A-Za-z_][A-Za-z0-9_]*))")
+_PUNCTUATION = frozenset("{},*-")
+
+
+class _Selection:
+    """A parsed compact selection: named fields (with their own selection
+    for relational ones), ``*`` and exclusions."""
+
+    def __init__(self):
+        self.fields = {}
+        self.star = False
+        self.excluded = set()
+
+
+def parse_compact(text):
+    """``"{id, name, company_id{name}}"`` -> a :class:`_Selection`."""
+    tokens, position = [], 0
+    text = text.strip()
+    while position < len(text):
+        match = _TOKEN_RE.match(text, position)
+        if not match or match.end() == position:
+            raise InvalidParams(f"Bad field selection at character {position + 1}: {text[position:position + 20]!r}")
+        tokens.append(match.group(1) or match.group(2))
+        position = match.end()
+        while position < len(text) and text[position].isspace():
+            position += 1
+
+    def expect(index, token):
+        if index >= len(tokens) or tokens[index] != token:
+            raise InvalidParams(f"Bad field selection {text!r}: expected '{token}'.")
+        return index + 1
+
+    def parse_block(index):
+        selection = _Selection()
+        index = expect(index, "{")
+        while True:
+            if index >= len(tokens):
+                raise InvalidParams(f"Bad field selection {text!r}: missing '}}'.")
+            token = tokens[index]
+            if token == "*":
+                selection.star, index = True, index + 1
+            elif token == "-":
+                if index + 1 >= len(tokens) or tokens[index + 1] in _PUNCTUATION:
+                    raise InvalidParams(f"Bad field selection {text!r}: '-' must precede a field name.")
+                selection.excluded.add(tokens[index + 1])
+                index += 2
+            elif token not in _PUNCTUATION:
+                index += 1
+                sub = None
+                if index < len(tokens) and tokens[index] == "{":
+                    sub, index = parse_block(index)
+                selection.fields[token] = sub
+            else:
+                raise InvalidParams(f"Bad field selection {text!r}: unexpected '{token}'.")
+            if index < len(tokens) and tokens[index] == ",":
+                index += 1
+                continue
+            return selection, expect(index, "}")
+
+    selection, end = parse_block(0)
+    if end != len(tokens):
+        raise InvalidParams(f"Bad field selection {text!r}: text after the closing '}}'.")
+    return selection
+
+
+def _web_spec(model, selection):
+    names = list(model.fields_get(attributes=["type"])) if selection.star else []
+    names += [name for name in selection.fields if name not in names]
+    spec = {}
+    for name in names:
+        if name in selection.excluded:
+            continue
+        field = model._fields.get(name)
+        if field is None:
+            raise InvalidParams(f"The model '{model._name}' has no field '{name}'.")
+        sub = selection.fields.get(name)
+        if sub is None:
+            spec[name] = {}
+        elif not field.relational:
+            raise InvalidParams(f"'{model._name}.{name}' is not a relational field: it has no sub-fields.")
+        else:
+            spec[name] = {"fields": _web_spec(model.env[field.comodel_name], sub)}
+    return spec
+
+
+def web_specification(model, fields):
+    """The web specification for ``fields`` (a compact string or a web
+    specification), or None when ``fields`` is a plain list (or absent)."""
+    if isinstance(fields, str):
+        return _web_spec(model, parse_compact(fields))
+    if isinstance(fields, dict):
+        if not all(isinstance(value, dict) for value in fields.values()):
+            raise InvalidParams("A field specification maps each field name to an object, e.g. "
+                                '{"name": {}, "company_id": {"fields": {"name": {}}}}.')
+        return fields
+    return None
+
+
+def _take(args, kwargs, position, name, default=None):
+    """Remove and return the argument ``name`` given by position or keyword."""
+    if len(args) > position:
+        value = args[position]
+        del args[position:position + 1]
+        return value
+    return kwargs.pop(name, default)
+
+
+def read_with_selection(model, method, args, kwargs):
+    """Serve ``read``/``search_read`` whose ``fields`` is nested, or whose
+    ``search_read`` asks for the total ``count``; None to let the ORM serve
+    a plain call."""
+    args, kwargs = list(args), dict(kwargs)
+    if method == "read":
+        if not args:
+            return None
+        ids = args.pop(0)
+        fields = _take(args, kwargs, 0, "fields")
+        spec = web_specification(model, fields)
+        if spec is None:
+            return None
+        kwargs.pop("load", None)
+        if args or kwargs:
+            raise InvalidParams("With nested fields, read takes only the ids and the fields.")
+        return model.browse(ids).web_read(spec)
+    count = kwargs.pop("count", False)
+    domain = _take(args, kwargs, 0, "domain") or []
+    fields = _take(args, kwargs, 0, "fields")
+    spec = web_specification(model, fields)
+    if spec is None and not count:
+        return None
+    offset = _take(args, kwargs, 0, "offset", 0) or 0
+    limit = _take(args, kwargs, 0, "limit")
+    order = _take(args, kwargs, 0, "order")
+    if spec is None:  # plain fields, with the total count
+        records = model.search_read(domain, fields, offset, limit, order, *args, **kwargs)
+        return {"records": records, "length": model.search_count(domain)}
+    if args or kwargs:
+        raise InvalidParams(f"Unexpected search_read arguments with nested fields: {sorted(kwargs)}.")
+    answer = model.web_search_read(domain, spec, offset=offset, limit=limit, order=order)
+    return {"records": answer["records"], "length": answer["length"]} if count else answer["records"]

@@ -1,0 +1,127 @@
+"""The OpenAPI 3.1 description of the API, generated from the objects that
+serve it: the routes' ``json_params`` specs (which validate requests), their
+``json_result`` schemas, and the error table. Nothing here is written by
+hand twice, so the description cannot drift from the behaviour.
+"""
+from . import errors
+from .params import JSON_TYPE_NAMES
+
+
+def _param_schema(param):
+    schema = {"type": JSON_TYPE_NAMES[param.json_type]}
+    if param.doc:
+        schema["description"] = param.doc
+    if param.items is not None:
+        schema["items"] = {"type": JSON_TYPE_NAMES[param.items]}
+    if param.json_type is str and param.required:
+        schema["minLength"] = 1
+    if param.secret:
+        schema["format"] = "password"
+    return schema
+
+
+def params_schema(spec):
+    properties, required = {}, []
+    for name, param in spec.items():
+        properties[name] = _param_schema(param)
+        for alias in param.aliases:
+            properties[alias] = {**_param_schema(param), "description": f"Alias of '{name}'."}
+        if param.required:
+            required.append(name)
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _error_codes():
+    kinds = {kind.code: kind.message for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]}
+    return dict(sorted(kinds.items(), reverse=True))
+
+
+def document(routes, max_batch):
+    """``routes``: (path, summary, routing) of each JSON-RPC route."""
+    codes = _error_codes()
+    components = {
+        "RequestId": {"type": ["string", "number", "null"], "description": "Echoed in the answer."},
+        "Error": {
+            "type": "object",
+            "required": ["code", "message", "data"],
+            "properties": {
+                "code": {"type": "integer", "enum": list(codes),
+                         "description": "; ".join(f"{code}: {message}" for code, message in codes.items())},
+                "message": {"type": "string"},
+                "data": {
+                    "type": "object",
+                    "required": ["name", "message"],
+                    "properties": {
+                        "name": {"type": "string", "description": "The exception class."},
+                        "message": {"type": "string"},
+                        "arguments": {"type": "array"},
+                        "debug": {"type": "string", "description": "Traceback, in dev mode only."},
+                    },
+                },
+            },
+        },
+        "ErrorAnswer": {
+            "type": "object",
+            "required": ["jsonrpc", "id", "error"],
+            "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
+                           "error": {"$ref": "#/components/schemas/Error"}},
+            "additionalProperties": False,
+        },
+    }
+    paths = {}
+    for path, summary, routing in routes:
+        name = path.strip("/").replace("/", "_").replace("-", "_")
+        request = {
+            "type": "object",
+            "properties": {
+                "jsonrpc": {"const": "2.0"},
+                "id": {"$ref": "#/components/schemas/RequestId"},
+                "method": {"type": "string", "description": "Ignored: the URL names the operation."},
+                "params": params_schema(routing["json_params"]),
+            },
+            "required": ["params"],
+        }
+        answer = {"oneOf": [
+            {"type": "object", "required": ["jsonrpc", "id", "result"],
+             "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
+                            "result": routing["json_result"]},
+             "additionalProperties": False},
+            {"$ref": "#/components/schemas/ErrorAnswer"},
+        ]}
+        components[f"{name}_request"] = request
+        components[f"{name}_answer"] = answer
+        ref = {"$ref": f"#/components/schemas/{name}_request"}
+        answer_ref = {"$ref": f"#/components/schemas/{name}_answer"}
+        paths[path] = {"post": {
+            "operationId": name,
+            "summary": summary,
+            "security": [{"bearer": []}, {}] if "token" in routing["json_params"] else [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                ref, {"type": "array", "items": ref, "minItems": 1, "maxItems": max_batch,
+                      "description": "A batch: one answer per request that has an 'id'."}]}}}},
+            "responses": {
+                "200": {"description": "A JSON-RPC answer (errors included), or an array of them for a batch.",
+                        "content": {"application/json": {"schema": {"oneOf": [
+                            answer_ref, {"type": "array", "items": answer_ref}]}}}},
+                "204": {"description": "A batch of notifications only: nothing to answer."},
+            },
+        }}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "JSON-RPC Token API", "version": "1.0",
+                 "description": "Token-based JSON-RPC 2.0 for Odoo 18. Every failure is a JSON-RPC "
+                                "error object, answered with HTTP 200."},
+        "paths": paths,
+        "components": {"schemas": components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+AUTHENTICATE_RESULT = {"type": "object", "required": ["token", "uid"], "additionalProperties": False,
+                       "properties": {"token": {"type": "string", "minLength": 43}, "uid": {"type": "integer"}}}
+LOGOUT_RESULT = {"const": True}
+CALL_RESULT = {"description": "What the method returns, serialised as Odoo's RPC does."}
+
