@@ -10,6 +10,7 @@ What it adds to Odoo's path, and why:
 * ``name_get``, gone from the Odoo 17+ ORM but still called by published
   clients, answers ``[[id, display_name], ...]``.
 """
+import functools
 import inspect
 
 from odoo import api
@@ -19,6 +20,24 @@ from odoo.tools.json import json_default as odoo_json_default
 
 from .errors import InvalidParams, MethodNotFound
 from .field_selection import read_with_selection
+
+
+#: methods that cannot write: all a read-only token may call, and what a
+#: batch may run without a savepoint of its own
+READ_ONLY_METHODS = frozenset({
+    "search", "search_read", "search_count", "read", "read_group", "fields_get", "name_search",
+    "name_get", "web_read", "web_search_read", "web_read_group", "default_get", "exists",
+    "check_access_rights", "check_access",
+})
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature(function):
+    """inspect.signature is slow (decorated methods); a method's never changes."""
+    try:
+        return inspect.signature(function)
+    except (TypeError, ValueError):  # builtins and C functions: nothing to check
+        return None
 
 
 def user_context(env, uid, request_context):
@@ -42,9 +61,8 @@ def _check_arguments(model, method_name, method, args, kwargs):
     if getattr(method, "_api", None) is None:  # a record method: args[0] are the ids
         _check_ids(model, method_name, args)
         args = args[1:]
-    try:
-        signature = inspect.signature(method)
-    except (TypeError, ValueError):  # builtins and C functions: nothing to check
+    signature = _signature(method)
+    if signature is None:
         return
     try:
         signature.bind(model, *args, **kwargs)

@@ -247,17 +247,35 @@ class JsonCallDispatcher(http.Dispatcher):
                 outcomes = [(member, _NO_RESULT, failed.error if position == index else rolled_back)
                             for position, member in enumerate(members)]
         else:
+            # Each write runs in its own savepoint, so that a failing one undoes
+            # only itself. Consecutive reads share one: they write nothing, so
+            # a failing read only needs a rollback to the start of its run of
+            # reads (which also clears an aborted SQL transaction).
+            reads_savepoint = None
             for member in members:
                 if member.error:
                     outcomes.append((member, _NO_RESULT, member.error))
                     continue
+                is_read = member.params.get("method") in orm_call.READ_ONLY_METHODS
+                if reads_savepoint and not is_read:
+                    reads_savepoint.close(rollback=False)
+                    reads_savepoint = None
+                savepoint = reads_savepoint or cr.savepoint()
+                if is_read:
+                    reads_savepoint = savepoint
                 try:
-                    with cr.savepoint():
-                        outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                    outcomes.append((member, self._run_member(endpoint, member, base_env), None))
                 except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     raise  # Odoo's retrying runs the whole batch again
                 except Exception as exc:
+                    savepoint.close(rollback=True)
+                    reads_savepoint = None
                     outcomes.append((member, _NO_RESULT, self._member_error(exc, base_env)))
+                else:
+                    if not is_read:
+                        savepoint.close(rollback=False)
+            if reads_savepoint:
+                reads_savepoint.close(rollback=False)
         self.request.env = base_env
         answers = [self._answer(member.id, result, exc and errors.to_error_object(exc))
                    for member, result, exc in outcomes if not member.is_notification]

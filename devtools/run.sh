@@ -17,5 +17,8 @@ else
     update=()
 fi
 log "serving $DEMO_DB on http://localhost:$HTTP_PORT (login admin / password admin)"
-exec "${ODOO_BIN[@]}" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$" --http-port="$HTTP_PORT" \
+# -d without --db-filter exposes exactly that database, and spares every
+# request without a session cookie (every API call) Odoo's database listing,
+# a new connection to PostgreSQL's "postgres" database each time.
+exec "${ODOO_BIN[@]}" -d "$DEMO_DB" --http-port="$HTTP_PORT" \
     --load=base,web,json_rpc_token "${update[@]}" "$@"

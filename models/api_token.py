@@ -32,6 +32,7 @@ from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..orm_call import READ_ONLY_METHODS
 from ..errors import (InvalidParams, TokenAddressRefused, TokenExpired, TokenInvalid, TokenMissing,
                       TokenRevoked)
 
@@ -54,12 +55,6 @@ IDLE_PARAM = "json_rpc_token.idle_timeout_minutes"
 MIN_IDLE_MINUTES = 5
 PURGE_PARAM = "json_rpc_token.purge_after_days"
 DEFAULT_PURGE_DAYS = 30
-#: what a read-only token may call: methods that cannot write
-READ_ONLY_METHODS = frozenset({
-    "search", "search_read", "search_count", "read", "read_group", "fields_get", "name_search",
-    "name_get", "web_read", "web_search_read", "web_read_group", "default_get", "exists",
-    "check_access_rights", "check_access",
-})
 #: fields only the code itself (in sudo) may change: letting a user rewrite
 #: ``user_id`` of a token they know would hand them another user's rights
 PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip",

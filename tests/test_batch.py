@@ -65,6 +65,20 @@ class TestBatch(JsonCallCase):
         names = self.env["res.partner"].search([("name", "like", "Batch ")]).mapped("name")
         self.assertEqual(sorted(names), ["Batch A", "Batch C"])
 
+    def test_a_failing_read_undoes_nothing_else(self):
+        """Reads share a savepoint; one that aborts the SQL transaction
+        (invalid integer) is rolled back alone, writes around it stay."""
+        answers = self.post_batch([
+            self.member(1, "create", [{"name": "Around A"}]),
+            self.member(2, "search_count", [[["name", "=", "Around A"]]]),
+            self.member(3, "search_count", [[["id", "=", "not-a-number"]]]),
+            self.member(4, "search_count", [[["name", "=", "Around A"]]]),
+            self.member(5, "create", [{"name": "Around B"}]),
+        ])
+        self.assertEqual([a.get("result", a.get("error", {}).get("code")) for a in answers[1:4]], [1, -32602, 1])
+        self.assertEqual(sorted(self.env["res.partner"].search([("name", "like", "Around ")]).mapped("name")),
+                         ["Around A", "Around B"])
+
     def test_atomic_batch_rolls_back_entirely(self):
         answers = self.post_batch([
             self.member(1, "create", [{"name": "Atomic A"}], atomic=True),

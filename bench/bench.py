@@ -1,0 +1,298 @@
+"""Side-by-side benchmark of /json-call and Odoo's own RPC paths.
+
+Starts a real Odoo server (threaded, then --workers=2) on the benchmark
+database and, in the same run, interleaving the paths round by round,
+measures:
+
+* a small read: res.partner.search_read([], ['name'], limit=5);
+* a write: create + unlink of one partner;
+* 100 small reads as one /json-call batch against 100 single requests;
+
+over /json-call (token in the body, and as a Bearer header), /jsonrpc
+execute_kw (password, and API key), and /web/dataset/call_kw with a session
+cookie. Then requests/s with 8 client threads, and the server processes'
+memory. Last, in-process, the token check with 1 and with 100 000 tokens in
+the table (rolled back afterwards).
+"""
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import requests
+
+PASSWORD = "admin"
+READ = ("res.partner", "search_read", [[]], {"fields": ["name"], "limit": 5})
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, options, workers):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        # -d without --db-filter: Odoo lists no databases per request (see README)
+        command = [sys.executable, options.odoo_bin, "-c", options.config, "-d", options.database,
+                   f"--http-port={self.port}", "--http-interface=127.0.0.1",
+                   f"--gevent-port={free_port()}", "--max-cron-threads=0", "--log-level=warn",
+                   "--load=base,web,json_rpc_token", f"--workers={workers}"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(self.base + "/web/health", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the Odoo server did not start")
+            time.sleep(0.3)
+
+    def rss_mib(self):
+        process = psutil.Process(self.process.pid)
+        return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2 ** 20
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(30)
+
+
+def jsonrpc_body(params, request_id=1):
+    return {"jsonrpc": "2.0", "method": "call", "params": params, "id": request_id}
+
+
+def checked(response):
+    answer = response.json()
+    if isinstance(answer, dict) and "error" in answer:
+        raise RuntimeError(f"{response.url}: {answer['error']}")
+    return answer
+
+
+class Clients:
+    """One way per path to call model.method(*args, **kwargs), each with its
+    own keep-alive HTTP session."""
+
+    def __init__(self, base, database, token, uid, api_key):
+        self.base, self.database, self.token, self.uid, self.api_key = base, database, token, uid, api_key
+        self.http = requests.Session()
+        web = requests.Session()
+        checked(web.post(base + "/web/session/authenticate",
+                         json=jsonrpc_body({"db": database, "login": "admin", "password": PASSWORD})))
+        self.web = web
+
+    def json_call_body(self, model, method, args, kwargs):
+        return checked(self.http.post(self.base + "/json-call", json=jsonrpc_body(
+            {"token": self.token, "model": model, "method": method, "args": args, "kwargs": kwargs})))["result"]
+
+    def json_call_bearer(self, model, method, args, kwargs):
+        return checked(self.http.post(self.base + "/json-call", headers={"Authorization": f"Bearer {self.token}"},
+                                      json=jsonrpc_body({"model": model, "method": method, "args": args,
+                                                         "kwargs": kwargs})))["result"]
+
+    def _execute_kw(self, secret, model, method, args, kwargs):
+        return checked(self.http.post(self.base + "/jsonrpc", json=jsonrpc_body(
+            {"service": "object", "method": "execute_kw",
+             "args": [self.database, self.uid, secret, model, method, args, kwargs]})))["result"]
+
+    def jsonrpc_password(self, model, method, args, kwargs):
+        return self._execute_kw(PASSWORD, model, method, args, kwargs)
+
+    def jsonrpc_api_key(self, model, method, args, kwargs):
+        return self._execute_kw(self.api_key, model, method, args, kwargs)
+
+    def call_kw_session(self, model, method, args, kwargs):
+        return checked(self.web.post(f"{self.base}/web/dataset/call_kw/{model}/{method}", json=jsonrpc_body(
+            {"model": model, "method": method, "args": args, "kwargs": kwargs})))["result"]
+
+    def json_call_batch(self, calls):
+        batch = [{"jsonrpc": "2.0", "id": n, "params": {"model": m, "method": f, "args": a, "kwargs": k}}
+                 for n, (m, f, a, k) in enumerate(calls)]
+        answers = checked(self.http.post(self.base + "/json-call", json=batch,
+                                         headers={"Authorization": f"Bearer {self.token}"}))
+        assert len(answers) == len(calls) and all("result" in answer for answer in answers), answers[:2]
+        return answers
+
+    def paths(self):
+        return {
+            "/json-call (token in body)": self.json_call_body,
+            "/json-call (Bearer header)": self.json_call_bearer,
+            "/jsonrpc execute_kw (password)": self.jsonrpc_password,
+            "/jsonrpc execute_kw (API key)": self.jsonrpc_api_key,
+            "/web/dataset/call_kw (session)": self.call_kw_session,
+        }
+
+
+def prepare(options):
+    """Committed set-up through Odoo itself: demo partners, an API key, a token."""
+    import odoo
+    from odoo.modules.registry import Registry
+    odoo.tools.config.parse_config(["-c", options.config, "-d", options.database, "--log-level=warn"])
+    with Registry(options.database).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("base.login_cooldown_after", 0)
+        missing = 20 - env["res.partner"].search_count([])
+        if missing > 0:
+            env["res.partner"].create([{"name": f"Bench partner {n}"} for n in range(missing)])
+        admin = env.ref("base.user_admin")
+        api_key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", None)
+    return admin.id, api_key
+
+
+def login(base, database):
+    answer = checked(requests.post(base + "/json-call/user_authenticate", json=jsonrpc_body(
+        {"login": "admin", "password": PASSWORD, "db": database, "label": "benchmark"})))
+    return answer["result"]["token"], answer["result"]["uid"]
+
+
+def timed(func, *args):
+    start = time.perf_counter()
+    func(*args)
+    return (time.perf_counter() - start) * 1000
+
+
+def write_pair(call):
+    partner = call("res.partner", "create", [{"name": "bench write"}], {})
+    call("res.partner", "unlink", [[partner]], {})
+
+
+def latency(clients, rounds, calls):
+    """Median ms per operation, paths interleaved in a new random order each round."""
+    paths = clients.paths()
+    samples = {(name, op): [] for name in paths for op in ("read", "write")}
+    batch_samples = {"100 single /json-call reads": [], "1 /json-call batch of 100 reads": []}
+    for _round in range(rounds):
+        order = list(paths.items())
+        random.shuffle(order)
+        for name, call in order:
+            for _n in range(calls):
+                samples[name, "read"].append(timed(call, *READ))
+                samples[name, "write"].append(timed(write_pair, call))
+        batch_samples["100 single /json-call reads"].append(
+            timed(lambda: [clients.json_call_bearer(*READ) for _n in range(100)]))
+        batch_samples["1 /json-call batch of 100 reads"].append(timed(clients.json_call_batch, [READ] * 100))
+    return ({key: statistics.median(values) for key, values in samples.items()},
+            {key: statistics.median(values) for key, values in batch_samples.items()})
+
+
+def throughput(base, database, token, uid, api_key, seconds, threads=8):
+    """Requests/s of the small read with ``threads`` clients, each path in turn."""
+    results = {}
+    names = list(Clients(base, database, token, uid, api_key).paths())
+    for name in names:
+        stop_at, counts = time.monotonic() + seconds, []
+
+        def worker():
+            call = Clients(base, database, token, uid, api_key).paths()[name]
+            count = 0
+            while time.monotonic() < stop_at:
+                call(*READ)
+                count += 1
+            counts.append(count)
+        pool = [threading.Thread(target=worker) for _n in range(threads)]
+        started = time.monotonic()
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        results[name] = sum(counts) / (time.monotonic() - started)
+    return results
+
+
+def token_check(options, extra_tokens=100_000, samples=300):
+    """Median µs of api.token._check_secret, cold (cache cleared, so index
+    lookup + pbkdf2 verification) and warm (cached), with 1 and with
+    ``extra_tokens`` more tokens in the table. Rolled back afterwards."""
+    import odoo
+    from odoo.modules.registry import Registry
+    registry = Registry(options.database)
+    results = {}
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        Token = env["api.token"]
+        cr.execute("DELETE FROM api_token")
+        _record, secret = Token._issue(env.ref("base.user_admin"), "bench", None)
+
+        def measure(label):
+            cold, warm = [], []
+            for _n in range(samples):
+                registry.clear_cache()
+                start = time.perf_counter()
+                Token._check_secret(secret)
+                cold.append((time.perf_counter() - start) * 1e6)
+                start = time.perf_counter()
+                Token._check_secret(secret)
+                warm.append((time.perf_counter() - start) * 1e6)
+            results[label] = (statistics.median(cold), statistics.median(warm))
+
+        measure("1 token")
+        cr.execute("""INSERT INTO api_token (name, user_id, token_index, token_hash, create_date, write_date)
+                      SELECT 'filler', 2, substr(md5(random()::text), 1, 16), 'x', now(), now()
+                        FROM generate_series(1, %s)""", [extra_tokens])
+        cr.execute("ANALYZE api_token")
+        measure(f"{extra_tokens + 1:,} tokens")
+        cr.rollback()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--odoo-bin", required=True)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--calls", type=int, default=20, help="calls per path and round")
+    parser.add_argument("--seconds", type=float, default=5, help="duration of each throughput run")
+    options = parser.parse_args()
+    random.seed(1)
+    uid, api_key = prepare(options)
+    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2 ** 30:.0f} GiB; "
+          f"Python {sys.version.split()[0]}; database {options.database}")
+    for workers in (0, 2):
+        mode = "threaded" if not workers else f"--workers={workers}"
+        server = Server(options, workers)
+        try:
+            token, uid = login(server.base, options.database)
+            clients = Clients(server.base, options.database, token, uid, api_key)
+            for call in clients.paths().values():  # warm every path and worker
+                for _n in range(20):
+                    call(*READ)
+            medians, batch = latency(clients, options.rounds, options.calls)
+            rates = throughput(server.base, options.database, token, uid, api_key, options.seconds)
+            rss = server.rss_mib()
+        finally:
+            server.stop()
+        print(f"\n== {mode}: {options.rounds} interleaved rounds x {options.calls} calls per path ==")
+        print(f"{'path':34} {'read ms':>8} {'write ms':>9} {'read req/s (8 threads)':>23}")
+        for name in clients.paths():
+            print(f"{name:34} {medians[name, 'read']:8.2f} {medians[name, 'write']:9.2f} {rates[name]:23.0f}")
+        ours = medians["/json-call (Bearer header)", "read"]
+        print(f"ratio read /json-call (Bearer) / jsonrpc execute_kw (password): "
+              f"{ours / medians['/jsonrpc execute_kw (password)', 'read']:.2f}  (target <= 0.75)")
+        print(f"ratio read /json-call (Bearer) / call_kw (session):             "
+              f"{ours / medians['/web/dataset/call_kw (session)', 'read']:.2f}  (target <= 1.0)")
+        singles, batched = batch["100 single /json-call reads"], batch["1 /json-call batch of 100 reads"]
+        print(f"100 reads: {singles:.1f} ms as single requests, {batched:.1f} ms as one batch: "
+              f"{singles / batched:.1f}x faster  (target >= 10x)")
+        print(f"server memory after the run (all processes): {rss:.0f} MiB")
+    print("\n== token check (in-process, median of 300) ==")
+    checks = token_check(options)
+    for label, (cold, warm) in checks.items():
+        print(f"{label:>16}: {cold:8.0f} µs uncached (index + pbkdf2), {warm:6.1f} µs cached")
+    (cold_1, warm_1), (cold_n, warm_n) = checks.values()
+    print(f"ratio 100k/1: uncached {cold_n / cold_1:.2f}, cached {warm_n / warm_1:.2f}  (target within 10%)")
+
+
+if __name__ == "__main__":
+    main()
