@@ -117,7 +117,8 @@ class ApiToken(models.Model):
     allowed_networks = fields.Char("Allowed Networks", readonly=True,
                                    help="Comma-separated IP networks (CIDR) the token may be used from. "
                                         "Empty: any address.")
-    log_ids = fields.One2many("api.token.log", "token_id", string="Audit Log", readonly=True)
+    log_ids = fields.One2many("api.token.log", "token_id", string="Audit Log", readonly=True,
+                              groups="json_rpc_token.group_api_token_manager")
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")],
         compute="_compute_state", search="_search_state")

@@ -105,6 +105,10 @@ class TestCall(JsonCallCase):
         self.assertEqual(self.call(self.token, "api.token", "search", [[]]),
                          self.env["api.token"].search([("user_id", "=", self.integrator.id)]).ids)
         self.call_error(self.token, "api.token", "read", [[other_token.id], ["name"]], code=-32010)
+        # their own tokens, every field they may see (no audit log, no secret)
+        own = self.call(self.token, "api.token", "search_read", [[]])
+        self.assertTrue(own and all(row["user_id"][0] == self.integrator.id for row in own))
+        self.assertFalse({"log_ids", "token_hash", "token_index"} & set(own[0]))
         self.call_error(self.token, "api.token", "action_revoke", [[other_token.id]], code=-32010)
         self.assertFalse(other_token.revoked_at)
 

@@ -1,0 +1,22 @@
+"""README.rst is the user's manual and Odoo's module description: it must
+render without errors, and its commands must exist."""
+from pathlib import Path
+
+import docutils.core
+import docutils.utils
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_readme_renders_without_warnings():
+    text = (REPO / "README.rst").read_text()
+    docutils.core.publish_string(text, writer_name="null",
+                                 settings_overrides={"report_level": 2, "halt_level": 2})
+
+
+def test_readme_commands_exist():
+    text = (REPO / "README.rst").read_text()
+    for command in ("devtools/run.sh", "devtools/test.sh", "bench/run.sh"):
+        assert command in text
+        assert (REPO / command).stat().st_mode & 0o111, f"{command} is not executable"
+    assert "bash devtools/test.sh" in (REPO / ".ci" / "run").read_text()
