@@ -190,17 +190,17 @@ def throughput(base, database, token, uid, api_key, seconds, threads=8):
     """Requests/s of the small read with ``threads`` clients, each path in turn."""
     results = {}
     names = list(Clients(base, database, token, uid, api_key).paths())
+    def worker(name, stop_at, counts):
+        call = Clients(base, database, token, uid, api_key).paths()[name]
+        count = 0
+        while time.monotonic() < stop_at:
+            call(*READ)
+            count += 1
+        counts.append(count)
+
     for name in names:
         stop_at, counts = time.monotonic() + seconds, []
-
-        def worker():
-            call = Clients(base, database, token, uid, api_key).paths()[name]
-            count = 0
-            while time.monotonic() < stop_at:
-                call(*READ)
-                count += 1
-            counts.append(count)
-        pool = [threading.Thread(target=worker) for _n in range(threads)]
+        pool = [threading.Thread(target=worker, args=(name, stop_at, counts)) for _n in range(threads)]
         started = time.monotonic()
         for thread in pool:
             thread.start()
