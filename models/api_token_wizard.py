@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import AccessError, UserError
 
 from ..errors import InvalidParams
@@ -25,7 +26,14 @@ class ApiTokenWizard(models.TransientModel):
     def _compute_can_choose_user(self):
         self.can_choose_user = self.env.user.has_group("json_rpc_token.group_api_token_manager")
 
+    @check_identity
     def action_generate(self):
+        """The button: as for Odoo's API keys, the user confirms their
+        password first (unless done in the last 10 minutes), so that a
+        hijacked session cannot mint a long-lived credential."""
+        return self._generate()
+
+    def _generate(self):
         self.ensure_one()
         if self.user_id != self.env.user and not self.env.user.has_group("json_rpc_token.group_api_token_manager"):
             raise AccessError(_("Only API token managers can issue tokens for other users."))

@@ -20,8 +20,12 @@ class TestBackend(TransactionCase):
         Wizard = self.env["api.token.wizard"].with_user(as_user)
         return Wizard.create({"name": "Shop sync", **vals})
 
+    def test_wizard_button_requires_identity_check(self):
+        with self.assertRaisesRegex(UserError, "only be accessed over HTTP"):
+            self._wizard(self.user).action_generate()
+
     def test_wizard_issues_a_token_shown_once(self):
-        action = self._wizard(self.user).action_generate()
+        action = self._wizard(self.user)._generate()
         self.assertEqual((action["res_model"], action["target"]), ("api.token.show", "new"))
         secret = action["context"]["default_secret"]
         token = self.Token.search([("user_id", "=", self.user.id)])
@@ -34,14 +38,14 @@ class TestBackend(TransactionCase):
 
     def test_wizard_rights(self):
         with self.assertRaises(AccessError):
-            self._wizard(self.user, user_id=self.manager.id).action_generate()
-        self._wizard(self.manager, user_id=self.user.id).action_generate()
+            self._wizard(self.user, user_id=self.manager.id)._generate()
+        self._wizard(self.manager, user_id=self.user.id)._generate()
         self.assertEqual(self.Token.search_count([("user_id", "=", self.user.id)]), 1)
         portal = new_test_user(self.env, login="portal-x", groups="base.group_portal")
         with self.assertRaises(UserError):
-            self._wizard(self.manager, user_id=portal.id).action_generate()
+            self._wizard(self.manager, user_id=portal.id)._generate()
         with self.assertRaises(UserError):
-            self._wizard(self.user, expires_at=fields.Datetime.now() - timedelta(days=1)).action_generate()
+            self._wizard(self.user, expires_at=fields.Datetime.now() - timedelta(days=1))._generate()
 
     def test_token_count_and_revoke_all_of_a_user(self):
         for _i in range(3):

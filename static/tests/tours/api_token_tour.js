@@ -12,6 +12,9 @@ registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
         { trigger: 'a[data-menu-xmlid="json_rpc_token.api_token_wizard_menu"]', run: "click" },
         { trigger: '.modal div[name="name"] input', run: "edit Tour integration" },
         { trigger: '.modal button[name="action_generate"]', run: "click" },
+        // as for Odoo's API keys: confirm the password first
+        { trigger: '.modal div[name="password"] input', run: "edit admin" },
+        { trigger: '.modal button#password_confirm', run: "click" },
         // the secret, shown once, with a copy button
         { trigger: '.modal div[name="secret"] .o_clipboard_button' },
         {
