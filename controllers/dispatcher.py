@@ -93,6 +93,8 @@ class JsonCallDispatcher(http.Dispatcher):
             return json.loads(httprequest.get_data())
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise errors.ParseError("The request body is nested too deeply.") from None
 
     def _parse_member(self, spec, payload):
         """A request object -> :class:`Member` (raises if it is not valid)."""

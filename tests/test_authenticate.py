@@ -38,6 +38,16 @@ class TestAuthenticate(JsonCallCase):
         token = self.result(AUTH, {"login": "integrator", "password": key})["token"]
         self.assertEqual(self.call(token, "res.partner", "search_count", [[["id", "=", self.integrator.partner_id.id]]]), 1)
 
+    def test_two_factor_users_need_an_api_key(self):
+        """Odoo's rule for RPC: a user with 2FA logs in with an API key only."""
+        if "totp_secret" not in self.env["res.users"]._fields:
+            self.skipTest("auth_totp is not installed")
+        key = self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "2fa script", None)
+        self.integrator.sudo().totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        self.assertTrue(self.integrator._rpc_api_keys_only())
+        self.error(AUTH, {"login": "integrator", "password": PASSWORD}, -32001)
+        self.assertTrue(self.result(AUTH, {"login": "integrator", "password": key})["token"])
+
     def test_inactive_and_portal_users_are_refused(self):
         self.colleague.active = False
         self.error(AUTH, {"login": "colleague", "password": PASSWORD}, -32001)

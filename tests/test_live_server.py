@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -139,6 +140,32 @@ def test_logout_is_seen_by_every_worker(server):
     log = Path(logfile).read_text()
     assert token not in log
     assert re.search(r"API token #\d+ issued for admin", log)
+
+
+def test_concurrent_writes_to_one_record_are_retried(server):
+    """Two workers writing the same row at once: PostgreSQL refuses one
+    transaction (serialization failure) and Odoo's retry runs it again, so
+    every call succeeds."""
+    base, _logfile = server
+    token = login(base, DB_A)
+    headers = {"Authorization": f"Bearer {token}"}
+    partner = post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "create",
+                                        "args": [{"name": "Contended"}]}, headers=headers)["result"]
+    answers = []
+
+    def write(thread):
+        for n in range(5):
+            answers.append(post(base, "/json-call", {
+                "db": DB_A, "model": "res.partner", "method": "write",
+                "args": [[partner], {"comment": f"thread {thread} write {n}"}]}, headers=headers))
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 30 and all(answer.get("result") is True for answer in answers), \
+        [answer for answer in answers if "error" in answer][:3]
 
 
 def test_lockout_holds_across_workers(server):

@@ -17,6 +17,7 @@ class TestProtocol(JsonCallCase):
                 self.assertEqual(self.post(route, b"{not json")["error"]["code"], -32700)
                 self.assertEqual(self.post(route, b"\xff\xfe")["error"]["code"], -32700)
                 self.assertEqual(self.post(route, b"")["error"]["code"], -32700)
+                self.assertEqual(self.post(route, "[" * 100000 + "]" * 100000)["error"]["code"], -32700)
                 self.assertEqual(self.post(route, "42")["error"]["code"], -32600)
                 self.assertEqual(self.post(route, {"jsonrpc": "1.0", "params": {}})["error"]["code"], -32600)
                 self.assertEqual(self.post(route, {"params": [1, 2]})["error"]["code"], -32602)
