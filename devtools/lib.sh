@@ -8,7 +8,19 @@
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PYTHON=${PYTHON:-python3}
+# The Python to use: $PYTHON, else the first one that already imports Odoo
+# (a login shell's python3, or a pyenv-installed one when PATH lacks pyenv's
+# shims, as in CI), else python3.
+pick_python() {
+    local candidate
+    for candidate in python3 "$HOME"/.pyenv/versions/3.1[0-2]*/bin/python3; do
+        if [ -x "$(command -v "$candidate" 2>/dev/null)" ] && "$candidate" -c 'import odoo' 2>/dev/null; then
+            printf '%s\n' "$candidate"; return
+        fi
+    done
+    printf 'python3\n'
+}
+PYTHON=${PYTHON:-$(pick_python)}
 # State (config, addons link, filestore) lives outside the repository, one per
 # checkout, so that two clones on one machine do not share a database name.
 CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | sha1sum | cut -c1-8)
