@@ -137,7 +137,6 @@ class JsonCallDispatcher(http.Dispatcher):
             if isinstance(payload, dict) and valid_id(payload.get("id")):
                 self.request_id = payload.get("id")  # echoed even if the rest is invalid
             member = self._parse_member(spec, payload)
-            self.request_id = member.id
             self.request.params = member.params
             return self._in_database(functools.partial(self._serve, endpoint), member.params.get("db"))
         except Exception as exc:
@@ -182,9 +181,10 @@ class JsonCallDispatcher(http.Dispatcher):
     def _dispatch_batch(self, endpoint, spec, payload):
         """A JSON array of requests: one answer per request that has an
         ``id`` (JSON-RPC 2.0 §6), in order. Members run in order on one
-        database, each in its own savepoint; with ``"atomic": true`` in any
-        member's params the batch is one transaction, rolled back entirely
-        on the first failure."""
+        database, and one failing does not undo the others (see
+        :meth:`_serve_batch`); with ``"atomic": true`` in any member's params
+        the batch is one transaction, rolled back entirely on the first
+        failure."""
         if not payload:
             raise errors.InvalidRequest("An empty batch is not a request.")
         max_batch = server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH)
