@@ -57,10 +57,8 @@ def _check_ids(model, method_name, args):
         raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
 
 
-def _check_arguments(model, method_name, method, args, kwargs):
-    if getattr(method, "_api", None) is None:  # a record method: args[0] are the ids
-        _check_ids(model, method_name, args)
-        args = args[1:]
+def _check_signature(model, method_name, method, args, kwargs):
+    """``args`` without the ids of a record method."""
     signature = _signature(method)
     if signature is None:
         return
@@ -88,21 +86,21 @@ def execute(env, model_name, method_name, args, kwargs):
         raise MethodNotFound(f"The model '{model_name}' does not exist.")
     if method_name == "name_get" and not hasattr(type(model), "name_get"):
         return _name_get(model, args)
-    if method_name in ("read", "search_read"):
-        if method_name == "read":
-            _check_ids(model, method_name, args)
-        model = model.with_context({**env.context, **(kwargs.get("context") or {})})
-        result = read_with_selection(model, method_name, args, {k: v for k, v in kwargs.items() if k != "context"})
-        if result is not None:
-            return result
     try:
         method = get_public_method(model, method_name)
     except AttributeError:
         raise MethodNotFound(f"The model '{model_name}' has no method '{method_name}'.") from None
-    kwargs = dict(kwargs)
-    kwargs["context"] = {**env.context, **(kwargs.get("context") or {})}
-    _check_arguments(model, method_name, method, args, {k: v for k, v in kwargs.items() if k != "context"})
-    return api.call_kw(model, method_name, args, kwargs)
+    is_record_method = getattr(method, "_api", None) is None  # args[0] are the ids
+    if is_record_method:
+        _check_ids(model, method_name, args)
+    context = {**env.context, **(kwargs.get("context") or {})}
+    call_kwargs = {key: value for key, value in kwargs.items() if key != "context"}
+    if method_name in ("read", "search_read"):
+        result = read_with_selection(model.with_context(context), method_name, args, call_kwargs)
+        if result is not None:
+            return result
+    _check_signature(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)
+    return api.call_kw(model, method_name, args, {**call_kwargs, "context": context})
 
 
 def json_default(value):

@@ -23,7 +23,7 @@ class ResUsers(models.Model):
 
     def action_revoke_api_tokens(self):
         """Revoke every live token of these users (the ones the caller may see)."""
-        tokens = self.env["api.token"].search([("user_id", "in", self.ids), ("state", "!=", "revoked")])
+        tokens = self.env["api.token"].search([("user_id", "in", self.ids), ("revoked_at", "=", False)])
         return tokens.action_revoke()
 
     # A token must not outlive the credentials or the rights it was issued on.
