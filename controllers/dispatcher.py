@@ -241,7 +241,7 @@ class JsonCallDispatcher(http.Dispatcher):
                             failed = member._replace(error=exc)
                             raise _RollBackBatch() from exc
             except _RollBackBatch:
-                if failed.params is not None:  # it ran: its savepoint is rolled back now
+                if failed.params is not None:  # it ran: the batch's savepoint is rolled back now
                     failed = failed._replace(error=self._member_error(failed.error, base_env))
                 index = len(outcomes)  # the members before the failed one ran
                 rolled_back = errors.BatchRolledBack(

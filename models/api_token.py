@@ -70,7 +70,8 @@ def token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _client_ip():
+def client_ip():
+    """The client's address (with --proxy-mode, from X-Forwarded-For), or None outside a request."""
     return request.httprequest.remote_addr if request else None
 
 
@@ -266,7 +267,7 @@ class ApiToken(models.Model):
                 "INSERT INTO api_token_ir_model_rel (api_token_id, ir_model_id) SELECT %s, unnest(%s::int[])",
                 token.id, scope_models.ids))
         user.invalidate_recordset(["api_token_ids"])
-        _logger.info("API token #%s issued for %s (#%s) from %s", token.id, user.login, user.id, _client_ip())
+        _logger.info("API token #%s issued for %s (#%s) from %s", token.id, user.login, user.id, client_ip())
         return token, secret
 
     @api.model
@@ -280,7 +281,7 @@ class ApiToken(models.Model):
         and per IP address in the database (see ``api.token.lockout``), so
         the cooldown holds across worker processes.
         """
-        ip = _client_ip()
+        ip = client_ip()
         lockout_keys = [f"login:{login.strip().lower()}"] + ([f"ip:{ip}"] if ip else [])
         Lockout = self.env["api.token.lockout"].sudo()
         Lockout._assert_not_locked(lockout_keys)
@@ -317,7 +318,7 @@ class ApiToken(models.Model):
         if not secret:
             raise TokenMissing("No token given: send 'Authorization: Bearer <token>' or the 'token' parameter.")
         digest = token_digest(secret) if isinstance(secret, str) and len(secret) <= MAX_TOKEN_LENGTH else None
-        ip = _client_ip()
+        ip = client_ip()
         guess_keys = [f"token-ip:{ip}"] if ip else []
         if digest not in _known_digests:
             self.env["api.token.lockout"].sudo()._assert_not_locked(guess_keys)
@@ -398,7 +399,7 @@ class ApiToken(models.Model):
                 cr.execute(
                     """UPDATE api_token SET last_used_at = now() at time zone 'utc', last_used_ip = %s
                         WHERE id IN (SELECT id FROM api_token WHERE id = %s FOR UPDATE SKIP LOCKED)""",
-                    [_client_ip(), token_id])
+                    [client_ip(), token_id])
         except psycopg2.Error as exc:
             _logger.debug("last-use stamp of API token #%s skipped: %s", token_id, exc)
 
@@ -411,7 +412,7 @@ class ApiToken(models.Model):
             for token in live:
                 Log._record(event, user_id=token.user_id.id, token_id=token.id, detail=detail)
             _logger.info("API token(s) %s revoked (%s) by #%s from %s",
-                         live.ids, detail or event, self.env.uid, _client_ip())
+                         live.ids, detail or event, self.env.uid, client_ip())
         return True
 
     @api.model

@@ -8,7 +8,8 @@ Nothing secret is ever written: no token, no password, no request body.
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.http import request
+
+from .api_token import client_ip
 
 RETENTION_PARAM = "json_rpc_token.log_retention_days"
 DEFAULT_RETENTION_DAYS = 90
@@ -39,8 +40,7 @@ class ApiTokenLog(models.Model):
 
     @api.model
     def _values(self, event, **values):
-        return {"event": event, "ip": request.httprequest.remote_addr if request else None,
-                "date": fields.Datetime.now(), **values}
+        return {"event": event, "ip": client_ip(), "date": fields.Datetime.now(), **values}
 
     @api.model
     def _record(self, event, **values):
