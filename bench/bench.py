@@ -171,7 +171,8 @@ def latency(clients, rounds, calls):
     """Median ms per operation, paths interleaved in a new random order each round."""
     paths = clients.paths()
     samples = {(name, op): [] for name in paths for op in ("read", "write")}
-    batch_samples = {"100 single /json-call reads": [], "1 /json-call batch of 100 reads": []}
+    batch_samples = {"100 single /json-call reads": [], "1 /json-call batch of 100 reads": [],
+                     "100 single /jsonrpc reads": []}
     for _round in range(rounds):
         order = list(paths.items())
         random.shuffle(order)
@@ -182,6 +183,8 @@ def latency(clients, rounds, calls):
         batch_samples["100 single /json-call reads"].append(
             timed(lambda: [clients.json_call_bearer(*READ) for _n in range(100)]))
         batch_samples["1 /json-call batch of 100 reads"].append(timed(clients.json_call_batch, [READ] * 100))
+        batch_samples["100 single /jsonrpc reads"].append(
+            timed(lambda: [clients.jsonrpc_password(*READ) for _n in range(100)]))
     return ({key: statistics.median(values) for key, values in samples.items()},
             {key: statistics.median(values) for key, values in batch_samples.items()})
 
@@ -300,6 +303,9 @@ def main():
         singles, batched = batch["100 single /json-call reads"], batch["1 /json-call batch of 100 reads"]
         print(f"100 reads: {singles:.1f} ms as single requests, {batched:.1f} ms as one batch: "
               f"{singles / batched:.1f}x faster  (target >= 10x)")
+        jsonrpc_singles = batch["100 single /jsonrpc reads"]
+        print(f"           {jsonrpc_singles:.1f} ms as single /jsonrpc execute_kw requests: "
+              f"the batch is {jsonrpc_singles / batched:.1f}x faster")
         print(f"server memory after the run (all processes): {rss:.0f} MiB")
     print("\n== token check (in-process; 4 alternating rounds, medians of 240 uncached, 4000 cached) ==")
     checks = token_check(options)

@@ -11,11 +11,12 @@ in the ``@http.route``), chooses the database from the ``db`` parameter,
 serves batches, answers CORS, and turns every failure into one JSON-RPC error
 object through :mod:`..errors`.
 
-Transactions stay Odoo's: on the request's own database Odoo has already
-opened the cursor and wraps the call in ``service.model.retrying`` (retry on
-serialization failures, commit on success, rollback on any exception). For
-another database (``db`` parameter on a multi-database server) the dispatcher
-opens that database's cursor and applies the same ``retrying``.
+Transactions stay Odoo's: the dispatcher opens one cursor on the chosen
+database and wraps the call in ``service.model.retrying`` (retry on
+serialization failures, commit on success, rollback on any exception). When
+the addon is not loaded server-wide, Odoo serves the routes on its database
+path: Odoo has opened the cursor and applies the same ``retrying`` (see
+:mod:`.database_free`).
 """
 import contextlib
 import functools
@@ -32,6 +33,7 @@ from odoo.service import model as service_model
 from odoo.tools import config
 
 from .. import errors, orm_call, params as params_spec
+from . import database_free
 from ..models.api_token_lockout import record_pending_now
 
 
@@ -73,6 +75,7 @@ class JsonCallDispatcher(http.Dispatcher):
         super().__init__(request)
         self.request_id = None
         self.cors_origin = None  # the Origin to grant, once checked
+        self.cors_checked = False
 
     @classmethod
     def is_compatible_with(cls, request):
@@ -126,9 +129,8 @@ class JsonCallDispatcher(http.Dispatcher):
     # ---------------------------------------------------------- dispatching
     def dispatch(self, endpoint, args):
         try:
-            if self.request.db:
-                self._check_cors(self.request.env)
             if self.request.httprequest.method == "OPTIONS":
+                self._check_cors_outside_call()
                 return self._preflight_response()
             payload = self._read_body()
             spec = endpoint.routing["json_params"]
@@ -155,27 +157,44 @@ class JsonCallDispatcher(http.Dispatcher):
         request = self.request
         if request.db and dbname in (None, request.db):
             return serve()  # Odoo's _transactioning already wraps us
+        dbname = dbname or database_free.default_database(request)
         if not dbname:
             raise errors.DatabaseNotFound(
                 "No database selected: this server serves several databases, pass the 'db' parameter.")
-        host = request.httprequest.environ.get("HTTP_HOST")
-        if dbname not in http.db_list(force=True, host=host):
-            raise errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
-        try:
-            registry = Registry(dbname).check_signaling()
-        except Exception:
-            raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
-        if "api.token" not in registry:
-            raise errors.DatabaseNotFound(f"The JSON-RPC token API is not installed on database '{dbname}'.")
+        registry, cr = self._open_database(dbname)
         saved = request.registry, request.env
         threading.current_thread().dbname = dbname
         try:
-            with contextlib.closing(registry.cursor()) as cr:
+            with contextlib.closing(cr):
                 request.registry = registry
                 request.env = api.Environment(cr, None, {})
                 return service_model.retrying(serve, request.env)
         finally:
             request.registry, request.env = saved
+
+    def _open_database(self, dbname):
+        """The registry of ``dbname``, up to date, and a cursor on it, if the
+        server serves that database (Odoo's ``db_filter``) and the addon is
+        installed there. The database list is read once per database, when
+        its registry is not loaded yet: listing them costs a connection."""
+        host = self.request.httprequest.environ.get("HTTP_HOST")
+        if not http.db_filter([dbname], host=host) or (
+                dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
+            raise errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        try:
+            registry = Registry(dbname)
+            cr = registry.cursor()
+        except Exception:
+            raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
+        try:
+            registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
+            if "api.token" not in registry:
+                raise errors.DatabaseNotFound(
+                    f"The JSON-RPC token API is not installed on database '{dbname}'.")
+        except Exception:
+            cr.close()
+            raise
+        return registry, cr
 
     # -------------------------------------------------------------- batches
     def _dispatch_batch(self, endpoint, spec, payload):
@@ -290,11 +309,21 @@ class JsonCallDispatcher(http.Dispatcher):
         """Grant the request's Origin if the database lists it in the system
         parameter ``json_rpc_token.cors_origins`` (comma-separated)."""
         origin = self.request.httprequest.headers.get("Origin")
-        if not origin or self.cors_origin:
+        if not origin or self.cors_checked:
             return
+        self.cors_checked = True
         allowed = env["ir.config_parameter"].sudo().get_param(CORS_PARAM) or ""
         if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
             self.cors_origin = origin
+
+    def _check_cors_outside_call(self):
+        """A preflight, or a request refused before it reached a database
+        (a body that is no JSON...), is granted as the default database's
+        parameter says, so that a browser can read the answer."""
+        if self.cors_checked or not self.request.httprequest.headers.get("Origin"):
+            return
+        with contextlib.suppress(Exception):  # no database to ask: no grant
+            self._in_database(lambda: self._check_cors(self.request.env), None)
 
     def _with_cors(self, response):
         if self.cors_origin:
@@ -314,6 +343,7 @@ class JsonCallDispatcher(http.Dispatcher):
 
     # ------------------------------------------------------------ encoding
     def handle_error(self, exc):
+        self._check_cors_outside_call()
         return self._response(error=errors.to_error_object(exc))
 
     @staticmethod

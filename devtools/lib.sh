@@ -103,6 +103,8 @@ write_config() {
     mkdir -p "$ADDONS_DIR" "$STATE_DIR/data"
     # Odoo finds a module by its directory name; a clone may be named anything.
     ln -sfn "$REPO_ROOT" "$ADDON_DIR"
+    # server_wide_modules: as run.sh's --load, so that tests see the routes
+    # served database-free (controllers/database_free.py)
     cat > "$ODOO_CONF" <<EOF
 [options]
 addons_path = $src/odoo/addons,$src/addons,$ADDONS_DIR
@@ -111,6 +113,7 @@ db_host = False
 db_port = False
 list_db = True
 log_level = info
+server_wide_modules = base,web,json_rpc_token
 EOF
 }
 

@@ -10,6 +10,8 @@ failures, then ``base.login_cooldown_duration`` seconds of refusal.
 import logging
 from datetime import timedelta
 
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY
+
 from odoo import SUPERUSER_ID, api, fields, models
 
 from ..errors import TooManyAttempts
@@ -36,6 +38,14 @@ def after_transaction(env, func):
             pending = task.pop()
             try:
                 with registry.cursor() as cr:
+                    # READ COMMITTED, not Odoo's REPEATABLE READ: concurrent
+                    # failures then add up on the counter row (an upsert waits
+                    # for the other one) instead of failing to serialize and
+                    # losing a count, which parallel guessing would exploit.
+                    # (Only on a fresh connection: changing the level ends an
+                    # open transaction, e.g. a test's.)
+                    if cr.connection.status == STATUS_READY:
+                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
                     pending(api.Environment(cr, SUPERUSER_ID, {}))
             except Exception:
                 _logger.exception("could not record an API failure")

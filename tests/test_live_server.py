@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -111,11 +112,16 @@ def test_published_examples_and_database_selection(server):
 
 def until_both_workers(logfile, send, tag, at_least=1, at_most=200):
     """Call ``send(path_suffix)`` until the request log shows that both worker
-    processes served one (the kernel decides which worker accepts), at least
-    ``at_least`` times; return the answers."""
-    answers = []
-    for n in range(at_most):
-        answers.append(send(f"?{tag}={n}"))
+    processes served one, at least ``at_least`` times; return the answers.
+    Calls go out two at a time: the kernel gives a new connection to any idle
+    worker, and an idle server may hand a long run to the same one; while that
+    worker is busy with the first call, the other must accept the second."""
+    answers, sent = [], 0
+    while sent < at_most:
+        pair = [f"?{tag}={n}" for n in range(sent, min(sent + 2, at_most))]
+        sent += len(pair)
+        with ThreadPoolExecutor(len(pair)) as pool:
+            answers.extend(pool.map(send, pair))
         if len(answers) >= at_least and len(_pids_serving(logfile, f"?{tag}=")) == 2:
             return answers
     raise AssertionError(f"only one worker served {at_most} requests")

@@ -1,0 +1,56 @@
+"""The routes are served on Odoo's database-free path when the addon is
+loaded server-wide (as devtools/ and the README run it): one cursor per call,
+no ir.http routing or hooks. Without server-wide loading Odoo's database path
+serves them, with the same answers."""
+import json
+from unittest.mock import patch
+
+import odoo
+from odoo.modules.registry import Registry
+
+from .common import JsonCallCase
+
+
+class TestDatabaseFree(JsonCallCase):
+
+    def count_cursors_and_hooks(self, send):
+        """Send a request; return how many cursors the server opened, and
+        whether ir.http's routing and hooks ran."""
+        ir_http = type(self.env["ir.http"])
+        cursor = Registry.cursor
+        opened, hooks = [], []
+        with patch.object(Registry, "cursor", lambda registry, *a, **kw: opened.append(1) or cursor(registry, *a, **kw)), \
+                patch.object(ir_http, "_pre_dispatch", classmethod(lambda cls, rule, args: hooks.append(rule))):
+            answer = send()
+        return answer, len(opened), bool(hooks)
+
+    def test_one_cursor_and_no_web_hooks(self):
+        self.assertIn("json_rpc_token", odoo.conf.server_wide_modules, "devtools' odoo.conf loads the addon")
+        token = self.login()
+        params = {"token": token, "model": "res.partner", "method": "search_count", "args": [[]]}
+        self.result("/json-call", params)  # its first use is stamped, in a cursor of its own
+        answer, cursors, hooks = self.count_cursors_and_hooks(lambda: self.result("/json-call", params))
+        self.assertIsInstance(answer, int)
+        self.assertEqual((cursors, hooks), (1, False))
+        batch = [{"jsonrpc": "2.0", "id": n, "params": params} for n in range(3)]
+        answers, cursors, hooks = self.count_cursors_and_hooks(
+            lambda: self.http("POST", "/json-call", json.dumps(batch)).json())
+        self.assertEqual([a["result"] for a in answers], [answer] * 3)
+        self.assertEqual((cursors, hooks), (1, False))
+        # the body is refused before any database is opened
+        error, cursors, _hooks = self.count_cursors_and_hooks(lambda: self.post("/json-call", b"{not json"))
+        self.assertEqual((error["error"]["code"], cursors), (-32700, 0))
+
+    def test_same_answers_when_not_loaded_server_wide(self):
+        token = self.login()
+        params = {"token": token, "model": "res.partner", "method": "search_count", "args": [[]]}
+        expected = self.result("/json-call", params)
+        with patch.object(odoo.conf, "server_wide_modules", ["base", "web"]):
+            answer, cursors, hooks = self.count_cursors_and_hooks(lambda: self.result("/json-call", params))
+            self.assertEqual(answer, expected)
+            self.assertEqual((cursors, hooks), (2, True), "Odoo's database path: routing cursor, then the call's")
+            self.error("/json-call", {**params, "token": "not-a-token"}, -32003)
+            self.assertEqual(self.post("/json-call", b"{not json")["error"]["code"], -32700)
+            other = self.login("colleague")
+            self.assertIs(self.result("/json-call/user_logout", {"token": other}), True)
+            self.error("/json-call", {**params, "token": other}, -32005)
