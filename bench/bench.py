@@ -6,7 +6,9 @@ measures:
 
 * a small read: res.partner.search_read([], ['name'], limit=5);
 * a write: create + unlink of one partner;
-* 100 small reads as one /json-call batch against 100 single requests;
+* 100 small reads as one /json-call batch against 100 single requests
+  (/json-call, and /jsonrpc execute_kw);
+* GET /web/health, a request that calls no model: Odoo's floor;
 
 over /json-call (token in the body, and as a Bearer header), /jsonrpc
 execute_kw (password, and API key), and /web/dataset/call_kw with a session
@@ -116,6 +118,11 @@ class Clients:
         return checked(self.web.post(f"{self.base}/web/dataset/call_kw/{model}/{method}", json=jsonrpc_body(
             {"model": model, "method": method, "args": args, "kwargs": kwargs})))["result"]
 
+    def health(self):
+        """Odoo's floor: a request that calls no model (HTTP, routing, session)."""
+        response = self.http.get(self.base + "/web/health")
+        assert response.ok
+
     def json_call_batch(self, calls):
         batch = [{"jsonrpc": "2.0", "id": n, "params": {"model": m, "method": f, "args": a, "kwargs": k}}
                  for n, (m, f, a, k) in enumerate(calls)]
@@ -173,6 +180,7 @@ def latency(clients, rounds, calls):
     samples = {(name, op): [] for name in paths for op in ("read", "write")}
     batch_samples = {"100 single /json-call reads": [], "1 /json-call batch of 100 reads": [],
                      "100 single /jsonrpc reads": []}
+    floor = []
     for _round in range(rounds):
         order = list(paths.items())
         random.shuffle(order)
@@ -180,13 +188,15 @@ def latency(clients, rounds, calls):
             for _n in range(calls):
                 samples[name, "read"].append(timed(call, *READ))
                 samples[name, "write"].append(timed(write_pair, call))
+        floor.extend(timed(clients.health) for _n in range(calls))
         batch_samples["100 single /json-call reads"].append(
             timed(lambda: [clients.json_call_bearer(*READ) for _n in range(100)]))
         batch_samples["1 /json-call batch of 100 reads"].append(timed(clients.json_call_batch, [READ] * 100))
         batch_samples["100 single /jsonrpc reads"].append(
             timed(lambda: [clients.jsonrpc_password(*READ) for _n in range(100)]))
     return ({key: statistics.median(values) for key, values in samples.items()},
-            {key: statistics.median(values) for key, values in batch_samples.items()})
+            {key: statistics.median(values) for key, values in batch_samples.items()},
+            statistics.median(floor))
 
 
 def throughput(base, database, token, uid, api_key, seconds, threads=8):
@@ -286,7 +296,7 @@ def main():
             for call in clients.paths().values():  # warm every path and worker
                 for _n in range(20):
                     call(*READ)
-            medians, batch = latency(clients, options.rounds, options.calls)
+            medians, batch, floor = latency(clients, options.rounds, options.calls)
             rates = throughput(server.base, options.database, token, uid, api_key, options.seconds)
             rss = server.rss_mib()
         finally:
@@ -295,6 +305,7 @@ def main():
         print(f"{'path':34} {'read ms':>8} {'write ms':>9} {'read req/s (8 threads)':>23}")
         for name in clients.paths():
             print(f"{name:34} {medians[name, 'read']:8.2f} {medians[name, 'write']:9.2f} {rates[name]:23.0f}")
+        print(f"{'GET /web/health (no model call)':34} {floor:8.2f}  <- Odoo's floor for any request")
         ours = medians["/json-call (Bearer header)", "read"]
         print(f"ratio read /json-call (Bearer) / jsonrpc execute_kw (password): "
               f"{ours / medians['/jsonrpc execute_kw (password)', 'read']:.2f}  (target <= 0.75)")
