@@ -181,19 +181,18 @@ class JsonCallDispatcher(http.Dispatcher):
         if not http.db_filter([dbname], host=host) or (
                 dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
             raise errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        cr = None
         try:
             registry = Registry(dbname)
             cr = registry.cursor()
-        except Exception:
-            raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
-        try:
             registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
-            if "api.token" not in registry:
-                raise errors.DatabaseNotFound(
-                    f"The JSON-RPC token API is not installed on database '{dbname}'.")
         except Exception:
+            if cr is not None:
+                cr.close()
+            raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
+        if "api.token" not in registry:
             cr.close()
-            raise
+            raise errors.DatabaseNotFound(f"The JSON-RPC token API is not installed on database '{dbname}'.")
         return registry, cr
 
     # -------------------------------------------------------------- batches
