@@ -86,10 +86,22 @@ class BatchRolledBack(JsonRpcError):
     """Another request of an atomic batch failed: this one was undone."""
 
 
+class OriginRefused(JsonRpcError):
+    """A browser sent the request from an origin the database does not grant."""
+
+
+class ServiceUnavailable(JsonRpcError):
+    """A passing fault (database connection lost, too much contention):
+    nothing was committed, the same request may be sent again."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     code: int
     message: str
+    #: the HTTP status of this kind, for the wire formats that answer with
+    #: HTTP statuses (JSON-RPC itself always answers 200)
+    http_status: int
     #: a client mistake: logged at INFO without traceback; the exception text
     #: is shown to the client. Otherwise (server fault) the text is shown only
     #: in dev mode, and the traceback is logged.
@@ -99,30 +111,32 @@ class ErrorKind:
 #: exception class -> what the client gets. Looked up along the exception's
 #: MRO, so the most specific class wins (ValidationError before UserError).
 ERROR_TABLE = {
-    ParseError: ErrorKind(-32700, "Parse error"),
-    InvalidRequest: ErrorKind(-32600, "Invalid Request"),
-    werkzeug.exceptions.HTTPException: ErrorKind(-32600, "Invalid Request"),
-    MethodNotFound: ErrorKind(-32601, "Method not found"),
-    InvalidParams: ErrorKind(-32602, "Invalid params"),
-    TypeError: ErrorKind(-32602, "Invalid params"),
-    ValueError: ErrorKind(-32602, "Invalid params"),
-    psycopg2.DataError: ErrorKind(-32602, "Invalid params"),
-    DatabaseNotFound: ErrorKind(-32000, "Database not found"),
-    odoo_exceptions.AccessDenied: ErrorKind(-32001, "Authentication failed"),
-    TokenMissing: ErrorKind(-32002, "Token missing"),
-    TokenInvalid: ErrorKind(-32003, "Invalid token"),
-    TokenExpired: ErrorKind(-32004, "Token expired"),
-    TokenRevoked: ErrorKind(-32005, "Token revoked"),
-    TokenAddressRefused: ErrorKind(-32006, "Address not allowed"),
-    TooManyAttempts: ErrorKind(-32007, "Too many attempts"),
-    BatchRolledBack: ErrorKind(-32008, "Batch rolled back"),
-    odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied"),
-    odoo_exceptions.MissingError: ErrorKind(-32011, "Missing record"),
-    odoo_exceptions.ValidationError: ErrorKind(-32020, "Validation error"),
-    odoo_exceptions.UserError: ErrorKind(-32021, "User error"),
-    odoo_exceptions.RedirectWarning: ErrorKind(-32021, "User error"),
+    ParseError: ErrorKind(-32700, "Parse error", 400),
+    InvalidRequest: ErrorKind(-32600, "Invalid Request", 400),
+    werkzeug.exceptions.HTTPException: ErrorKind(-32600, "Invalid Request", 400),
+    MethodNotFound: ErrorKind(-32601, "Method not found", 404),
+    InvalidParams: ErrorKind(-32602, "Invalid params", 400),
+    TypeError: ErrorKind(-32602, "Invalid params", 400),
+    ValueError: ErrorKind(-32602, "Invalid params", 400),
+    psycopg2.DataError: ErrorKind(-32602, "Invalid params", 400),
+    DatabaseNotFound: ErrorKind(-32000, "Database not found", 404),
+    odoo_exceptions.AccessDenied: ErrorKind(-32001, "Authentication failed", 401),
+    TokenMissing: ErrorKind(-32002, "Token missing", 401),
+    TokenInvalid: ErrorKind(-32003, "Invalid token", 401),
+    TokenExpired: ErrorKind(-32004, "Token expired", 401),
+    TokenRevoked: ErrorKind(-32005, "Token revoked", 401),
+    TokenAddressRefused: ErrorKind(-32006, "Address not allowed", 403),
+    TooManyAttempts: ErrorKind(-32007, "Too many attempts", 429),
+    BatchRolledBack: ErrorKind(-32008, "Batch rolled back", 409),
+    OriginRefused: ErrorKind(-32009, "Origin not allowed", 403),
+    odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied", 403),
+    odoo_exceptions.MissingError: ErrorKind(-32011, "Missing record", 404),
+    odoo_exceptions.ValidationError: ErrorKind(-32020, "Validation error", 422),
+    odoo_exceptions.UserError: ErrorKind(-32021, "User error", 422),
+    odoo_exceptions.RedirectWarning: ErrorKind(-32021, "User error", 422),
+    ServiceUnavailable: ErrorKind(-32030, "Service unavailable", 503),
 }
-INTERNAL_ERROR = ErrorKind(-32603, "Internal error", client_error=False)
+INTERNAL_ERROR = ErrorKind(-32603, "Internal error", 500, client_error=False)
 
 
 def classify(exc):
