@@ -11,7 +11,7 @@ work on a multi-database server (addon loaded with ``--load``).
 from odoo import http
 from odoo.http import request
 
-from .. import openapi, orm_call, params
+from .. import openapi, orm_call, params, token_session
 from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION, server_limit
 
 # readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
@@ -42,6 +42,7 @@ class JsonCallController(http.Controller):
         facts = tokens._check_secret(token)
         facts.check_scope(model, method)
         tokens._note_use(facts.id)
+        token_session.bind(facts.user_id)
         request.update_env(user=facts.user_id, context=orm_call.user_context(request.env, facts.user_id, context),
                            su=False)
         return orm_call.execute(request.env, model, method, args, kwargs)

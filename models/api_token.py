@@ -8,12 +8,16 @@ holds no part of any token in clear. Neither column is an ORM field: they
 cannot be read through ``read``/``search_read``/exports by anyone, admin
 included.
 
-Verifying a pbkdf2 hash costs milliseconds, too much for every call, so the
-verified facts of a token (id, user, expiry, revoked) are kept in an
-``ormcache`` keyed by the token's digest. Every change that can kill a token
-clears that cache through the registry, and Odoo signals the clearing to all
-worker processes through the database, which each checks at the start of its
-next request: no worker serves a revoked token.
+Every check reads the token's row (revocation, expiry, scope, its user's
+state) in the call's own transaction: a revocation that has committed is
+seen by every later call, on any thread of any process of any server. What
+is cached, per process, is only the costly part, the pbkdf2 verification of
+the secret against the row's hash: the cache maps the secret's digest to the
+hash it was verified against, and a hit counts only if the row still holds
+that very hash. Nothing in it can go stale in a way that lets a dead token
+through, so nothing needs to clear it (an earlier design cached the token's
+facts and cleared that cache on revocation: a call running concurrently in
+another thread refilled it with the old facts).
 """
 import hashlib
 import ipaddress
@@ -26,7 +30,8 @@ from typing import NamedTuple
 import psycopg2
 from passlib.context import CryptContext
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
+from odoo.addons.base.models.res_users import INDEX_SIZE as APIKEY_INDEX_SIZE, KEY_CRYPT_CONTEXT
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 from odoo.osv import expression
@@ -41,6 +46,9 @@ _logger = logging.getLogger(__name__)
 TOKEN_BYTES = 32  # 256 bits from `secrets`, 43 URL-safe characters
 INDEX_SIZE = 16  # hex digits of SHA-256(token) kept as lookup key (64 bits)
 MAX_TOKEN_LENGTH = 256  # anything longer is not ours; refuse before hashing
+#: passlib refuses to hash longer passwords; longer logins exist nowhere
+MAX_PASSWORD_LENGTH = 4096
+MAX_LOGIN_LENGTH = 1024
 TOKEN_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 #: last-use stamps are written at most this often per token and process, so
 #: that a call is not turned into a write (and a row-lock contention point)
@@ -58,12 +66,26 @@ DEFAULT_PURGE_DAYS = 30
 #: fields only the code itself (in sudo) may change: letting a user rewrite
 #: ``user_id`` of a token they know would hand them another user's rights
 PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
-                              "scope_model_ids", "scope_read_only", "allowed_networks"})
+                              "scope_models", "scope_read_only", "allowed_networks", "apikey_id"})
 
 _last_use_written = {}  # (dbname, token id) -> time.monotonic() of the last stamp
-#: digests of tokens this process has verified: they skip the token-guessing
-#: lockout query. Validity itself always comes from the ormcache.
-_known_digests = set()
+#: (dbname, SHA-256 of a secret) -> the stored hash this process verified the
+#: secret against (see the module docstring); bounded, cleared when full
+_verified_hashes = {}
+MAX_VERIFIED_HASHES = 100_000
+
+
+#: id(Odoo's CryptContext) -> a hash made with it, of no one's password
+_dummy_hashes = {}
+
+
+def _verify_nothing(crypt_context, password):
+    """Verify ``password`` against a hash of nothing, made with Odoo's own
+    password settings: as long as checking a real user's password."""
+    dummy = _dummy_hashes.get(id(crypt_context))
+    if dummy is None:
+        dummy = _dummy_hashes[id(crypt_context)] = crypt_context.hash(secrets.token_urlsafe())
+    crypt_context.verify(password, dummy)
 
 
 def token_digest(token):
@@ -76,11 +98,12 @@ def client_ip():
 
 
 class TokenFacts(NamedTuple):
-    """What a check needs to know about a token, cached per process."""
+    """A token's row as one call sees it, in the call's own transaction."""
     id: int
     user_id: int
     expires_at: datetime
     revoked: bool
+    user_eligible: bool  # the user is active and internal
     last_seen: datetime  # last use stamped in the database, or creation
     models: frozenset  # None: any model the user may use
     read_only: bool
@@ -88,11 +111,12 @@ class TokenFacts(NamedTuple):
 
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
-        the user's own rights."""
+        the user's own rights. (Plain strings: these errors are raised
+        outside any user's language context.)"""
         if self.models is not None and model not in self.models:
-            raise AccessError(_("This token may not use the model '%s'.", model))
+            raise AccessError(f"This token may not use the model '{model}'.")
         if self.read_only and method not in READ_ONLY_METHODS:
-            raise AccessError(_("This token is read-only: '%s' is not a read method.", method))
+            raise AccessError(f"This token is read-only: '{method}' is not a read method.")
 
 
 class ApiToken(models.Model):
@@ -110,14 +134,20 @@ class ApiToken(models.Model):
                                    help="Updated at most once a minute per server process.")
     last_used_ip = fields.Char("Last Used From", readonly=True)
     revoked_at = fields.Datetime("Revoked", readonly=True)
-    scope_model_ids = fields.Many2many(
-        "ir.model", "api_token_ir_model_rel", "api_token_id", "ir_model_id", string="Allowed Models",
-        readonly=True, help="Empty: every model the user may use.")
+    # Model names, not a relation to ir.model: a relation loses its rows when
+    # a model is removed (module uninstalled), and an emptied scope would
+    # read as "any model". Names fail closed.
+    scope_models = fields.Char("Allowed Models", readonly=True,
+                               help="Comma-separated technical names of the models the token may use. "
+                                    "Empty: every model the user may use.")
     scope_read_only = fields.Boolean("Read Only", readonly=True,
                                      help="Only read methods (search, read, ...) may be called.")
     allowed_networks = fields.Char("Allowed Networks", readonly=True,
                                    help="Comma-separated IP networks (CIDR) the token may be used from. "
                                         "Empty: any address.")
+    apikey_id = fields.Many2one(
+        "res.users.apikeys", "Issued With API Key", readonly=True, ondelete="cascade",
+        help="The Odoo API key given as password at login: the token dies with it.")
     log_ids = fields.One2many("api.token.log", "token_id", string="Audit Log", readonly=True,
                               groups="json_rpc_token.group_api_token_manager")
     state = fields.Selection(
@@ -131,6 +161,11 @@ class ApiToken(models.Model):
             " ADD COLUMN IF NOT EXISTS token_hash varchar", INDEX_SIZE))
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS api_token_token_index_idx ON api_token (token_index)")
+        # Odoo adds no foreign key towards a model it does not create itself
+        # (res.users.apikeys); without it, removing a key would not remove
+        # the tokens issued for it.
+        self.pool.add_foreign_key(self._table, "apikey_id", "res_users_apikeys", "id", "cascade",
+                                  self, self._module)
 
     # ------------------------------------------------------------------ state
     @api.depends("expires_at", "revoked_at")
@@ -169,12 +204,7 @@ class ApiToken(models.Model):
         if PROTECTED_FIELDS & vals.keys():
             if not self.env.su:
                 raise AccessError(_("Only the label of an API token can be changed."))
-            self.env.registry.clear_cache()
         return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
 
     # ---------------------------------------------------------------- issuing
     @api.model
@@ -210,9 +240,9 @@ class ApiToken(models.Model):
 
     @api.model
     def _scope_from_request(self, scope):
-        """``{"models": [...], "read_only": bool}`` -> (ir.model records, read_only)."""
+        """``{"models": [...], "read_only": bool}`` -> (model names or None, read_only)."""
         if scope is None:
-            return self.env["ir.model"], False
+            return None, False
         if not isinstance(scope, dict) or set(scope) - {"models", "read_only"}:
             raise InvalidParams("'scope' must be an object with 'models' (a list of model names) "
                                 "and/or 'read_only' (true or false).")
@@ -221,13 +251,13 @@ class ApiToken(models.Model):
             raise InvalidParams("'scope.read_only' must be true or false.")
         names = scope.get("models")
         if names is None:
-            return self.env["ir.model"], read_only
+            return None, read_only
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise InvalidParams("'scope.models' must be a non-empty list of model names.")
         unknown = [name for name in names if name not in self.env]
         if unknown:
             raise InvalidParams(f"Unknown model(s) in scope: {', '.join(unknown)}.")
-        return self.env["ir.model"].sudo().search([("model", "in", names)]), read_only
+        return sorted(set(names)), read_only
 
     @api.model
     def _networks_from_request(self, networks):
@@ -243,29 +273,28 @@ class ApiToken(models.Model):
                                 "e.g. [\"203.0.113.0/24\", \"2001:db8::1\"].") from None
 
     @api.model
-    def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None):
+    def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None,
+               apikey_id=None):
         """Create a token for ``user`` and return ``(record, secret)``.
 
         The secret exists only in the return value: the row gets its hash and
         lookup index. Inserted with SQL because ``create`` is closed to
-        clients (see :meth:`create`), and so that issuing a token does not
-        clear the caches of every worker the way an ORM write of protected
-        fields does.
+        clients (see :meth:`create`). ``scope_models``: model names, or None
+        for any model.
         """
         secret = secrets.token_urlsafe(TOKEN_BYTES)
         author = self.env.uid or user.id
         self.env.cr.execute(SQL(
-            """INSERT INTO api_token (name, user_id, expires_at, scope_read_only, allowed_networks,
-                                      token_index, token_hash, create_uid, write_uid, create_date, write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc', now() at time zone 'utc')
+            """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
+                                      apikey_id, token_index, token_hash, create_uid, write_uid, create_date,
+                                      write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                       now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
-            label, user.id, expires_at, bool(read_only), networks or None,
-            token_digest(secret)[:INDEX_SIZE], TOKEN_CRYPT_CONTEXT.hash(secret), author, author))
+            label, user.id, expires_at, ",".join(scope_models) if scope_models else None, bool(read_only),
+            networks or None, apikey_id, token_digest(secret)[:INDEX_SIZE], TOKEN_CRYPT_CONTEXT.hash(secret),
+            author, author))
         token = self.browse(self.env.cr.fetchone()[0])
-        if scope_models:
-            self.env.cr.execute(SQL(
-                "INSERT INTO api_token_ir_model_rel (api_token_id, ir_model_id) SELECT %s, unnest(%s::int[])",
-                token.id, scope_models.ids))
         user.invalidate_recordset(["api_token_ids"])
         _logger.info("API token #%s issued for %s (#%s) from %s", token.id, user.login, user.id, client_ip())
         return token, secret
@@ -277,72 +306,115 @@ class ApiToken(models.Model):
 
         ``interactive: False`` is what Odoo's XML/JSON-RPC passes: Odoo API
         keys work as passwords, users bound to API keys (2FA) must use one,
-        and Odoo's ``active`` check applies. Failures are counted per login
-        and per IP address in the database (see ``api.token.lockout``), so
-        the cooldown holds across worker processes.
+        and Odoo's ``active`` check applies. A token issued for an API key
+        dies with the key and never outlives its expiry.
+
+        The answer and its time tell nothing about which logins exist:
+        every failure is the same ``AccessDenied``, counted per login and per
+        address in the database (``api.token.lockout``), and a login that
+        checked no password hash (unknown, archived, or bound to API keys)
+        costs one all the same.
         """
         ip = client_ip()
-        lockout_keys = [f"login:{login.strip().lower()}"] + ([f"ip:{ip}"] if ip else [])
         Lockout = self.env["api.token.lockout"].sudo()
-        Lockout._assert_not_locked(lockout_keys)
+        Lockout._assert_login_allowed(login, ip)
         # options are checked first: a malformed request is no failed login
         expires_at = self._expiry_for(expires_in)
         scope_models, read_only = self._scope_from_request(scope)
         networks = self._networks_from_request(allowed_networks)
-        credential = {"type": "password", "login": login, "password": password}
         try:
-            auth_info = self.env["res.users"].authenticate(self.env.cr.dbname, credential, {"interactive": False})
-            user = self.env["res.users"].sudo().browse(auth_info["uid"])
-            if not user._is_internal():
-                # Same answer as a wrong password: the API is for internal users only.
-                _logger.info("API login refused for non-internal user #%s", user.id)
-                raise AccessDenied()
+            user, auth_method = self._authenticate(login, password)
         except AccessDenied:
-            Lockout._record_failure(lockout_keys, "login_failed", login=login[:128])
+            Lockout._record_failure(Lockout._login_keys(login, ip), "login_failed", login=login[:128])
             raise
-        Lockout._reset(lockout_keys)
+        Lockout._record_login_success(login, ip)
+        apikey_id = None
+        if auth_method == "apikey":
+            apikey_id, key_expiry = self._apikey_used(user, password)
+            if key_expiry and (not expires_at or key_expiry < expires_at):
+                expires_at = key_expiry
         label = label or _("user_authenticate from %s", ip or "n/a")
-        token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks)
+        token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id)
         self.env["api.token.log"]._record("login", user_id=user.id, token_id=token.id)
         return user.id, secret
+
+    @api.model
+    def _authenticate(self, login, password):
+        """Odoo's non-interactive authentication -> (internal user, auth method).
+
+        :raises AccessDenied: for every failure alike."""
+        Users = self.env["res.users"]
+        if len(login) > MAX_LOGIN_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            # passlib refuses longer passwords before hashing anything
+            raise AccessDenied()
+        credential = {"type": "password", "login": login, "password": password}
+        try:
+            auth_info = Users.authenticate(self.env.cr.dbname, credential, {"interactive": False})
+        except AccessDenied:
+            user = Users.sudo().search(Users._get_login_domain(login), limit=1)
+            if not user or user._rpc_api_keys_only():
+                _verify_nothing(Users._crypt_context(), password)  # take the time a password check takes
+            raise
+        user = Users.sudo().browse(auth_info["uid"])
+        if not user._is_internal():
+            # Same answer as a wrong password: the API is for internal users only.
+            _logger.info("API login refused for non-internal user #%s", user.id)
+            raise AccessDenied()
+        return user, auth_info.get("auth_method")
+
+    @api.model
+    def _apikey_used(self, user, key):
+        """(id, expiry) of ``user``'s Odoo API key ``key``, the one Odoo's
+        ``res.users.apikeys._check_credentials`` just accepted (same lookup:
+        global or RPC scope, not expired)."""
+        self.env.cr.execute(
+            """SELECT id, key, expiration_date FROM res_users_apikeys
+                WHERE user_id = %s AND index = %s AND (scope IS NULL OR scope = 'rpc')
+                  AND (expiration_date IS NULL OR expiration_date >= now() at time zone 'utc')""",
+            [user.id, key[:APIKEY_INDEX_SIZE]])
+        for key_id, key_hash, expiration in self.env.cr.fetchall():
+            if KEY_CRYPT_CONTEXT.verify(key, key_hash):
+                return key_id, expiration
+        raise AccessDenied()  # Odoo accepted a key we cannot find: refuse rather than outlive it
 
     # --------------------------------------------------------------- checking
     @api.model
     def _check_secret(self, secret):
         """Return the :class:`TokenFacts` of the live token ``secret``.
 
-        :raises TokenError: missing, unknown, expired (or idle), revoked, or
-            used from an address it is not allowed from.
+        A valid token is never refused by the token-guessing lockout: the
+        lockout only decides how an unknown token is answered (-32007 once
+        the address sent too many, else -32003), so a guesser behind the
+        same NAT or proxy as a real client cannot lock that client out.
+
+        :raises TokenError: missing, unknown, expired (or idle), revoked, its
+            user archived or no longer internal, or used from an address it
+            is not allowed from.
         :raises TooManyAttempts: this address sent too many unknown tokens.
         """
         if not secret:
             raise TokenMissing("No token given: send 'Authorization: Bearer <token>' or the 'token' parameter.")
-        digest = token_digest(secret) if isinstance(secret, str) and len(secret) <= MAX_TOKEN_LENGTH else None
+        facts = None
+        if isinstance(secret, str) and len(secret) <= MAX_TOKEN_LENGTH:
+            facts = self._token_facts(token_digest(secret), secret)
         ip = client_ip()
-        guess_keys = [f"token-ip:{ip}"] if ip else []
-        if digest not in _known_digests:
-            self.env["api.token.lockout"].sudo()._assert_not_locked(guess_keys)
-        try:
-            if digest is None:
-                raise TokenInvalid("The token is not valid on this database.")
-            facts = self._verified_token_facts(digest, secret)
-        except TokenInvalid:
-            self.env["api.token.lockout"].sudo()._record_failure(guess_keys, "token_refused")
-            raise
-        if len(_known_digests) > 100000:
-            _known_digests.clear()
-        _known_digests.add(digest)
-        now = fields.Datetime.now()
+        if facts is None:
+            guess_keys = [f"token-ip:{ip}"] if ip else []
+            Lockout = self.env["api.token.lockout"].sudo()
+            Lockout._assert_not_locked(guess_keys)
+            Lockout._record_failure(guess_keys, "token_refused")
+            raise TokenInvalid("The token is not valid on this database.")
+        if not facts.user_eligible:
+            raise TokenInvalid("The token's user is archived or no longer an internal user.")
         if facts.revoked:
             raise TokenRevoked("The token has been revoked.")
+        now = fields.Datetime.now()
         if facts.expires_at and facts.expires_at <= now:
             raise TokenExpired("The token has expired; authenticate again.")
         idle_minutes = self._param(IDLE_PARAM, 0)
-        if idle_minutes:
-            idle = timedelta(minutes=max(idle_minutes, MIN_IDLE_MINUTES))
-            if now - facts.last_seen > idle and now - self._last_seen(facts.id) > idle:
-                raise TokenExpired(f"The token was unused for more than {idle_minutes:g} minutes; "
-                                   "authenticate again.")
+        if idle_minutes and now - facts.last_seen > timedelta(minutes=max(idle_minutes, MIN_IDLE_MINUTES)):
+            raise TokenExpired(f"The token was unused for more than {idle_minutes:g} minutes; "
+                               "authenticate again.")
         if facts.networks:
             address = ipaddress.ip_address(ip) if ip else None
             if address is None or not any(address in network for network in facts.networks):
@@ -350,36 +422,40 @@ class ApiToken(models.Model):
         return facts
 
     @api.model
-    def _last_seen(self, token_id):
-        """The fresh last use (the cached one goes stale as the token is used)."""
-        self.env.cr.execute("SELECT COALESCE(last_used_at, create_date) FROM api_token WHERE id = %s", [token_id])
-        return self.env.cr.fetchone()[0]
+    def _token_facts(self, digest, secret):
+        """The facts of the token ``secret`` (SHA-256 ``digest``), read now,
+        in this transaction; None if no token matches.
 
-    @tools.ormcache("digest")
-    def _verified_token_facts(self, digest, secret):
-        """The facts about the token whose SHA-256 is ``digest``, after
-        verifying ``secret`` against the stored hash. Cached by digest only;
-        an unknown token raises, and exceptions are never cached."""
-        # the query must see this transaction's pending ORM writes (a token
+        One indexed read per call. The rows sharing the index are compared
+        with the hash this process last verified the secret against; only
+        when none holds it is a hash verified (pbkdf2, milliseconds)."""
+        # the read must see this transaction's pending ORM writes (a token
         # revoked or a user archived earlier in the same transaction)
         self.flush_model()
         self.env["res.users"].flush_model(["active", "share"])
         self.env.cr.execute(
-            """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL,
-                      COALESCE(t.last_used_at, t.create_date),
-                      (SELECT array_agg(m.model) FROM api_token_ir_model_rel r
-                         JOIN ir_model m ON m.id = r.ir_model_id WHERE r.api_token_id = t.id),
-                      t.scope_read_only, t.allowed_networks, t.token_hash
+            """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, u.active AND NOT u.share,
+                      COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
+                      t.allowed_networks, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
-                WHERE t.token_index = %s AND u.active AND NOT u.share""", [digest[:INDEX_SIZE]])
-        for (token_id, user_id, expires_at, revoked, last_seen, models_, read_only, networks,
-             token_hash) in self.env.cr.fetchall():
-            if token_hash and TOKEN_CRYPT_CONTEXT.verify(secret, token_hash):
-                return TokenFacts(
-                    token_id, user_id, expires_at, revoked, last_seen,
-                    frozenset(models_) if models_ else None, bool(read_only),
-                    tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else ())
-        raise TokenInvalid("The token is not valid on this database.")
+                WHERE t.token_index = %s""", [digest[:INDEX_SIZE]])
+        rows = self.env.cr.fetchall()
+        cache_key = (self.env.cr.dbname, digest)
+        verified = _verified_hashes.get(cache_key)
+        row = next((row for row in rows if verified and row[-1] == verified), None)
+        if row is None:
+            row = next((row for row in rows if row[-1] and TOKEN_CRYPT_CONTEXT.verify(secret, row[-1])), None)
+            if row is None:
+                return None
+            if len(_verified_hashes) >= MAX_VERIFIED_HASHES:
+                _verified_hashes.clear()
+            _verified_hashes[cache_key] = row[-1]
+        (token_id, user_id, expires_at, revoked, user_eligible, last_seen, models_, read_only, networks,
+         _hash) = row
+        return TokenFacts(
+            token_id, user_id, expires_at, revoked, user_eligible, last_seen,
+            frozenset(models_.split(",")) if models_ else None, bool(read_only),
+            tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else ())
 
     @api.model
     def _note_use(self, token_id):

@@ -7,6 +7,7 @@ They are written in their own short transaction because the request that
 failed is rolled back. The thresholds are Odoo's: ``base.login_cooldown_after``
 failures, then ``base.login_cooldown_duration`` seconds of refusal.
 """
+import hashlib
 import logging
 from datetime import timedelta
 
@@ -63,14 +64,47 @@ def record_pending_now(env):
             task.pop()(env(user=SUPERUSER_ID, su=True))
 
 
+#: logins longer than this are counted under their SHA-256 (a key must fit
+#: PostgreSQL's index rows)
+MAX_KEY_LOGIN_LENGTH = 128
+#: how long a successful login from an address keeps that address exempt
+#: from the lockout of that login caused by failures from elsewhere
+TRUSTED_ADDRESS_DAYS = 30
+
+
 class ApiTokenLockout(models.Model):
+    """One row per counted key: ``login:<login>``, ``ip:<address>`` (failed
+    logins), ``token-ip:<address>`` (unknown tokens), and ``trusted:<login
+    key>@<address>`` rows that remember where a login last succeeded.
+
+    The policy, so that the lockout stops guessing without becoming a way to
+    lock real clients out:
+
+    - after ``base.login_cooldown_after`` failures of one key, that key is
+      refused for ``base.login_cooldown_duration`` seconds after its last
+      failure, without the password being checked;
+    - failures wind down as they recede: each cooldown period that passes
+      without a failure halves the count, so once a cooldown has passed a
+      single new failure does not lock the key again;
+    - a success resets nothing: it proves the password, not that the other
+      failures were harmless (an attacker interleaving their own valid login
+      would otherwise wipe the counter of the address they spray from);
+    - an address that logged in successfully as a login within the last
+      ``TRUSTED_ADDRESS_DAYS`` days is not refused because of failures of
+      that login sent from elsewhere (OWASP: an attacker must not be able to
+      keep a legitimate client locked out); its own address counter still
+      applies;
+    - a valid token is never refused by the token-guessing counter (see
+      ``api.token._check_secret``).
+    """
     _name = "api.token.lockout"
     _description = "API Login Failure Counter"
     _log_access = False
 
-    key = fields.Char(required=True, readonly=True)  # "login:<login>", "ip:<address>", "token-ip:<address>"
+    key = fields.Char(required=True, readonly=True)
     failures = fields.Integer(readonly=True)
     last_failure_at = fields.Datetime(readonly=True)
+    last_success_at = fields.Datetime(readonly=True)
 
     _sql_constraints = [("key_unique", "UNIQUE(key)", "One counter per key.")]
 
@@ -81,21 +115,56 @@ class ApiTokenLockout(models.Model):
                 int(params.get_param("base.login_cooldown_duration", 60)))
 
     @api.model
-    def _assert_not_locked(self, keys):
-        """Refuse the attempt when any of ``keys`` is in cooldown."""
+    def _login_key(self, login):
+        normalized = login.strip().lower()
+        if len(normalized) > MAX_KEY_LOGIN_LENGTH:
+            return "login-sha256:" + hashlib.sha256(normalized.encode()).hexdigest()
+        return f"login:{normalized}"
+
+    @api.model
+    def _login_keys(self, login, ip):
+        """The counters a login attempt is refused by and counted on."""
+        return [self._login_key(login)] + ([f"ip:{ip}"] if ip else [])
+
+    @api.model
+    def _trusted_key(self, login, ip):
+        return f"trusted:{self._login_key(login)}@{ip}"
+
+    @api.model
+    def _assert_not_locked(self, keys, trusted_key=None):
+        """Refuse the attempt when any of ``keys`` is in cooldown; the first
+        key (a login's) is not held against an address that ``trusted_key``
+        says logged in as that login recently."""
         after, duration = self._policy()
         if not after or not keys:
             return
+        now = fields.Datetime.now()
         self.env.cr.execute(
             """SELECT key FROM api_token_lockout
-                WHERE key = ANY(%s) AND failures >= %s
-                  AND last_failure_at > %s
-                LIMIT 1""", [list(keys), after, fields.Datetime.now() - timedelta(seconds=duration)])
+                WHERE key = ANY(%s) AND failures >= %s AND last_failure_at > %s
+                  AND NOT (key = %s AND EXISTS (
+                      SELECT 1 FROM api_token_lockout WHERE key = %s AND last_success_at > %s))
+                LIMIT 1""",
+            [list(keys), after, now - timedelta(seconds=duration),
+             keys[0], trusted_key, now - timedelta(days=TRUSTED_ADDRESS_DAYS)])
         row = self.env.cr.fetchone()
         if row:
-            _logger.warning("API attempt refused: %s is in cooldown", row[0].split(":", 1)[0])
+            _logger.info("API attempt refused: %s is in cooldown", row[0].split(":", 1)[0])
             raise TooManyAttempts(
                 f"Too many failures: wait {duration} seconds before trying again.")
+
+    @api.model
+    def _assert_login_allowed(self, login, ip):
+        self._assert_not_locked(self._login_keys(login, ip), self._trusted_key(login, ip) if ip else None)
+
+    @api.model
+    def _record_login_success(self, login, ip):
+        """Remember that ``ip`` logged in as ``login`` (see the class docstring)."""
+        if ip:
+            self.env.cr.execute(
+                """INSERT INTO api_token_lockout (key, failures, last_success_at) VALUES (%s, 0, %s)
+                   ON CONFLICT (key) DO UPDATE SET last_success_at = EXCLUDED.last_success_at""",
+                [self._trusted_key(login, ip), fields.Datetime.now()])
 
     @api.model
     def _record_failure(self, keys, event, **log_values):
@@ -113,29 +182,32 @@ class ApiTokenLockout(models.Model):
 
     @api.model
     def _count_failure(self, keys):
-        """Count one failure for each key. Returns True when this failure
-        started a cooldown. A counter whose last failure is older than a day
-        starts again from zero."""
-        after, _duration = self._policy()
+        """Count one failure for each key, after halving its count once per
+        cooldown period passed since its last failure. Returns True when
+        this failure started a cooldown."""
+        after, duration = self._policy()
         started = False
         cr, now = self.env.cr, fields.Datetime.now()
         for key in keys:
             cr.execute(
                 """INSERT INTO api_token_lockout (key, failures, last_failure_at)
-                   VALUES (%s, 1, %s)
+                   VALUES (%(key)s, 1, %(now)s)
                    ON CONFLICT (key) DO UPDATE SET
-                       failures = CASE WHEN api_token_lockout.last_failure_at < %s
-                                       THEN 1 ELSE api_token_lockout.failures + 1 END,
+                       failures = (api_token_lockout.failures >> LEAST(30, FLOOR(EXTRACT(EPOCH FROM
+                                      %(now)s - COALESCE(api_token_lockout.last_failure_at, %(now)s)) / %(period)s)
+                                  )::int) + 1,
                        last_failure_at = EXCLUDED.last_failure_at
-                   RETURNING failures""", [key, now, now - timedelta(days=1)])
+                   RETURNING failures""", {"key": key, "now": now, "period": max(duration, 1)})
             started |= bool(after) and cr.fetchone()[0] == after
         return started
 
     @api.model
-    def _reset(self, keys):
-        self.env.cr.execute("DELETE FROM api_token_lockout WHERE key = ANY(%s)", [list(keys)])
-
-    @api.model
     def _purge_stale(self):
-        limit = fields.Datetime.now() - timedelta(days=1)
-        self.env.cr.execute("DELETE FROM api_token_lockout WHERE last_failure_at < %s", [limit])
+        """Counters with no failure for a day count nothing any more; trusted
+        addresses are kept as long as they are trusted."""
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            """DELETE FROM api_token_lockout
+                WHERE COALESCE(last_failure_at, '-infinity') < %s
+                  AND COALESCE(last_success_at, '-infinity') < %s""",
+            [now - timedelta(days=1), now - timedelta(days=TRUSTED_ADDRESS_DAYS)])

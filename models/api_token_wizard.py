@@ -47,8 +47,8 @@ class ApiTokenWizard(models.TransientModel):
             networks = Token._networks_from_request(self.allowed_networks)
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
-        _token, secret = Token._issue(self.user_id, self.name, self.expires_at, self.scope_model_ids,
-                                      self.scope_read_only, networks)
+        _token, secret = Token._issue(self.user_id, self.name, self.expires_at,
+                                      self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks)
         self.sudo().unlink()
         return {
             "type": "ir.actions.act_window",

@@ -1,4 +1,9 @@
+import contextlib
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessDenied
+
+from ..token_session import is_token_request
 
 
 class ResUsers(models.Model):
@@ -36,6 +41,25 @@ class ResUsers(models.Model):
         ineligible = users.filtered(lambda user: not user.active or user.share)
         if ineligible:
             ineligible._revoke_all_api_tokens("user archived or no longer an internal user")
+
+    def _check_credentials(self, credential, user_agent_env):
+        # A token call never confirms a password (see token_session): without
+        # this, `res.users.identitycheck.run_check` would let a token holder
+        # who also has the password run `check_identity` methods.
+        if is_token_request() and (user_agent_env or {}).get("interactive", True):
+            raise AccessDenied()
+        return super()._check_credentials(credential, user_agent_env)
+
+    @contextlib.contextmanager
+    def _assert_can_auth(self, user=None):
+        # Odoo's per-process cooldown is replaced, on this addon's routes, by
+        # the database-backed one of api.token.lockout (shared by every
+        # worker, and which answers -32007 rather than failing oddly).
+        if is_token_request():
+            yield
+            return
+        with super()._assert_can_auth(user=user):
+            yield
 
     def _set_password(self):
         # every path that changes a password (preferences, admin, reset) ends here

@@ -1,0 +1,41 @@
+"""A token call never sees a browser session.
+
+Odoo keeps a few security facts in the HTTP session, the strongest being
+``identity-check-last``: a password confirmed in the last ten minutes lets
+``check_identity`` methods run (new API keys, password change, new tokens).
+If a token call ran with whatever session cookie the caller sent, a stolen
+token plus the thief's own identity-checked session (of any user, of any
+database) would run those methods as the token's user. So on every route of
+this addon the cookie is ignored: Odoo builds a fresh session, the routes
+never save it (``save_session=False``), the call binds it to the token's user
+and database, and a password confirmation cannot succeed inside a token call
+(``res.users._check_credentials``), so no ``check_identity`` method ever runs
+through a token.
+"""
+from odoo.http import request
+
+#: every route this addon serves, now and later, lives under these
+TOKEN_ROUTE_PREFIXES = ("/json-call",)
+_TOKEN_REQUEST = "json_rpc_token_request"
+
+
+def is_token_path(path):
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in TOKEN_ROUTE_PREFIXES)
+
+
+def forget_cookie_session(odoo_request):
+    """Called before Odoo looks up the session: a token route gets a fresh one."""
+    if is_token_path(odoo_request.httprequest.path):
+        odoo_request.httprequest._session_id__ = None
+        setattr(odoo_request, _TOKEN_REQUEST, True)
+
+
+def is_token_request():
+    """True while serving one of this addon's routes."""
+    return bool(request) and getattr(request, _TOKEN_REQUEST, False)
+
+
+def bind(user_id):
+    """Bind the (fresh, never saved) session to the token's user and database."""
+    request.session.db = request.env.cr.dbname
+    request.session.uid = user_id
