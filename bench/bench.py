@@ -230,6 +230,7 @@ def token_check(options, extra_tokens=100_000, rounds=4, samples=60, warm_sample
     round so that the machine's drift falls on both alike; the filler rows
     are committed, then deleted and vacuumed, as a live table would be."""
     import odoo
+    from odoo.addons.json_rpc_token.models import api_token
     from odoo.modules.registry import Registry
     registry = Registry(options.database)
     labels = ("1 token", f"{extra_tokens + 1:,} tokens")
@@ -248,7 +249,7 @@ def token_check(options, extra_tokens=100_000, rounds=4, samples=60, warm_sample
 
         def measure(label):
             for _n in range(samples):
-                registry.clear_cache()
+                api_token._verified_hashes.clear()  # cold: the secret's hash is verified again
                 start = time.perf_counter()
                 Token._check_secret(secret)
                 cold[label].append((time.perf_counter() - start) * 1e6)

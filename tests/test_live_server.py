@@ -4,31 +4,18 @@ the addon loaded server-wide. What only a real multi-process server shows:
 database selection by the ``db`` parameter, and revocation seen by every
 worker. Uses the committed data of the test databases (admin / admin).
 """
-import os
 import re
-import signal
-import socket
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
-DB_A = os.environ.get("JSON_RPC_TOKEN_TEST_DB")
-DB_B = os.environ.get("JSON_RPC_TOKEN_SECOND_DB")
+from .live import DB_A, DB_B, REPO, free_port, login, needs_test_databases, post, running
 
-pytestmark = pytest.mark.skipif(not (DB_A and DB_B), reason="run through devtools/test.sh, which creates two databases")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+pytestmark = needs_test_databases
 
 COOLDOWN_AFTER = 40
 WRONG_PASSWORD = "Live-Wrong-Password-7731"
@@ -42,40 +29,12 @@ def server(tmp_path_factory):
                     f"'{COOLDOWN_AFTER}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"], check=True)
     for db in (DB_A, DB_B):  # failure counters of earlier runs are committed data
         subprocess.run(["psql", "-q", "-d", db, "-c", "DELETE FROM api_token_lockout"], check=True)
-    port, logfile = _free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
-    process = subprocess.Popen(
-        ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
-         f"--gevent-port={_free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}",
-         "--http-interface=127.0.0.1"],
-        env={**os.environ, "DEMO_DB": DB_B, "HTTP_PORT": str(port)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"server exited; see {logfile}"
-            try:
-                if requests.get(base + "/web/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "server did not start in 120 s"
-            time.sleep(0.5)
+    port, logfile = free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
+    command = ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
+               f"--gevent-port={free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}",
+               "--http-interface=127.0.0.1"]
+    with running(command, port, logfile, env={"DEMO_DB": DB_B, "HTTP_PORT": str(port)}) as base:
         yield base, logfile
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-
-
-def post(base, path, params, **kwargs):
-    response = requests.post(base + path, json={"jsonrpc": "2.0", "params": params}, timeout=30, **kwargs)
-    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
-    return response.json()
-
-
-def login(base, db):
-    answer = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": db})
-    return answer["result"]["token"]
 
 
 def _pids_serving(logfile, marker):

@@ -1,0 +1,72 @@
+"""Real Odoo server processes for the live tests (not a test module).
+
+The live tests run through devtools/test.sh, which creates two committed
+test databases (admin / admin) and exports their names, the Odoo source and
+the configuration file."""
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+DB_A = os.environ.get("JSON_RPC_TOKEN_TEST_DB")
+DB_B = os.environ.get("JSON_RPC_TOKEN_SECOND_DB")
+
+needs_test_databases = pytest.mark.skipif(
+    not (DB_A and DB_B), reason="run through devtools/test.sh, which creates two databases")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(command, port, logfile, env=None):
+    """Start ``command`` (an Odoo server on ``port``), wait until it answers
+    ``/web/health``, yield its base URL, stop it."""
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, f"server exited; see {logfile}"
+            try:
+                if requests.get(base + "/web/health", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "server did not start in 120 s"
+            time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
+def odoo_server(database, logfile, *options):
+    """The command of an Odoo server on ``database`` with the addon loaded
+    server-wide, as devtools/run.sh starts it (without its module update)."""
+    return [sys.executable, os.path.join(os.environ["ODOO_SRC"], "odoo-bin"), "-c", os.environ["ODOO_RC"],
+            "-d", database, "--load=base,web,json_rpc_token", "--max-cron-threads=0",
+            "--http-interface=127.0.0.1", f"--logfile={logfile}", *options]
+
+
+def post(base, path, params, **kwargs):
+    response = requests.post(base + path, json={"jsonrpc": "2.0", "params": params}, timeout=30, **kwargs)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def login(base, db, login="admin", password="admin"):
+    answer = post(base, "/json-call/user_authenticate", {"login": login, "password": password, "db": db})
+    return answer["result"]["token"]
