@@ -70,6 +70,13 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
         self.assertEqual(answer["error"]["code"], -32021, answer)
         self.assertFalse(self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.integrator.id)]))
 
+    def test_every_route_of_the_addon_ignores_cookies(self):
+        """A later protocol route must be added to TOKEN_ROUTE_PREFIXES, or this fails."""
+        from odoo.addons.json_rpc_token.token_session import is_token_path
+        ours = [url for url, _endpoint in odoo.http._generate_routing_rules(["json_rpc_token"], nodb_only=False)]
+        self.assertTrue(ours)
+        self.assertEqual([path for path in ours if not is_token_path(path)], [])
+
     def test_the_cookie_is_neither_used_nor_changed(self):
         response = self.http("POST", CALL, data='{"params": {"token": "%s", "model": "res.users", '
                              '"method": "read", "args": [[%d], ["login"]]}}' % (self.token, self.integrator.id))
