@@ -15,6 +15,9 @@ from .errors import InvalidParams
 
 _TOKEN_RE = re.compile(r"\s*(?:([{},*-])|([A-Za-z_][A-Za-z0-9_]*))")
 _PUNCTUATION = frozenset("{},*-")
+#: how deep a client's nested structure (a selection, a domain, values) may
+#: go: far more than any real use, far less than Python's recursion limit
+MAX_DEPTH = 32
 
 
 class _Selection:
@@ -45,7 +48,9 @@ def parse_compact(text):
             raise InvalidParams(f"Bad field selection {text!r}: expected '{token}'.")
         return index + 1
 
-    def parse_block(index):
+    def parse_block(index, depth=0):
+        if depth > MAX_DEPTH:
+            raise InvalidParams(f"The field selection is nested more than {MAX_DEPTH} levels deep.")
         selection = _Selection()
         index = expect(index, "{")
         while True:
@@ -63,7 +68,7 @@ def parse_compact(text):
                 index += 1
                 sub = None
                 if index < len(tokens) and tokens[index] == "{":
-                    sub, index = parse_block(index)
+                    sub, index = parse_block(index, depth + 1)
                 selection.fields[token] = sub
             else:
                 raise InvalidParams(f"Bad field selection {text!r}: unexpected '{token}'.")

@@ -18,6 +18,7 @@ from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
+from . import scope
 from .errors import InvalidParams, MethodNotFound
 from .field_selection import read_with_selection
 
@@ -57,15 +58,44 @@ def _check_ids(model, method_name, args):
         raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
 
 
-def _check_signature(model, method_name, method, args, kwargs):
-    """``args`` without the ids of a record method."""
+def _arguments(model, method_name, method, args, kwargs):
+    """The call's arguments by parameter name (``**kwargs`` unfolded), for
+    the checks of :mod:`.scope`; ``args`` without the ids of a record method.
+    A wrong argument is reported here rather than as a crash in the ORM."""
     signature = _signature(method)
     if signature is None:
-        return
+        return {}
     try:
-        signature.bind(model, *args, **kwargs)
+        bound = signature.bind(model, *args, **kwargs)
     except TypeError as exc:
         raise InvalidParams(f"Bad arguments for {model._name}.{method_name}: {exc}") from None
+    arguments, spilled = _by_name(signature, bound)
+    if spilled:  # an override taking (self, *args, **kwargs): the first definition names them
+        for cls in reversed(type(model).__mro__):
+            signature = _signature(cls.__dict__[method_name]) if method_name in cls.__dict__ else None
+            if signature is not None:
+                try:
+                    arguments = _by_name(signature, signature.bind_partial(model, *args, **kwargs))[0]
+                except TypeError:
+                    pass
+                break
+    return arguments
+
+
+def _by_name(signature, bound):
+    """``({name: value}, whether positional values went to a *args)``.
+    A null (or false) given where the method's default is null is the
+    method's own "nothing" (``search_read(None)``: every record), left out."""
+    arguments, spilled = {}, False
+    for name, value in list(bound.arguments.items())[1:]:  # [0] is self
+        parameter = signature.parameters[name]
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            arguments.update(value)
+        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            spilled = bool(value)
+        elif not ((value is None or value is False) and (parameter.default is None or parameter.default is False)):
+            arguments[name] = value
+    return arguments, spilled
 
 
 def _name_get(model, args):
@@ -78,9 +108,12 @@ def _name_get(model, args):
     return [[record.id, record.display_name] for record in records]
 
 
-def execute(env, model_name, method_name, args, kwargs):
+def execute(env, model_name, method_name, args, kwargs, allowed_models=None):
     """Run ``model_name.method_name(*args, **kwargs)`` in ``env`` and return
-    the result as Odoo's RPC does (created records as ids, ...)."""
+    the result as Odoo's RPC does (created records as ids, ...).
+
+    ``allowed_models``: the names of the models the token is narrowed to, or
+    None; the call's domains are checked in any case (see :mod:`.scope`)."""
     model = env.get(model_name)
     if model is None:
         raise MethodNotFound(f"The model '{model_name}' does not exist.")
@@ -95,11 +128,12 @@ def execute(env, model_name, method_name, args, kwargs):
         _check_ids(model, method_name, args)
     context = {**env.context, **(kwargs.get("context") or {})}
     call_kwargs = {key: value for key, value in kwargs.items() if key != "context"}
+    arguments = _arguments(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)
+    scope.check_call(model, method_name, arguments, allowed_models, context)
     if method_name in ("read", "search_read"):
         result = read_with_selection(model.with_context(context), method_name, args, call_kwargs)
         if result is not None:
             return result
-    _check_signature(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)
     return api.call_kw(model, method_name, args, {**call_kwargs, "context": context})
 
 

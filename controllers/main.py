@@ -45,7 +45,7 @@ class JsonCallController(http.Controller):
         token_session.bind(facts.user_id)
         request.update_env(user=facts.user_id, context=orm_call.user_context(request.env, facts.user_id, context),
                            su=False)
-        return orm_call.execute(request.env, model, method, args, kwargs)
+        return orm_call.execute(request.env, model, method, args, kwargs, allowed_models=facts.models)
 
     @http.route("/json-call/openapi.json", type="http", auth="none", methods=["GET"], save_session=False,
                 readonly=True, cors="*")
