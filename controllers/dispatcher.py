@@ -43,6 +43,7 @@ _NO_RESULT = object()
 #: any database is chosen
 MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 * 1024
 MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
+BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
 CORS_PARAM = "json_rpc_token.cors_origins"
 CORS_MAX_AGE = "86400"
 
@@ -54,6 +55,36 @@ def valid_id(value):
 
 def server_limit(option, default):
     return int(config.get(option) or default)
+
+
+def _read_at_most(httprequest, max_body):
+    """The request body, read from the input stream in pieces until it ends,
+    refused as soon as it is longer than ``max_body``: the rest is never read.
+
+    Werkzeug 2.2 bounds its stream by Content-Length only; a chunked body
+    (``Transfer-Encoding: chunked``, no Content-Length) is handed over whole,
+    and ``get_data`` would read all of it, whatever ``max_content_length``
+    says. Odoo's request wrapper does not expose the stream, hence the
+    wrapped werkzeug request. The body is then cached as ``get_data`` caches
+    it, for any later reader."""
+    too_large = errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
+    if (httprequest.content_length or 0) > max_body:
+        raise too_large  # said so up front: nothing read
+    wrapped = httprequest._HTTPRequest__wrapped
+    stream, pieces, size = wrapped.stream, [], 0
+    while size <= max_body:
+        try:
+            piece = stream.read(min(BODY_PIECE, max_body + 1 - size))
+        except OSError:  # werkzeug's answer to bad chunk framing; a client gone or too slow
+            raise errors.InvalidRequest("The request body could not be read (bad chunked encoding?).") from None
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    if size > max_body:
+        raise too_large
+    wrapped._cached_data = body = b"".join(pieces)
+    return body
 
 
 class Member(NamedTuple):
@@ -88,12 +119,9 @@ class JsonCallDispatcher(http.Dispatcher):
         httprequest = self.request.httprequest
         if httprequest.method != "POST":
             raise errors.InvalidRequest("Send the JSON-RPC request with HTTP POST.")
-        max_body = server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY)
-        if (httprequest.content_length or 0) > max_body:
-            raise errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
-        httprequest.max_content_length = max_body  # bodies without Content-Length
+        body = _read_at_most(httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
         try:
-            return json.loads(httprequest.get_data())
+            return json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
         except RecursionError:
