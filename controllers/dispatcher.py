@@ -174,7 +174,7 @@ class JsonCallDispatcher(http.Dispatcher):
             raise
 
     def _serve(self, endpoint):
-        self._check_cors(self.request.env)
+        self._admit_origin(self.request.env)
         result = self.request.registry["ir.http"]._dispatch(endpoint)
         # encode inside the transaction: lazy values may still need the cursor
         return self._response(result=result)
@@ -268,7 +268,7 @@ class JsonCallDispatcher(http.Dispatcher):
         return exc
 
     def _serve_batch(self, endpoint, members, atomic):
-        self._check_cors(self.request.env)
+        self._admit_origin(self.request.env)
         base_env, cr = self.request.env, self.request.env.cr
         outcomes = []  # (member, result or _NO_RESULT, exception or None)
         if atomic:
@@ -342,6 +342,28 @@ class JsonCallDispatcher(http.Dispatcher):
         allowed = env["ir.config_parameter"].sudo().get_param(CORS_PARAM) or ""
         if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
             self.cors_origin = origin
+
+    def _admit_origin(self, env):
+        """Refuse, before anything runs, a request that a browser sent from a
+        page of another site the database does not grant.
+
+        Any page can make its visitor's browser send a "simple" request (a
+        ``text/plain`` POST, no preflight) from inside the visitor's network:
+        the page cannot read the answer, but the call would run, passing a
+        token's ``allowed_networks``. Browsers say where such a request comes
+        from in ``Origin``; scripts send none, and the server's own pages
+        (same scheme, host and port) are no other site."""
+        self._check_cors(env)
+        origin = self.request.httprequest.headers.get("Origin")
+        if origin and not self.cors_origin and not self._is_own_origin(origin):
+            raise errors.OriginRefused(
+                f"Calls from web pages of {origin[:100]} are not accepted by this database; "
+                f"an administrator can list that origin in the system parameter {CORS_PARAM}.")
+
+    def _is_own_origin(self, origin):
+        """Whether ``origin`` is the server as this request addresses it
+        (werkzeug leaves out a default port, as browsers do in ``Origin``)."""
+        return origin.lower() == self.request.httprequest.host_url.rstrip("/").lower()
 
     def _check_cors_outside_call(self):
         """A preflight, or a request refused before it reached a database
