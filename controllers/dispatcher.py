@@ -26,6 +26,7 @@ import threading
 from typing import NamedTuple
 
 import psycopg2
+from psycopg2.pool import PoolError
 
 from odoo import api, http
 from odoo.modules.registry import Registry
@@ -46,6 +47,10 @@ MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
 BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
 CORS_PARAM = "json_rpc_token.cors_origins"
 CORS_MAX_AGE = "86400"
+#: faults that pass: the connection to PostgreSQL was lost (a restart, a
+#: failover, a killed backend), the connection pool is full, or a concurrency
+#: failure outlived Odoo's retries. The transaction was not committed.
+TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
 
 
 def valid_id(value):
@@ -85,6 +90,19 @@ def _read_at_most(httprequest, max_body):
         raise too_large
     wrapped._cached_data = body = b"".join(pieces)
     return body
+
+
+def retryable(exc):
+    """``exc`` as the client is told: a passing database fault becomes
+    :class:`errors.ServiceUnavailable` (-32030), which says the request may be
+    sent again and names no internals; the log keeps the original."""
+    if not isinstance(exc, TRANSIENT_FAULTS):
+        return exc
+    unavailable = errors.ServiceUnavailable(
+        "The database was briefly unavailable (connection lost, or too much contention): the request "
+        "was not carried out. It is safe to send it again after a short pause.")
+    unavailable.__cause__ = exc
+    return unavailable
 
 
 class Member(NamedTuple):
@@ -206,21 +224,26 @@ class JsonCallDispatcher(http.Dispatcher):
         installed there. The database list is read once per database, when
         its registry is not loaded yet: listing them costs a connection."""
         host = self.request.httprequest.environ.get("HTTP_HOST")
+        # one answer whether the database does not exist, is filtered out or
+        # lacks the addon: the answer must not tell which databases exist
+        not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
         if not http.db_filter([dbname], host=host) or (
                 dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
-            raise errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+            raise not_served
         cr = None
         try:
             registry = Registry(dbname)
             cr = registry.cursor()
             registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
-        except Exception:
+        except Exception as exc:
             if cr is not None:
                 cr.close()
+            if isinstance(exc, TRANSIENT_FAULTS):
+                raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:
             cr.close()
-            raise errors.DatabaseNotFound(f"The JSON-RPC token API is not installed on database '{dbname}'.")
+            raise not_served
         return registry, cr
 
     # -------------------------------------------------------------- batches
@@ -265,7 +288,7 @@ class JsonCallDispatcher(http.Dispatcher):
         if isinstance(exc, psycopg2.IntegrityError):
             exc = service_model._as_validation_error(base_env, exc)
         errors.log_exception(exc)
-        return exc
+        return retryable(exc)
 
     def _serve_batch(self, endpoint, members, atomic):
         self._admit_origin(self.request.env)
@@ -393,7 +416,7 @@ class JsonCallDispatcher(http.Dispatcher):
     # ------------------------------------------------------------ encoding
     def handle_error(self, exc):
         self._check_cors_outside_call()
-        return self._response(error=errors.to_error_object(exc))
+        return self._response(error=errors.to_error_object(retryable(exc)))
 
     @staticmethod
     def _answer(request_id, result=_NO_RESULT, error=None):
