@@ -26,6 +26,7 @@ import threading
 from typing import NamedTuple
 
 import psycopg2
+from psycopg2.pool import PoolError
 
 from odoo import api, http
 from odoo.modules.registry import Registry
@@ -43,8 +44,13 @@ _NO_RESULT = object()
 #: any database is chosen
 MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 * 1024
 MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
+BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
 CORS_PARAM = "json_rpc_token.cors_origins"
 CORS_MAX_AGE = "86400"
+#: faults that pass: the connection to PostgreSQL was lost (a restart, a
+#: failover, a killed backend), the connection pool is full, or a concurrency
+#: failure outlived Odoo's retries. The transaction was not committed.
+TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
 
 
 def valid_id(value):
@@ -54,6 +60,49 @@ def valid_id(value):
 
 def server_limit(option, default):
     return int(config.get(option) or default)
+
+
+def _read_at_most(httprequest, max_body):
+    """The request body, read from the input stream in pieces until it ends,
+    refused as soon as it is longer than ``max_body``: the rest is never read.
+
+    Werkzeug 2.2 bounds its stream by Content-Length only; a chunked body
+    (``Transfer-Encoding: chunked``, no Content-Length) is handed over whole,
+    and ``get_data`` would read all of it, whatever ``max_content_length``
+    says. Odoo's request wrapper does not expose the stream, hence the
+    wrapped werkzeug request. The body is then cached as ``get_data`` caches
+    it, for any later reader."""
+    too_large = errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
+    if (httprequest.content_length or 0) > max_body:
+        raise too_large  # said so up front: nothing read
+    wrapped = httprequest._HTTPRequest__wrapped
+    stream, pieces, size = wrapped.stream, [], 0
+    while size <= max_body:
+        try:
+            piece = stream.read(min(BODY_PIECE, max_body + 1 - size))
+        except OSError:  # werkzeug's answer to bad chunk framing; a client gone or too slow
+            raise errors.InvalidRequest("The request body could not be read (bad chunked encoding?).") from None
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    if size > max_body:
+        raise too_large
+    wrapped._cached_data = body = b"".join(pieces)
+    return body
+
+
+def retryable(exc):
+    """``exc`` as the client is told: a passing database fault becomes
+    :class:`errors.ServiceUnavailable` (-32030), which says the request may be
+    sent again and names no internals; the log keeps the original."""
+    if not isinstance(exc, TRANSIENT_FAULTS):
+        return exc
+    unavailable = errors.ServiceUnavailable(
+        "The database was briefly unavailable (connection lost, or too much contention): the request "
+        "was not carried out. It is safe to send it again after a short pause.")
+    unavailable.__cause__ = exc
+    return unavailable
 
 
 class Member(NamedTuple):
@@ -88,12 +137,9 @@ class JsonCallDispatcher(http.Dispatcher):
         httprequest = self.request.httprequest
         if httprequest.method != "POST":
             raise errors.InvalidRequest("Send the JSON-RPC request with HTTP POST.")
-        max_body = server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY)
-        if (httprequest.content_length or 0) > max_body:
-            raise errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
-        httprequest.max_content_length = max_body  # bodies without Content-Length
+        body = _read_at_most(httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
         try:
-            return json.loads(httprequest.get_data())
+            return json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
         except RecursionError:
@@ -146,7 +192,7 @@ class JsonCallDispatcher(http.Dispatcher):
             raise
 
     def _serve(self, endpoint):
-        self._check_cors(self.request.env)
+        self._admit_origin(self.request.env)
         result = self.request.registry["ir.http"]._dispatch(endpoint)
         # encode inside the transaction: lazy values may still need the cursor
         return self._response(result=result)
@@ -178,21 +224,26 @@ class JsonCallDispatcher(http.Dispatcher):
         installed there. The database list is read once per database, when
         its registry is not loaded yet: listing them costs a connection."""
         host = self.request.httprequest.environ.get("HTTP_HOST")
+        # one answer whether the database does not exist, is filtered out or
+        # lacks the addon: the answer must not tell which databases exist
+        not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
         if not http.db_filter([dbname], host=host) or (
                 dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
-            raise errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+            raise not_served
         cr = None
         try:
             registry = Registry(dbname)
             cr = registry.cursor()
             registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
-        except Exception:
+        except Exception as exc:
             if cr is not None:
                 cr.close()
+            if isinstance(exc, TRANSIENT_FAULTS):
+                raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:
             cr.close()
-            raise errors.DatabaseNotFound(f"The JSON-RPC token API is not installed on database '{dbname}'.")
+            raise not_served
         return registry, cr
 
     # -------------------------------------------------------------- batches
@@ -237,10 +288,10 @@ class JsonCallDispatcher(http.Dispatcher):
         if isinstance(exc, psycopg2.IntegrityError):
             exc = service_model._as_validation_error(base_env, exc)
         errors.log_exception(exc)
-        return exc
+        return retryable(exc)
 
     def _serve_batch(self, endpoint, members, atomic):
-        self._check_cors(self.request.env)
+        self._admit_origin(self.request.env)
         base_env, cr = self.request.env, self.request.env.cr
         outcomes = []  # (member, result or _NO_RESULT, exception or None)
         if atomic:
@@ -315,6 +366,28 @@ class JsonCallDispatcher(http.Dispatcher):
         if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
             self.cors_origin = origin
 
+    def _admit_origin(self, env):
+        """Refuse, before anything runs, a request that a browser sent from a
+        page of another site the database does not grant.
+
+        Any page can make its visitor's browser send a "simple" request (a
+        ``text/plain`` POST, no preflight) from inside the visitor's network:
+        the page cannot read the answer, but the call would run, passing a
+        token's ``allowed_networks``. Browsers say where such a request comes
+        from in ``Origin``; scripts send none, and the server's own pages
+        (same scheme, host and port) are no other site."""
+        self._check_cors(env)
+        origin = self.request.httprequest.headers.get("Origin")
+        if origin and not self.cors_origin and not self._is_own_origin(origin):
+            raise errors.OriginRefused(
+                f"Calls from web pages of {origin[:100]} are not accepted by this database; "
+                f"an administrator can list that origin in the system parameter {CORS_PARAM}.")
+
+    def _is_own_origin(self, origin):
+        """Whether ``origin`` is the server as this request addresses it
+        (werkzeug leaves out a default port, as browsers do in ``Origin``)."""
+        return origin.lower() == self.request.httprequest.host_url.rstrip("/").lower()
+
     def _check_cors_outside_call(self):
         """A preflight, or a request refused before it reached a database
         (a body that is no JSON...), is granted as the default database's
@@ -343,7 +416,7 @@ class JsonCallDispatcher(http.Dispatcher):
     # ------------------------------------------------------------ encoding
     def handle_error(self, exc):
         self._check_cors_outside_call()
-        return self._response(error=errors.to_error_object(exc))
+        return self._response(error=errors.to_error_object(retryable(exc)))
 
     @staticmethod
     def _answer(request_id, result=_NO_RESULT, error=None):

@@ -172,7 +172,7 @@ class TestLoginOracle(JsonCallCase):
 @tagged("post_install", "-at_install")
 class TestLockoutPolicy(JsonCallCase):
     """Counters stop guessing without letting an attacker lock real clients out.
-    Addresses are told apart as a reverse proxy tells them (``--proxy-mode``)."""
+    Addresses are told apart as a trusted reverse proxy tells them."""
 
     AFTER, DURATION = 3, 60
 
@@ -181,7 +181,7 @@ class TestLockoutPolicy(JsonCallCase):
         ICP = self.env["ir.config_parameter"].sudo()
         ICP.set_param("base.login_cooldown_after", self.AFTER)
         ICP.set_param("base.login_cooldown_duration", self.DURATION)
-        patcher = patch.dict(config.options, {"proxy_mode": True})
+        patcher = patch.dict(config.options, {"proxy_mode": True, "json_rpc_token_trusted_proxies": "127.0.0.1"})
         patcher.start()
         self.addCleanup(patcher.stop)
 
