@@ -6,8 +6,6 @@ retryable -32030, never an error that reads as a configuration fault, and the
 server must go on serving. Uses the second test database (its connections
 only: the test process itself works on the first).
 """
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -18,12 +16,11 @@ import psycopg2
 import pytest
 import requests
 
-from .test_live_server import REPO, _free_port
+from .live import DB_B as DB, free_port, needs_test_databases, odoo_server, running
 
-DB = os.environ.get("JSON_RPC_TOKEN_SECOND_DB")
 BARE_DB = f"{DB}_bare"  # served, but no Odoo in it
 
-pytestmark = pytest.mark.skipif(not DB, reason="run through devtools/test.sh, which creates two databases")
+pytestmark = needs_test_databases
 
 
 @pytest.fixture(scope="module")
@@ -31,30 +28,14 @@ def server(tmp_path_factory):
     subprocess.run(["psql", "-q", "-d", DB, "-c", "DELETE FROM api_token_lockout"], check=True)
     subprocess.run(["dropdb", "--if-exists", BARE_DB], check=True)
     subprocess.run(["createdb", BARE_DB], check=True)
-    port, logfile = _free_port(), tmp_path_factory.mktemp("faults") / "odoo.log"
-    process = subprocess.Popen(
-        ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
-         f"--gevent-port={_free_port()}", f"--db-filter=^({DB}|{BARE_DB})$", f"--logfile={logfile}",
-         "--http-interface=127.0.0.1"],
-        # a row lock held elsewhere fails a statement after 100 ms (LockNotAvailable)
-        env={**os.environ, "DEMO_DB": DB, "HTTP_PORT": str(port), "PGOPTIONS": "-c lock_timeout=100"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    port, logfile = free_port(), tmp_path_factory.mktemp("faults") / "odoo.log"
+    command = odoo_server(DB, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}",
+                          f"--db-filter=^({DB}|{BARE_DB})$")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"server exited; see {logfile}"
-            try:
-                if requests.get(base + "/web/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "server did not start in 120 s"
-            time.sleep(0.5)
-        yield base, logfile
+        # a row lock held elsewhere fails a statement after 100 ms (LockNotAvailable)
+        with running(command, port, logfile, env={"PGOPTIONS": "-c lock_timeout=100"}) as base:
+            yield base, logfile
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
         subprocess.run(["dropdb", "--if-exists", "--force", BARE_DB], check=True)
 
 
