@@ -15,5 +15,7 @@ log "initialising test database $TEST_DB (base, web, json_rpc_token)"
 createdb -T "$TEST_DB" "$JSON_RPC_TOKEN_SECOND_DB"
 
 cd "$ADDON_DIR"
+log "static check: undefined names and syntax errors (ruff)"
+"$PYTHON" -m ruff check --quiet --select E9,F63,F7,F82 "$REPO_ROOT"
 log "running the test suite"
 "$PYTHON" -m pytest -p no:cacheprovider --odoo-database="$TEST_DB" --odoo-http "$ADDON_DIR/tests" "$@"

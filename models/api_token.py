@@ -36,7 +36,7 @@ from odoo.addons.base.models.res_users import INDEX_SIZE as APIKEY_INDEX_SIZE, K
 from odoo.exceptions import AccessDenied, AccessError, UserError
 from odoo.http import request
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..orm_call import READ_ONLY_METHODS
 from ..errors import (InvalidParams, TokenAddressRefused, TokenExpired, TokenInvalid, TokenMissing,
@@ -137,7 +137,7 @@ def client_ip():
     except ValueError:
         return peer
     address = getattr(address, "ipv4_mapped", None) or address
-    if any(address in network for network in _trusted_proxies(tools.config.get(TRUSTED_PROXIES_OPTION))):
+    if any(address in network for network in _trusted_proxies(config.get(TRUSTED_PROXIES_OPTION))):
         return httprequest.remote_addr
     return peer
 
