@@ -33,7 +33,7 @@ from odoo.service import model as service_model
 from odoo.tools import config
 
 from .. import errors, orm_call, params as params_spec
-from . import database_free
+from . import database_free, strict_json
 from ..models.api_token_lockout import record_pending_now
 
 
@@ -93,7 +93,7 @@ class JsonCallDispatcher(http.Dispatcher):
             raise errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
         httprequest.max_content_length = max_body  # bodies without Content-Length
         try:
-            return json.loads(httprequest.get_data())
+            return strict_json.loads(httprequest.get_data())
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
         except RecursionError:
