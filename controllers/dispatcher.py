@@ -252,7 +252,9 @@ class JsonCallDispatcher(http.Dispatcher):
                             failed = member
                             raise _RollBackBatch()
                         try:
-                            outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                            result = self._run_member(endpoint, member, base_env)
+                            cr.flush()  # what the member wrote fails now, as this member's error
+                            outcomes.append((member, result, None))
                         except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                             raise  # Odoo's retrying runs the whole batch again
                         except Exception as exc:
@@ -284,7 +286,10 @@ class JsonCallDispatcher(http.Dispatcher):
                 if is_read:
                     reads_savepoint = savepoint
                 try:
-                    outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                    result = self._run_member(endpoint, member, base_env)
+                    if not is_read:
+                        # flushes: what the member wrote fails now, as this member's error
+                        savepoint.close(rollback=False)
                 except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     raise  # Odoo's retrying runs the whole batch again
                 except Exception as exc:
@@ -292,8 +297,7 @@ class JsonCallDispatcher(http.Dispatcher):
                     reads_savepoint = None
                     outcomes.append((member, _NO_RESULT, self._member_error(exc, base_env)))
                 else:
-                    if not is_read:
-                        savepoint.close(rollback=False)
+                    outcomes.append((member, result, None))
             if reads_savepoint:
                 reads_savepoint.close(rollback=False)
         self.request.env = base_env
