@@ -8,8 +8,11 @@ it, nothing else builds error objects.
 
 Codes follow JSON-RPC 2.0: the reserved ``-32700..-32603`` where the spec has a
 meaning for the case, and the server-error range ``-32000..-32099`` for the
-Odoo cases. Every answer carries ``data.name``, the exception class, so a
-client that already knows Odoo's exceptions can branch on that instead.
+Odoo cases. Every answer carries ``data.name``, a public exception class, so a
+client that already knows Odoo's exceptions can branch on that instead: Odoo's
+(``odoo.exceptions.*``) or this module's, never the class of what failed
+inside (a ``psycopg2`` or Python error says nothing stable to a client, and
+tells an attacker which code path it reached).
 """
 import logging
 import traceback
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 import psycopg2
 import werkzeug.exceptions
 
-from odoo import exceptions as odoo_exceptions
+from odoo import exceptions as odoo_exceptions, http
 from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
@@ -95,6 +98,11 @@ class ServiceUnavailable(JsonRpcError):
     nothing was committed, the same request may be sent again."""
 
 
+class InternalError(Exception):
+    """Never raised: the ``data.name`` of every server fault, whatever
+    failed inside (the details are in the server log)."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     code: int
@@ -154,7 +162,28 @@ def classify(exc):
     return kind
 
 
+#: the text of a DataError is the database's, with the SQL around the value
+DATA_ERROR_MESSAGE = ("A value does not fit the database: out of range (e.g. an integer beyond 2147483647), "
+                      "negative where it cannot be (a limit, an offset) or of the wrong type.")
+
+
+def _public_name(exc, kind):
+    """``data.name``: the first public class (Odoo's exceptions, this
+    module's) ``exc`` is an instance of; else the public class of its kind
+    (``InvalidParams`` for a ``ValueError``...); :class:`InternalError` for
+    every server fault."""
+    if kind is not INTERNAL_ERROR:
+        public = [cls for cls in type(exc).__mro__ if cls.__module__ in (odoo_exceptions.__name__, __name__)]
+        public = public or [cls for cls, cls_kind in ERROR_TABLE.items()
+                            if cls_kind == kind and cls.__module__ == __name__]
+        if public:
+            return f"{public[0].__module__}.{public[0].__qualname__}"
+    return f"{__name__}.{InternalError.__qualname__}"
+
+
 def _exception_text(exc):
+    if isinstance(exc, psycopg2.DataError):
+        return DATA_ERROR_MESSAGE
     if isinstance(exc, werkzeug.exceptions.HTTPException):
         return exc.description or exc.name
     if isinstance(exc, (odoo_exceptions.UserError, odoo_exceptions.RedirectWarning)) and exc.args:
@@ -165,9 +194,8 @@ def _exception_text(exc):
 def to_error_object(exc):
     """The JSON-RPC ``error`` member for ``exc``."""
     kind = classify(exc)
-    cls = type(exc)
     dev_mode = bool(config["dev_mode"])
-    data = {"name": f"{cls.__module__}.{cls.__qualname__}"}
+    data = {"name": _public_name(exc, kind)}
     if kind.client_error or dev_mode:
         data["message"] = _exception_text(exc)
         if isinstance(exc, (odoo_exceptions.UserError, odoo_exceptions.RedirectWarning)):
@@ -185,6 +213,38 @@ def log_exception(exc):
     as Odoo logs a raised one: a client mistake as one INFO line, a server
     fault with its traceback."""
     if classify(exc).client_error:
-        _logger.info("%s: %s", type(exc).__name__, _exception_text(exc))
+        # the database's own text for the log (the client got DATA_ERROR_MESSAGE)
+        text = str(exc).strip() if isinstance(exc, psycopg2.Error) else _exception_text(exc)
+        _logger.info("%s: %s", type(exc).__name__, text)
     else:
         _logger.error("Exception in a JSON-RPC batch request", exc_info=exc)
+
+
+class _ClientQueryFilter(logging.Filter):
+    """Odoo logs every failed query at ERROR ("bad query"), before anyone
+    knows why it failed. In a JSON-RPC call, a query refused for a value
+    (``DataError``, a NUL character's ``ValueError``: client mistakes in the
+    table) or a constraint (``IntegrityError``, answered as Odoo's
+    ``ValidationError``) is a client mistake, already logged once at INFO with
+    its answer: the query itself is kept for DEBUG logging only."""
+
+    def filter(self, record):
+        failure = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        if (isinstance(failure, Exception) and _in_json_call()
+                and (isinstance(failure, psycopg2.IntegrityError) or classify(failure).client_error)):
+            if not _SQL_LOGGER.isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return True
+
+
+def _in_json_call():
+    try:
+        return http.request.dispatcher.routing_type == "json_call"
+    except (RuntimeError, AttributeError):  # no request, or not dispatched yet
+        return False
+
+
+_SQL_LOGGER = logging.getLogger("odoo.sql_db")
+_SQL_LOGGER.filters[:] = [f for f in _SQL_LOGGER.filters if type(f).__name__ != _ClientQueryFilter.__name__]
+_SQL_LOGGER.addFilter(_ClientQueryFilter())

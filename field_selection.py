@@ -12,6 +12,7 @@ Odoo's.
 import re
 
 from .errors import InvalidParams
+from .params import JSON_TYPE_NAMES
 
 _TOKEN_RE = re.compile(r"\s*(?:([{},*-])|([A-Za-z_][A-Za-z0-9_]*))")
 _PUNCTUATION = frozenset("{},*-")
@@ -103,15 +104,65 @@ def _web_spec(model, selection):
     return spec
 
 
+_SPEC_HELP = ('A field specification maps each field name to an object, e.g. '
+              '{"name": {}, "company_id": {"fields": {"name": {}}}}.')
+#: what an entry of a web specification may hold (Odoo 18's web_read) and of which JSON type
+_SPEC_OPTIONS = {"fields": dict, "context": dict, "limit": int, "order": str}
+#: ORM methods that take a web specification: its position among the
+#: arguments after the ids (by name: ``specification``)
+_SPEC_ARGUMENT = {"web_read": 0, "web_search_read": 1}
+
+
+def check_specification(model, spec, depth=0):
+    """Refuse a web specification that Odoo's ``web_read`` would fail on
+    inside (a server fault, or a RecursionError when nested deeply): each
+    field must exist, map to an object of known options of the right type,
+    and have sub-fields only if relational. ``model`` is None below a
+    reference field, whose model varies by record: names are not checked
+    there."""
+    if not isinstance(spec, dict):
+        raise InvalidParams(_SPEC_HELP)
+    if depth > MAX_DEPTH:
+        raise InvalidParams(f"The field specification is nested more than {MAX_DEPTH} levels deep.")
+    for name, options in spec.items():
+        field = model._fields.get(name) if model is not None else None
+        if model is not None and field is None:
+            raise InvalidParams(f"The model '{model._name}' has no field '{name}'.")
+        if not isinstance(options, dict):
+            raise InvalidParams(_SPEC_HELP)
+        for key, value in options.items():
+            json_type = _SPEC_OPTIONS.get(key)
+            if json_type is None:
+                raise InvalidParams(f"Unknown option '{key}' for the field '{name}'; "
+                                    f"accepted: {', '.join(_SPEC_OPTIONS)}.")
+            if not (isinstance(value, json_type) and not isinstance(value, bool)
+                    or value is None and key in ("limit", "order")):
+                raise InvalidParams(f"The option '{key}' of the field '{name}' must be a JSON "
+                                    f"{JSON_TYPE_NAMES[json_type]}.")
+        if "fields" in options:
+            if field is not None and not (field.relational or field.type in ("reference", "many2one_reference")):
+                raise InvalidParams(f"'{model._name}.{name}' is not a relational field: it has no sub-fields.")
+            comodel = model.env[field.comodel_name] if field is not None and field.relational else None
+            check_specification(comodel, options["fields"], depth + 1)
+
+
+def check_web_call(model, method_name, args, kwargs):
+    """Check the specification of a direct ``web_read``/``web_search_read``
+    call (``args`` without the ids) as for nested ``fields``."""
+    position = _SPEC_ARGUMENT.get(method_name)
+    if position is None:
+        return
+    spec = args[position] if len(args) > position else kwargs.get("specification", {})
+    check_specification(model, spec)
+
+
 def web_specification(model, fields):
     """The web specification for ``fields`` (a compact string or a web
     specification), or None when ``fields`` is a plain list (or absent)."""
     if isinstance(fields, str):
         return _web_spec(model, parse_compact(fields))
     if isinstance(fields, dict):
-        if not all(isinstance(value, dict) for value in fields.values()):
-            raise InvalidParams("A field specification maps each field name to an object, e.g. "
-                                '{"name": {}, "company_id": {"fields": {"name": {}}}}.')
+        check_specification(model, fields)
         return fields
     return None
 

@@ -20,7 +20,7 @@ from odoo.tools.json import json_default as odoo_json_default
 
 from . import scope
 from .errors import InvalidParams, MethodNotFound
-from .field_selection import read_with_selection
+from .field_selection import check_web_call, read_with_selection
 
 
 #: methods that cannot write: all a read-only token may call, and what a
@@ -45,6 +45,22 @@ def user_context(env, uid, request_context):
     """The context a call of user ``uid`` runs with: the user's own (lang,
     tz) with the request's ``context`` merged over it."""
     return {**env["res.users"].with_user(uid).context_get(), **request_context}
+
+
+def _check_values(model, method_name, args, kwargs):
+    """The values of ``create`` (an object, or a list of objects) and
+    ``write`` (an object), given by position (after the ids) or by name: the
+    ORM takes anything else for a mapping and fails inside, a server fault
+    instead of the client's mistake. Missing values are the signature
+    check's business."""
+    if method_name not in ("create", "write"):
+        return
+    name, many = {"create": ("vals_list", True), "write": ("vals", False)}[method_name]
+    values = args[0] if args else kwargs.get(name, {})
+    if isinstance(values, dict) or many and isinstance(values, list) and all(isinstance(v, dict) for v in values):
+        return
+    expected = "an object (field: value), or a list of objects" if many else "an object (field: value)"
+    raise InvalidParams(f"The values of {model._name}.{method_name} must be {expected}.")
 
 
 def _check_ids(model, method_name, args):
@@ -100,8 +116,7 @@ def _by_name(signature, bound):
 
 def _name_get(model, args):
     """Odoo <= 16's ``name_get``: ``[[id, display_name], ...]``."""
-    if not args:
-        raise InvalidParams(f"{model._name}.name_get needs the record ids as first argument.")
+    _check_ids(model, "name_get", args)
     ids = args[0]
     records = model.browse([ids] if isinstance(ids, int) else ids)
     records.check_access("read")
@@ -126,6 +141,9 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None):
     is_record_method = getattr(method, "_api", None) is None  # args[0] are the ids
     if is_record_method:
         _check_ids(model, method_name, args)
+    method_args = args[1:] if is_record_method else args
+    _check_values(model, method_name, method_args, kwargs)
+    check_web_call(model, method_name, method_args, kwargs)
     context = {**env.context, **(kwargs.get("context") or {})}
     call_kwargs = {key: value for key, value in kwargs.items() if key != "context"}
     arguments = _arguments(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)

@@ -34,7 +34,7 @@ from odoo.service import model as service_model
 from odoo.tools import config
 
 from .. import errors, orm_call, params as params_spec
-from . import database_free
+from . import database_free, strict_json
 from ..models.api_token_lockout import record_pending_now
 
 
@@ -139,7 +139,7 @@ class JsonCallDispatcher(http.Dispatcher):
             raise errors.InvalidRequest("Send the JSON-RPC request with HTTP POST.")
         body = _read_at_most(httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
         try:
-            return json.loads(body)
+            return strict_json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise errors.ParseError("The request body is not valid JSON.") from None
         except RecursionError:
@@ -303,7 +303,9 @@ class JsonCallDispatcher(http.Dispatcher):
                             failed = member
                             raise _RollBackBatch()
                         try:
-                            outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                            result = self._run_member(endpoint, member, base_env)
+                            cr.flush()  # what the member wrote fails now, as this member's error
+                            outcomes.append((member, result, None))
                         except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                             raise  # Odoo's retrying runs the whole batch again
                         except Exception as exc:
@@ -335,7 +337,10 @@ class JsonCallDispatcher(http.Dispatcher):
                 if is_read:
                     reads_savepoint = savepoint
                 try:
-                    outcomes.append((member, self._run_member(endpoint, member, base_env), None))
+                    result = self._run_member(endpoint, member, base_env)
+                    if not is_read:
+                        # flushes: what the member wrote fails now, as this member's error
+                        savepoint.close(rollback=False)
                 except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     raise  # Odoo's retrying runs the whole batch again
                 except Exception as exc:
@@ -343,8 +348,7 @@ class JsonCallDispatcher(http.Dispatcher):
                     reads_savepoint = None
                     outcomes.append((member, _NO_RESULT, self._member_error(exc, base_env)))
                 else:
-                    if not is_read:
-                        savepoint.close(rollback=False)
+                    outcomes.append((member, result, None))
             if reads_savepoint:
                 reads_savepoint.close(rollback=False)
         self.request.env = base_env

@@ -263,14 +263,19 @@ class ApiToken(models.Model):
     @api.model
     def _expiry_for(self, expires_in):
         """Expiry of a token asked to live ``expires_in`` seconds (None: the
-        default TTL), capped by the maximum TTL; None means never."""
+        default TTL), capped by the maximum TTL; None means never.
+
+        Any lifetime is also capped at 100 years, maximum TTL or not: dates
+        end in year 9999 (a longer one was an OverflowError, a server fault),
+        and a client asking for more means "as long as allowed"."""
+        longest = 100 * 365 * 24 * 3600
         if expires_in is not None and expires_in <= 0:
             raise InvalidParams("'expires_in' must be a positive number of seconds.")
         seconds = expires_in if expires_in is not None else self._param(TTL_PARAM, DEFAULT_TTL_HOURS) * 3600
         max_seconds = self._param(MAX_TTL_PARAM, DEFAULT_MAX_TTL_HOURS) * 3600
         if max_seconds:
             seconds = min(seconds or max_seconds, max_seconds)
-        return fields.Datetime.now() + timedelta(seconds=seconds) if seconds else None
+        return fields.Datetime.now() + timedelta(seconds=min(seconds, longest)) if seconds else None
 
     @api.model
     def _check_expiry(self, expires_at):
