@@ -4,6 +4,8 @@
 # Sets everything up first (idempotent), then builds a fresh test database.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bootstrap
+# Odoo drives Debian's chromium for the backend tour; without it the tour is skipped
+apt_install_missing chromium
 
 TEST_DB=jrt_test_$CHECKOUT_ID
 export JSON_RPC_TOKEN_TEST_DB=$TEST_DB JSON_RPC_TOKEN_SECOND_DB=${TEST_DB}_b
