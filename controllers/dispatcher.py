@@ -35,6 +35,7 @@ from odoo.tools import config
 
 from .. import errors, orm_call, params as params_spec
 from . import database_free, strict_json
+from ..models.api_token import token_facts_memo
 from ..models.api_token_lockout import record_pending_now
 
 
@@ -277,7 +278,12 @@ class JsonCallDispatcher(http.Dispatcher):
     def _run_member(self, endpoint, member, base_env):
         self.request.env = base_env  # the previous member may have switched user
         self.request.params = member.params
-        return self.request.registry["ir.http"]._dispatch(endpoint)
+        if member.params.get("method") in orm_call.READ_ONLY_METHODS:
+            return self.request.registry["ir.http"]._dispatch(endpoint)
+        try:
+            return self.request.registry["ir.http"]._dispatch(endpoint)
+        finally:
+            token_facts_memo(self.request).clear()  # it may have changed what a token check reads
 
     def _member_error(self, exc, base_env):
         """What a failed member answers, once its savepoint is rolled back: as
@@ -291,6 +297,7 @@ class JsonCallDispatcher(http.Dispatcher):
         return retryable(exc)
 
     def _serve_batch(self, endpoint, members, atomic):
+        token_facts_memo(self.request, start=True)
         self._admit_origin(self.request.env)
         base_env, cr = self.request.env, self.request.env.cr
         outcomes = []  # (member, result or _NO_RESULT, exception or None)

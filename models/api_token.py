@@ -89,6 +89,20 @@ def _verify_nothing(crypt_context, password):
     crypt_context.verify(password, dummy)
 
 
+_FACTS_MEMO = "json_rpc_token_facts_memo"
+
+
+def token_facts_memo(http_request, start=False):
+    """The memo of token rows read by the members of a batch (digest -> row
+    facts), empty outside batches. In one transaction that has written
+    nothing, a row read twice reads the same (REPEATABLE READ), so members
+    that only read share one read of their token; the dispatcher clears the
+    memo after any other member has run."""
+    if start:
+        setattr(http_request, _FACTS_MEMO, {})
+    return getattr(http_request, _FACTS_MEMO, {})
+
+
 def token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -446,7 +460,11 @@ class ApiToken(models.Model):
             raise TokenMissing("No token given: send 'Authorization: Bearer <token>' or the 'token' parameter.")
         facts = None
         if isinstance(secret, str) and len(secret) <= MAX_TOKEN_LENGTH:
-            facts = self._token_facts(token_digest(secret), secret)
+            digest = token_digest(secret)
+            memo = token_facts_memo(request) if request else {}
+            facts = memo.get(digest) or self._token_facts(digest, secret)
+            if facts:
+                memo[digest] = facts
         ip = client_ip()
         if facts is None:
             guess_keys = [f"token-ip:{ip}"] if ip else []

@@ -1,5 +1,8 @@
 """What a stolen token, a guesser or a sprayer can and cannot do, tried over
 real HTTP as an attacker would (issue "Trust holds")."""
+import collections
+import datetime
+import json
 import statistics
 import time
 from datetime import timedelta
@@ -88,6 +91,28 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
 
 
 @tagged("post_install", "-at_install")
+class TestRevocationInsideABatch(JsonCallCase):
+
+    def test_a_member_that_revokes_the_token_stops_the_next_ones(self):
+        token = self.login()
+        token_id = self.env["api.token"].search([("user_id", "=", self.integrator.id)]).id
+
+        def member(request_id, model, method, args):
+            return {"jsonrpc": "2.0", "id": request_id,
+                    "params": {"token": token, "model": model, "method": method, "args": args}}
+        response = self.http("POST", CALL, json.dumps([
+            member(1, "res.partner", "search_count", [[]]),
+            member(2, "res.partner", "search_count", [[]]),
+            member(3, "api.token", "action_revoke", [[token_id]]),
+            member(4, "res.partner", "search_count", [[]]),
+        ]))
+        answers = {answer["id"]: answer for answer in response.json()}
+        self.assertIn("result", answers[2])
+        self.assertIs(answers[3]["result"], True)
+        self.assertEqual(answers[4]["error"]["code"], -32005, "the read after the revocation is refused")
+
+
+@tagged("post_install", "-at_install")
 class TestScopesFailClosed(JsonCallCase):
 
     def test_scope_of_a_removed_model_allows_nothing(self):
@@ -127,6 +152,15 @@ class TestLoginOracle(JsonCallCase):
             "10 KB login": self.failure("l" * 10_000, "wrong"),
         }
         self.assertEqual(len(set(answers.values())), 1, answers)
+
+    def test_odoos_per_process_cooldown_is_replaced(self):
+        """Odoo's in-memory cooldown (per process, per address) answered
+        oddly on the API; the database-backed one decides alone."""
+        registry = self.env.registry
+        registry._login_failures = collections.defaultdict(lambda: (0, datetime.datetime.min))
+        registry._login_failures["127.0.0.1"] = (1000, datetime.datetime.now())
+        self.env["ir.config_parameter"].sudo().set_param("base.login_cooldown_after", 5)
+        self.assertTrue(self.login(), "no failure counted by this addon: the login is served")
 
     def test_long_inputs_are_counted_and_audited(self):
         self.env["ir.config_parameter"].sudo().set_param("base.login_cooldown_after", 3)
