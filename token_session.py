@@ -16,7 +16,6 @@ from odoo.http import request
 
 #: every route this addon serves, now and later, lives under these
 TOKEN_ROUTE_PREFIXES = ("/json-call",)
-_TOKEN_REQUEST = "json_rpc_token_request"
 
 
 def is_token_path(path):
@@ -27,12 +26,21 @@ def forget_cookie_session(odoo_request):
     """Called before Odoo looks up the session: a token route gets a fresh one."""
     if is_token_path(odoo_request.httprequest.path):
         odoo_request.httprequest._session_id__ = None
-        setattr(odoo_request, _TOKEN_REQUEST, True)
+
+
+def ensure_fresh_session(odoo_request):
+    """Second line, called by the dispatcher of every token route: a session
+    read from a cookie can only get this far on the first request of a
+    process that imports this addon with that request's registry (addon not
+    loaded server-wide), before :func:`forget_cookie_session` was hooked in."""
+    if not odoo_request.session.is_new:
+        odoo_request.httprequest._session_id__ = None
+        odoo_request.session, _dbname = odoo_request._get_session_and_dbname()
 
 
 def is_token_request():
     """True while serving one of this addon's routes."""
-    return bool(request) and getattr(request, _TOKEN_REQUEST, False)
+    return bool(request) and is_token_path(request.httprequest.path)
 
 
 def bind(user_id):

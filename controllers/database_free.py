@@ -30,7 +30,7 @@ _odoo_session_and_dbname = http.Request._get_session_and_dbname
 
 
 def _session_and_dbname(request):
-    token_session.forget_cookie_session(request)
+    token_session.forget_cookie_session(request)  # no cookie reaches a token call
     session, dbname = _odoo_session_and_dbname(request)
     if request.httprequest.path in JSON_CALL_PATHS and "json_rpc_token" in odoo.conf.server_wide_modules:
         setattr(request, DEFAULT_DB_ATTRIBUTE, dbname)

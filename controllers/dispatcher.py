@@ -33,7 +33,7 @@ from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 from odoo.tools import config
 
-from .. import errors, orm_call, params as params_spec
+from .. import errors, orm_call, params as params_spec, token_session
 from . import database_free, strict_json
 from ..models.api_token import token_facts_memo
 from ..models.api_token_lockout import record_pending_now
@@ -175,6 +175,7 @@ class JsonCallDispatcher(http.Dispatcher):
 
     # ---------------------------------------------------------- dispatching
     def dispatch(self, endpoint, args):
+        token_session.ensure_fresh_session(self.request)
         try:
             if self.request.httprequest.method == "OPTIONS":
                 self._check_cors_outside_call()
