@@ -11,7 +11,7 @@ work on a multi-database server (addon loaded with ``--load``).
 from odoo import http
 from odoo.http import request
 
-from .. import openapi, orm_call, params, token_session
+from .. import errors, openapi, orm_call, params, token_session
 from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION, server_limit
 
 # readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
@@ -47,10 +47,15 @@ class JsonCallController(http.Controller):
                            su=False)
         return orm_call.execute(request.env, model, method, args, kwargs, allowed_models=facts.models)
 
-    @http.route("/json-call/openapi.json", type="http", auth="none", methods=["GET"], save_session=False,
-                readonly=True, cors="*")
+    # any method, no CSRF check: what is not a GET gets a JSON error, not
+    # Odoo's HTML 405 page
+    @http.route("/json-call/openapi.json", type="http", auth="none", save_session=False, readonly=True,
+                cors="*", csrf=False)
     def openapi_description(self):
         """The OpenAPI 3.1 description of the routes above."""
+        if request.httprequest.method not in ("GET", "HEAD"):
+            error = errors.to_error_object(errors.InvalidRequest("Fetch the OpenAPI document with HTTP GET."))
+            return request.make_json_response({"error": error}, status=405, headers=[("Allow", "GET")])
         routes = []
         for name in ("user_authenticate", "user_logout", "json_call"):
             endpoint = getattr(type(self), name)

@@ -88,6 +88,15 @@ class TestClientMistakes(JsonCallCase):
             self.assertNotIn(text, error["data"]["message"], error)
 
     # ---------------------------------------------- 1. name_get checks ids
+    def test_openapi_document_answers_other_methods_in_json(self):
+        for method in ("POST", "PUT", "DELETE"):
+            with self.subTest(method=method):
+                response = self.http(method, "/json-call/openapi.json", "{}")
+                self.assertEqual(response.status_code, 405)
+                self.assertTrue(response.headers["Content-Type"].startswith("application/json"), response.text)
+                self.assertEqual(response.json()["error"]["code"], -32600)
+        self.assertEqual(self.http("GET", "/json-call/openapi.json").json()["openapi"][:3], "3.1")
+
     def test_name_get_checks_ids(self):
         for ids in ("1 OR 1=1", {"a": 1}, ["1"], [1.5], True):
             with self.subTest(ids=ids):
