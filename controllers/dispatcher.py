@@ -279,12 +279,11 @@ class JsonCallDispatcher(http.Dispatcher):
     def _run_member(self, endpoint, member, base_env):
         self.request.env = base_env  # the previous member may have switched user
         self.request.params = member.params
-        if member.params.get("method") in orm_call.READ_ONLY_METHODS:
-            return self.request.registry["ir.http"]._dispatch(endpoint)
         try:
             return self.request.registry["ir.http"]._dispatch(endpoint)
         finally:
-            token_facts_memo(self.request).clear()  # it may have changed what a token check reads
+            if member.params.get("method") not in orm_call.READ_ONLY_METHODS:
+                token_facts_memo(self.request).clear()  # it may have changed what a token check reads
 
     def _member_error(self, exc, base_env):
         """What a failed member answers, once its savepoint is rolled back: as
