@@ -49,6 +49,19 @@ class InvalidParams(JsonRpcError):
     """A parameter is missing, unknown, or of the wrong type."""
 
 
+class BadArguments(InvalidParams):
+    """The arguments do not fit the called method's signature: the request
+    was well formed, the call is not (HTTP 422, as Odoo 19's JSON-2)."""
+
+
+class MethodNotAllowed(InvalidRequest):
+    """The URL exists, but not for this HTTP method."""
+
+
+class UnsupportedMediaType(InvalidRequest):
+    """A body sent as something else than JSON, where JSON is required."""
+
+
 class MethodNotFound(JsonRpcError):
     """The model does not exist, or has no such public method."""
 
@@ -123,12 +136,17 @@ ERROR_TABLE = {
     InvalidRequest: ErrorKind(-32600, "Invalid Request", 400),
     werkzeug.exceptions.HTTPException: ErrorKind(-32600, "Invalid Request", 400),
     MethodNotFound: ErrorKind(-32601, "Method not found", 404),
+    MethodNotAllowed: ErrorKind(-32600, "Invalid Request", 405),
+    UnsupportedMediaType: ErrorKind(-32600, "Invalid Request", 415),
     InvalidParams: ErrorKind(-32602, "Invalid params", 400),
+    BadArguments: ErrorKind(-32602, "Invalid params", 422),
     TypeError: ErrorKind(-32602, "Invalid params", 400),
     ValueError: ErrorKind(-32602, "Invalid params", 400),
     psycopg2.DataError: ErrorKind(-32602, "Invalid params", 400),
     DatabaseNotFound: ErrorKind(-32000, "Database not found", 404),
-    odoo_exceptions.AccessDenied: ErrorKind(-32001, "Authentication failed", 401),
+    # 403, not 401: a login refused answers -32001 in JSON-RPC (always 200);
+    # in a call (an identity check, a key refused) it is a refusal, as Odoo 19 answers
+    odoo_exceptions.AccessDenied: ErrorKind(-32001, "Authentication failed", 403),
     TokenMissing: ErrorKind(-32002, "Token missing", 401),
     TokenInvalid: ErrorKind(-32003, "Invalid token", 401),
     TokenExpired: ErrorKind(-32004, "Token expired", 401),
@@ -206,6 +224,19 @@ def to_error_object(exc):
     if dev_mode and exc.__traceback__ is not None:
         data["debug"] = "".join(traceback.format_exception(exc))
     return {"code": kind.code, "message": kind.message, "data": data}
+
+
+def to_odoo_error(exc):
+    """``exc`` as Odoo's ``serialize_exception`` shapes it (the body of
+    Odoo 19's JSON-2 errors): ``name``, ``message``, ``arguments``,
+    ``context``; ``debug`` in dev mode only. Same public name and text as
+    :func:`to_error_object`."""
+    data = to_error_object(exc)["data"]
+    odoo_error = {"name": data["name"], "message": data["message"],
+                  "arguments": data.get("arguments", [data["message"]]), "context": {}}
+    if "debug" in data:
+        odoo_error["debug"] = data["debug"]
+    return odoo_error
 
 
 def log_exception(exc):

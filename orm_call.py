@@ -14,12 +14,13 @@ import functools
 import inspect
 
 from odoo import api
+from odoo.http import request
 from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
-from . import scope
-from .errors import InvalidParams, MethodNotFound
+from . import scope, token_session
+from .errors import BadArguments, MethodNotFound
 from .field_selection import check_web_call, read_with_selection
 
 
@@ -60,18 +61,18 @@ def _check_values(model, method_name, args, kwargs):
     if isinstance(values, dict) or many and isinstance(values, list) and all(isinstance(v, dict) for v in values):
         return
     expected = "an object (field: value), or a list of objects" if many else "an object (field: value)"
-    raise InvalidParams(f"The values of {model._name}.{method_name} must be {expected}.")
+    raise BadArguments(f"The values of {model._name}.{method_name} must be {expected}.")
 
 
 def _check_ids(model, method_name, args):
     """A record method's first argument: an id or a list of ids."""
     if not args:
-        raise InvalidParams(
+        raise BadArguments(
             f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
     ids = args[0]
     if not (isinstance(ids, int) and not isinstance(ids, bool)
             or isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
-        raise InvalidParams(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
+        raise BadArguments(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
 
 
 def _arguments(model, method_name, method, args, kwargs):
@@ -84,7 +85,7 @@ def _arguments(model, method_name, method, args, kwargs):
     try:
         bound = signature.bind(model, *args, **kwargs)
     except TypeError as exc:
-        raise InvalidParams(f"Bad arguments for {model._name}.{method_name}: {exc}") from None
+        raise BadArguments(f"Bad arguments for {model._name}.{method_name}: {exc}") from None
     arguments, spilled = _by_name(signature, bound)
     if spilled:  # an override taking (self, *args, **kwargs): the first definition names them
         for cls in reversed(type(model).__mro__):
@@ -121,6 +122,30 @@ def _name_get(model, args):
     records = model.browse([ids] if isinstance(ids, int) else ids)
     records.check_access("read")
     return [[record.id, record.display_name] for record in records]
+
+
+def become_token_user(secret, model_name, method_name, context=None, api_keys=False):
+    """Authenticate the request by the token ``secret`` for calling
+    ``model_name.method_name``, and make ``request.env`` the token user's
+    (never sudo), with the user's context and ``context`` over it: the one
+    token step of every wire format. Returns the token's facts (their
+    ``models`` narrow what :func:`execute` may touch).
+
+    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2)."""
+    tokens = request.env["api.token"].sudo()
+    facts = tokens._check_secret(secret, api_keys=api_keys)
+    facts.check_scope(model_name, method_name)
+    tokens._note_use(facts.id)
+    token_session.bind(facts.user_id)
+    request.update_env(user=facts.user_id, su=False,
+                       context=user_context(request.env, facts.user_id, context or {}))
+    return facts
+
+
+def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False):
+    """:func:`become_token_user`, then :func:`execute` as that user."""
+    facts = become_token_user(secret, model_name, method_name, context, api_keys)
+    return execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models)
 
 
 def execute(env, model_name, method_name, args, kwargs, allowed_models=None):

@@ -11,8 +11,9 @@ work on a multi-database server (addon loaded with ``--load``).
 from odoo import http
 from odoo.http import request
 
-from .. import errors, openapi, orm_call, params, token_session
-from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION, server_limit
+from .. import errors, openapi, orm_call, params
+from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION
+from .token_dispatcher import server_limit
 
 # readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
 # default, and re-runs the whole request read/write on the first write, which
@@ -38,14 +39,7 @@ class JsonCallController(http.Controller):
     @http.route("/json-call", json_params=params.CALL, json_result=openapi.CALL_RESULT, **ROUTE_OPTIONS)
     def json_call(self, model, method, args, kwargs, context, token=None, db=None, atomic=False):
         """Call a public method of a model as the token's user."""
-        tokens = request.env["api.token"].sudo()
-        facts = tokens._check_secret(token)
-        facts.check_scope(model, method)
-        tokens._note_use(facts.id)
-        token_session.bind(facts.user_id)
-        request.update_env(user=facts.user_id, context=orm_call.user_context(request.env, facts.user_id, context),
-                           su=False)
-        return orm_call.execute(request.env, model, method, args, kwargs, allowed_models=facts.models)
+        return orm_call.call_with_token(token, model, method, args, kwargs, context)
 
     # any method, no CSRF check: what is not a GET gets a JSON error, not
     # Odoo's HTML 405 page

@@ -443,8 +443,12 @@ class ApiToken(models.Model):
 
     # --------------------------------------------------------------- checking
     @api.model
-    def _check_secret(self, secret):
+    def _check_secret(self, secret, api_keys=False):
         """Return the :class:`TokenFacts` of the live token ``secret``.
+
+        ``api_keys``: also accept one of Odoo's API keys (RPC scope, with
+        Odoo's own checks: user active, key not expired), as Odoo 19's JSON-2
+        API does; its facts have no token id and no scope.
 
         A valid token is never refused by the token-guessing lockout: the
         lockout only decides how an unknown token is answered (-32007 once
@@ -466,6 +470,8 @@ class ApiToken(models.Model):
             if facts:
                 memo[digest] = facts
         ip = client_ip()
+        if facts is None and api_keys and isinstance(secret, str):
+            facts = self._api_key_facts(secret)
         if facts is None:
             guess_keys = [f"token-ip:{ip}"] if ip else []
             Lockout = self.env["api.token.lockout"].sudo()
@@ -526,11 +532,22 @@ class ApiToken(models.Model):
             tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else ())
 
     @api.model
+    def _api_key_facts(self, key):
+        """:class:`TokenFacts` for the Odoo API key ``key``, or None."""
+        user_id = self.env["res.users.apikeys"]._check_credentials(scope="rpc", key=key)
+        if not user_id:
+            return None
+        user = self.env["res.users"].sudo().browse(user_id)
+        return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, ())
+
+    @api.model
     def _note_use(self, token_id):
         """Stamp the token's last use, at most every LAST_USE_INTERVAL
         seconds per process, in its own short transaction: the stamp must not
         roll back with a failed call, nor make concurrent calls with one token
         fight over the row lock."""
+        if not token_id:  # an Odoo API key: Odoo keeps no trace of its use either
+            return
         key = (self.env.cr.dbname, token_id)
         now = time.monotonic()
         if now - _last_use_written.get(key, -LAST_USE_INTERVAL) < LAST_USE_INTERVAL:

@@ -1,0 +1,300 @@
+"""What every wire format of this addon shares, before and after its own
+parsing and encoding: one base for the dispatchers of ``/json-call``
+(JSON-RPC), ``/api`` (REST) and ``/json/2`` (Odoo 19's JSON-2).
+
+Odoo routes requests by ``type``: each type is a ``Dispatcher`` subclass that
+parses the body, calls the endpoint and encodes the answer. Each of this
+addon's types only parses and encodes; this base does the rest, once:
+
+* the cookie session is never used (:mod:`..token_session`);
+* the body is read up to a server-wide limit, even when chunked;
+* the database is chosen by the request (a parameter or a header), else
+  Odoo's choice, and the call runs in one transaction on it, wrapped in
+  ``service.model.retrying`` (retry on serialization failures, commit on
+  success, rollback on any exception);
+* browsers are admitted by CORS, and pages of other sites refused;
+* every failure goes through the one error table (:mod:`..errors`); a
+  passing database fault is answered as retryable.
+
+When the addon is not loaded server-wide, Odoo serves the routes on its
+database path: Odoo has opened the cursor and applies the same ``retrying``
+(see :mod:`.database_free`).
+"""
+import contextlib
+import json
+import re
+import threading
+
+import psycopg2
+from psycopg2.pool import PoolError
+
+from odoo import api, http
+from odoo.modules.registry import Registry
+from odoo.service import model as service_model
+from odoo.tools import config
+
+from .. import errors, orm_call, token_session
+from . import database_free, strict_json
+
+_BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
+#: server-wide limit, from the Odoo configuration file: it applies before
+#: any database is chosen
+MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 * 1024
+BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
+CORS_PARAM = "json_rpc_token.cors_origins"
+CORS_MAX_AGE = "86400"
+#: faults that pass: the connection to PostgreSQL was lost (a restart, a
+#: failover, a killed backend), the connection pool is full, or a concurrency
+#: failure outlived Odoo's retries. The transaction was not committed.
+TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
+
+
+def server_limit(option, default):
+    return int(config.get(option) or default)
+
+
+def _read_at_most(httprequest, max_body):
+    """The request body, read from the input stream in pieces until it ends,
+    refused as soon as it is longer than ``max_body``: the rest is never read.
+
+    Werkzeug 2.2 bounds its stream by Content-Length only; a chunked body
+    (``Transfer-Encoding: chunked``, no Content-Length) is handed over whole,
+    and ``get_data`` would read all of it, whatever ``max_content_length``
+    says. Odoo's request wrapper does not expose the stream, hence the
+    wrapped werkzeug request. The body is then cached as ``get_data`` caches
+    it, for any later reader."""
+    too_large = errors.InvalidRequest(f"The request body is larger than {max_body} bytes.")
+    if (httprequest.content_length or 0) > max_body:
+        raise too_large  # said so up front: nothing read
+    wrapped = httprequest._HTTPRequest__wrapped
+    stream, pieces, size = wrapped.stream, [], 0
+    while size <= max_body:
+        try:
+            piece = stream.read(min(BODY_PIECE, max_body + 1 - size))
+        except OSError:  # werkzeug's answer to bad chunk framing; a client gone or too slow
+            raise errors.InvalidRequest("The request body could not be read (bad chunked encoding?).") from None
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    if size > max_body:
+        raise too_large
+    wrapped._cached_data = body = b"".join(pieces)
+    return body
+
+
+def retryable(exc):
+    """``exc`` as the client is told: a passing database fault becomes
+    :class:`errors.ServiceUnavailable` (-32030), which says the request may be
+    sent again and names no internals; the log keeps the original."""
+    if not isinstance(exc, TRANSIENT_FAULTS):
+        return exc
+    unavailable = errors.ServiceUnavailable(
+        "The database was briefly unavailable (connection lost, or too much contention): the request "
+        "was not carried out. It is safe to send it again after a short pause.")
+    unavailable.__cause__ = exc
+    return unavailable
+
+
+class TokenDispatcher:
+    """Mixed into each of this addon's ``http.Dispatcher`` subclasses (a
+    mixin: Odoo registers every Dispatcher subclass as a routing type).
+
+    A subclass implements :meth:`dispatch_call` (parse, then :meth:`serve`)
+    and :meth:`error_response` (encode a failure)."""
+
+    #: what a CORS preflight grants
+    cors_methods = "POST"
+    cors_headers = "Content-Type, Authorization"
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.cors_origin = None  # the Origin to grant, once checked
+        self.cors_checked = False
+
+    @classmethod
+    def is_compatible_with(cls, request):
+        # Any content type: a client that forgets the header gets its call
+        # served (or a clear JSON error), not an HTML 400.
+        return True
+
+    # ---------------------------------------------------------- dispatching
+    def dispatch(self, endpoint, args):
+        token_session.ensure_fresh_session(self.request)
+        try:
+            if self.request.httprequest.method == "OPTIONS":
+                self._check_cors_outside_call()
+                return self._preflight_response()
+            return self.dispatch_call(endpoint, args)
+        except Exception as exc:
+            errors.classify(exc)  # before Odoo logs it: a client mistake is no server error
+            raise
+
+    def dispatch_call(self, endpoint, args):
+        raise NotImplementedError
+
+    def handle_error(self, exc):
+        self._check_cors_outside_call()
+        return self.error_response(retryable(exc))
+
+    def error_response(self, exc):
+        raise NotImplementedError
+
+    def serve(self, endpoint, dbname, encode, readonly=False):
+        """Call ``endpoint`` with ``request.params`` in a transaction on
+        ``dbname`` and return ``encode(result)``, encoded inside the
+        transaction (lazy values may still need the cursor)."""
+        def call():
+            self._admit_origin(self.request.env)
+            return encode(self.request.registry["ir.http"]._dispatch(endpoint))
+        return self.in_database(call, dbname, readonly)
+
+    # -------------------------------------------------------------- reading
+    def read_body(self):
+        return _read_at_most(self.request.httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
+
+    def read_json(self, body=None):
+        """The body (or ``body``) decoded as strict JSON (see :mod:`.strict_json`)."""
+        try:
+            return strict_json.loads(self.read_body() if body is None else body)
+        except (ValueError, UnicodeDecodeError):
+            raise errors.ParseError("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise errors.ParseError("The request body is nested too deeply.") from None
+
+    def bearer_token(self):
+        """The token of an ``Authorization: Bearer`` header, or None."""
+        header = self.request.httprequest.headers.get("Authorization")
+        if not header:
+            return None
+        match = _BEARER_RE.match(header)
+        if not match:
+            raise errors.InvalidRequest("The Authorization header must be 'Bearer <token>'.")
+        return match.group(1)
+
+    # -------------------------------------------------------------- database
+    def in_database(self, serve, dbname, readonly=False):
+        """Run ``serve()`` in a transaction on ``dbname`` (default: the
+        database Odoo chose for this request); on a read-only cursor if
+        ``readonly``, run again on a read/write one if it tries to write."""
+        request = self.request
+        if request.db and dbname in (None, request.db):
+            return serve()  # Odoo's _transactioning already wraps us
+        dbname = dbname or database_free.default_database(request)
+        if not dbname:
+            raise errors.DatabaseNotFound(
+                "No database selected: this server serves several databases, pass the 'db' parameter "
+                "(X-Odoo-Database header in JSON-2 and REST).")
+        saved = request.registry, request.env
+        threading.current_thread().dbname = dbname
+        try:
+            for readonly_cursor in (True, False) if readonly else (False,):
+                registry, cr = self._open_database(dbname, readonly_cursor)
+                with contextlib.closing(cr):
+                    request.registry = registry
+                    request.env = api.Environment(cr, None, {})
+                    try:
+                        return service_model.retrying(serve, request.env)
+                    except psycopg2.errors.ReadOnlySqlTransaction:
+                        if not readonly_cursor:
+                            raise
+        finally:
+            request.registry, request.env = saved
+
+    def _open_database(self, dbname, readonly=False):
+        """The registry of ``dbname``, up to date, and a cursor on it, if the
+        server serves that database (Odoo's ``db_filter``) and the addon is
+        installed there. The database list is read once per database, when
+        its registry is not loaded yet: listing them costs a connection."""
+        host = self.request.httprequest.environ.get("HTTP_HOST")
+        # one answer whether the database does not exist, is filtered out or
+        # lacks the addon: the answer must not tell which databases exist
+        not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        if not http.db_filter([dbname], host=host) or (
+                dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
+            raise not_served
+        cr = None
+        try:
+            registry = Registry(dbname)
+            cr = registry.cursor(readonly=readonly)
+            registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
+        except Exception as exc:
+            if cr is not None:
+                cr.close()
+            if isinstance(exc, TRANSIENT_FAULTS):
+                raise  # a lost connection (answered -32030), no configuration fault
+            raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
+        if "api.token" not in registry:
+            cr.close()
+            raise not_served
+        return registry, cr
+
+    # ----------------------------------------------------------------- CORS
+    def _check_cors(self, env):
+        """Grant the request's Origin if the database lists it in the system
+        parameter ``json_rpc_token.cors_origins`` (comma-separated)."""
+        origin = self.request.httprequest.headers.get("Origin")
+        if not origin or self.cors_checked:
+            return
+        self.cors_checked = True
+        allowed = env["ir.config_parameter"].sudo().get_param(CORS_PARAM) or ""
+        if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
+            self.cors_origin = origin
+
+    def _admit_origin(self, env):
+        """Refuse, before anything runs, a request that a browser sent from a
+        page of another site the database does not grant.
+
+        Any page can make its visitor's browser send a "simple" request (a
+        ``text/plain`` POST, no preflight) from inside the visitor's network:
+        the page cannot read the answer, but the call would run, passing a
+        token's ``allowed_networks``. Browsers say where such a request comes
+        from in ``Origin``; scripts send none, and the server's own pages
+        (same scheme, host and port) are no other site."""
+        self._check_cors(env)
+        origin = self.request.httprequest.headers.get("Origin")
+        if origin and not self.cors_origin and not self._is_own_origin(origin):
+            raise errors.OriginRefused(
+                f"Calls from web pages of {origin[:100]} are not accepted by this database; "
+                f"an administrator can list that origin in the system parameter {CORS_PARAM}.")
+
+    def _is_own_origin(self, origin):
+        """Whether ``origin`` is the server as this request addresses it
+        (werkzeug leaves out a default port, as browsers do in ``Origin``)."""
+        return origin.lower() == self.request.httprequest.host_url.rstrip("/").lower()
+
+    def _check_cors_outside_call(self):
+        """A preflight, or a request refused before it reached a database
+        (a body that is no JSON...), is granted as the default database's
+        parameter says, so that a browser can read the answer."""
+        if self.cors_checked or not self.request.httprequest.headers.get("Origin"):
+            return
+        with contextlib.suppress(Exception):  # no database to ask: no grant
+            self.in_database(lambda: self._check_cors(self.request.env), self.preflight_database())
+
+    def preflight_database(self):
+        """The database a preflight is granted by: the default one."""
+        return None
+
+    def with_cors(self, response):
+        if self.cors_origin:
+            response.headers["Access-Control-Allow-Origin"] = self.cors_origin
+            response.headers.add("Vary", "Origin")
+        return response
+
+    def _preflight_response(self):
+        response = self.request.make_response("", status=204)
+        if self.cors_origin:
+            response.headers.update({
+                "Access-Control-Allow-Methods": self.cors_methods,
+                "Access-Control-Allow-Headers": self.cors_headers,
+                "Access-Control-Max-Age": CORS_MAX_AGE,
+            })
+        return self.with_cors(response)
+
+    # ------------------------------------------------------------ encoding
+    def json_response(self, body, status=200, headers=()):
+        """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
+        data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)
+        return self.with_cors(self.request.make_response(
+            data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]))
