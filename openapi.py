@@ -6,6 +6,11 @@ hand twice, so the description cannot drift from the behaviour.
 from . import errors
 from .params import JSON_TYPE_NAMES
 
+#: one function per wire format besides JSON-RPC, each adding the paths (and
+#: components) of its routes to the document: ``add(document)``. Each
+#: adapter module registers its own, next to the routes it describes.
+DIALECTS = []
+
 
 def _param_schema(param):
     schema = {"type": JSON_TYPE_NAMES[param.json_type]}
@@ -109,7 +114,7 @@ def document(routes, max_batch):
                 "204": {"description": "A batch of notifications only: nothing to answer."},
             },
         }}
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "JSON-RPC Token API", "version": "1.0",
                  "description": "Token-based JSON-RPC 2.0 for Odoo 18. Every failure is a JSON-RPC "
@@ -118,6 +123,9 @@ def document(routes, max_batch):
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+    for add_dialect in DIALECTS:
+        add_dialect(document)
+    return document
 
 
 AUTHENTICATE_RESULT = {"type": "object", "required": ["token", "uid"], "additionalProperties": False,

@@ -14,12 +14,20 @@ through a token.
 """
 from odoo.http import request
 
-#: every route this addon serves, now and later, lives under these
-TOKEN_ROUTE_PREFIXES = ("/json-call",)
+#: every route this addon serves, now and later, lives under these: JSON-RPC,
+#: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2
+TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2")
+#: token routes that need no database (the OpenAPI document)
+DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json",))
 
 
 def is_token_path(path):
     return any(path == prefix or path.startswith(prefix + "/") for prefix in TOKEN_ROUTE_PREFIXES)
+
+
+def is_call_path(path):
+    """A token route that calls into a database (all but the documents)."""
+    return is_token_path(path) and path not in DATABASE_FREE_DOCUMENTS
 
 
 def forget_cookie_session(odoo_request):

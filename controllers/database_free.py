@@ -21,8 +21,6 @@ from odoo import http
 
 from .. import token_session
 
-#: the routes of type 'json_call' (the OpenAPI document needs no database)
-JSON_CALL_PATHS = frozenset(("/json-call", "/json-call/user_authenticate", "/json-call/user_logout"))
 #: request attribute: the database Odoo would have served the request on
 DEFAULT_DB_ATTRIBUTE = "json_rpc_token_default_db"
 
@@ -32,7 +30,7 @@ _odoo_session_and_dbname = http.Request._get_session_and_dbname
 def _session_and_dbname(request):
     token_session.forget_cookie_session(request)  # no cookie reaches a token call
     session, dbname = _odoo_session_and_dbname(request)
-    if request.httprequest.path in JSON_CALL_PATHS and "json_rpc_token" in odoo.conf.server_wide_modules:
+    if token_session.is_call_path(request.httprequest.path) and "json_rpc_token" in odoo.conf.server_wide_modules:
         setattr(request, DEFAULT_DB_ATTRIBUTE, dbname)
         return session, None  # Odoo then serves it through Request._serve_nodb
     return session, dbname
