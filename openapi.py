@@ -117,8 +117,10 @@ def document(routes, max_batch):
     document = {
         "openapi": "3.1.0",
         "info": {"title": "JSON-RPC Token API", "version": "1.0",
-                 "description": "Token-based JSON-RPC 2.0 for Odoo 18. Every failure is a JSON-RPC "
-                                "error object, answered with HTTP 200."},
+                 "description": "Token-based API for Odoo 18, one token for every dialect. JSON-RPC 2.0 "
+                                "(/json-call): every failure is a JSON-RPC error object, answered with HTTP "
+                                "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
+                                "same error table."},
         "paths": paths,
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -11,12 +11,14 @@ measures:
 * GET /web/health, a request that calls no model: Odoo's floor;
 
 over /json-call (token in the body, and as a Bearer header), /jsonrpc
-execute_kw (password, and API key), and /web/dataset/call_kw with a session
-cookie. Then requests/s with 8 client threads, and the server processes'
+execute_kw (password, API key, and this addon's token as the password),
+Odoo 19's JSON-2 and the REST routes with a token, and /web/dataset/call_kw
+with a session cookie. Then requests/s with 8 client threads, and the server processes'
 memory. Last, in-process, the token check with 1 and with 100 000 tokens in
 the table (rolled back afterwards).
 """
 import argparse
+import json
 import os
 import random
 import signal
@@ -114,6 +116,33 @@ class Clients:
     def jsonrpc_api_key(self, model, method, args, kwargs):
         return self._execute_kw(self.api_key, model, method, args, kwargs)
 
+    def jsonrpc_token(self, model, method, args, kwargs):
+        """The token as the password of Odoo's own execute_kw."""
+        return self._execute_kw(self.token, model, method, args, kwargs)
+
+    def json2_bearer(self, model, method, args, kwargs):
+        """Odoo 19's JSON-2: arguments by name, ``ids`` for record methods."""
+        named = {"search_read": lambda: {"domain": args[0], **kwargs}, "create": lambda: {"vals_list": args[0]},
+                 "unlink": lambda: {"ids": args[0]}}[method]()
+        response = self.http.post(f"{self.base}/json/2/{model}/{method}", json=named,
+                                  headers={"Authorization": f"bearer {self.token}"})
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.url}: {response.status_code} {response.text[:300]}")
+        result = response.json()
+        return result[0] if method == "create" else result
+
+    def rest_bearer(self, model, method, args, kwargs):
+        """odoo-rest-api's REST: GET a page (with its count), POST, DELETE."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if method == "search_read":
+            query = "{" + ", ".join(kwargs["fields"]) + "}"
+            return checked(self.http.get(f"{self.base}/api/{model}/", headers=headers, params={
+                "query": query, "filter": json.dumps(args[0]), "limit": kwargs["limit"]}))["result"]
+        if method == "create":
+            return checked(self.http.post(f"{self.base}/api/{model}/", headers=headers,
+                                          json={"params": {"data": args[0]}}))["result"]
+        return checked(self.http.delete(f"{self.base}/api/{model}/{args[0][0]}/", headers=headers))["result"]
+
     def call_kw_session(self, model, method, args, kwargs):
         return checked(self.web.post(f"{self.base}/web/dataset/call_kw/{model}/{method}", json=jsonrpc_body(
             {"model": model, "method": method, "args": args, "kwargs": kwargs})))["result"]
@@ -137,6 +166,9 @@ class Clients:
             "/json-call (Bearer header)": self.json_call_bearer,
             "/jsonrpc execute_kw (password)": self.jsonrpc_password,
             "/jsonrpc execute_kw (API key)": self.jsonrpc_api_key,
+            "/jsonrpc execute_kw (token)": self.jsonrpc_token,
+            "/json/2 (Bearer token)": self.json2_bearer,
+            "/api REST (Bearer token)": self.rest_bearer,
             "/web/dataset/call_kw (session)": self.call_kw_session,
         }
 
@@ -312,6 +344,12 @@ def main():
               f"{ours / medians['/jsonrpc execute_kw (password)', 'read']:.2f}  (target <= 0.75)")
         print(f"ratio read /json-call (Bearer) / call_kw (session):             "
               f"{ours / medians['/web/dataset/call_kw (session)', 'read']:.2f}  (target <= 1.0)")
+        for name in ("/jsonrpc execute_kw (token)", "/json/2 (Bearer token)", "/api REST (Bearer token)"):
+            print(f"ratio read {name} / jsonrpc execute_kw (password): "
+                  f"{medians[name, 'read'] / medians['/jsonrpc execute_kw (password)', 'read']:.2f}")
+        print(f"ratio read /jsonrpc execute_kw token / API key: "
+              f"{medians['/jsonrpc execute_kw (token)', 'read'] / medians['/jsonrpc execute_kw (API key)', 'read']:.2f}"
+              f"  (target <= 1.0)")
         singles, batched = batch["100 single /json-call reads"], batch["1 /json-call batch of 100 reads"]
         print(f"100 reads: {singles:.1f} ms as single requests, {batched:.1f} ms as one batch: "
               f"{singles / batched:.1f}x faster  (target >= 10x)")
