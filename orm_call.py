@@ -142,28 +142,48 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     return facts
 
 
-def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False):
+def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None):
     """:func:`become_token_user`, then :func:`execute` as that user."""
     facts = become_token_user(secret, model_name, method_name, context, api_keys)
-    return execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models)
+    return execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models, ids=ids)
 
 
-def execute(env, model_name, method_name, args, kwargs, allowed_models=None):
+def is_readonly_method(model_class, method_name):
+    """Whether Odoo marks the method ``@api.readonly`` (it may then run on a
+    read-only cursor, or a replica), looked up along the MRO as Odoo 19's
+    JSON-2 does: an override that does not repeat the mark keeps the mark of
+    the method it overrides."""
+    for cls in model_class.mro():
+        method = getattr(cls, method_name, None)
+        if method is not None and hasattr(method, "_readonly"):
+            return bool(method._readonly)
+    return False
+
+
+def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids=None):
     """Run ``model_name.method_name(*args, **kwargs)`` in ``env`` and return
     the result as Odoo's RPC does (created records as ids, ...).
 
     ``allowed_models``: the names of the models the token is narrowed to, or
-    None; the call's domains are checked in any case (see :mod:`.scope`)."""
+    None; the call's domains are checked in any case (see :mod:`.scope`).
+
+    ``ids``: the records, given by name rather than as ``args[0]`` (JSON-2):
+    a record method gets them (none: an empty recordset), a model method
+    refuses them, since it would silently ignore them."""
     model = env.get(model_name)
     if model is None:
         raise MethodNotFound(f"The model '{model_name}' does not exist.")
     if method_name == "name_get" and not hasattr(type(model), "name_get"):
-        return _name_get(model, args)
+        return _name_get(model, args if ids is None else [ids, *args])
     try:
         method = get_public_method(model, method_name)
     except AttributeError:
         raise MethodNotFound(f"The model '{model_name}' has no method '{method_name}'.") from None
     is_record_method = getattr(method, "_api", None) is None  # args[0] are the ids
+    if ids is not None:
+        if not is_record_method and ids:
+            raise BadArguments(f"{model_name}.{method_name} is a model method: it takes no 'ids'.")
+        args = [ids, *args] if is_record_method else args
     if is_record_method:
         _check_ids(model, method_name, args)
     method_args = args[1:] if is_record_method else args
@@ -177,6 +197,10 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None):
         result = read_with_selection(model.with_context(context), method_name, args, call_kwargs)
         if result is not None:
             return result
+    if getattr(method, "_api", None) == "model_create" and not args and "vals_list" in call_kwargs:
+        # Odoo 18's call_kw reads create's values positionally to shape its
+        # answer (an id, or a list of ids): values given by name go there
+        args = [call_kwargs.pop("vals_list")]
     return api.call_kw(model, method_name, args, {**call_kwargs, "context": context})
 
 
