@@ -17,6 +17,9 @@ import math
 import re
 from http import HTTPStatus
 
+import werkzeug.exceptions
+from werkzeug.routing import RequestRedirect
+
 from odoo import http
 from odoo.exceptions import MissingError
 from odoo.http import request
@@ -80,6 +83,8 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         return payload["params"]
 
     def error_response(self, exc):
+        if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
+            exc = unknown_path()  # no route matched (see _post_init), or werkzeug's redirect for '//' in a path
         kind = errors.classify(exc)
         headers = []
         if kind.http_status == HTTPStatus.UNAUTHORIZED:
@@ -88,6 +93,26 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
             headers.append(("Allow", exc.allowed_methods))
         return self.json_response({"jsonrpc": "2.0", "id": self.request_id, "error": errors.to_error_object(exc)},
                                   status=kind.http_status, headers=headers)
+
+
+REST_PREFIXES = ("/api", "/object")
+_odoo_post_init = getattr(http.Request._post_init, "odoo_post_init", http.Request._post_init)
+
+
+def _post_init(odoo_request):
+    """A path under /api or /object that no route matches is answered by
+    :class:`RestDispatcher` too (a JSON 404), not by Odoo's HTML page. The
+    catch-all routes take any sub-path but one holding a newline (werkzeug's
+    ``path`` converter stops there); Odoo picks a route's dispatcher only
+    when one matches, this one is the default until then."""
+    path = odoo_request.httprequest.path
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES):
+        odoo_request.dispatcher = RestDispatcher(odoo_request)
+    _odoo_post_init(odoo_request)
+
+
+_post_init.odoo_post_init = _odoo_post_init
+http.Request._post_init = _post_init
 
 
 def rpc_answer(result):

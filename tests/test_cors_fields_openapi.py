@@ -125,8 +125,8 @@ class TestOpenApi(JsonCallCase):
         self.assertEqual(response.status_code, 200)
         document = response.json()
         self.assertEqual(document["openapi"], "3.1.0")
-        self.assertEqual(set(document["paths"]), {"/json-call", "/json-call/user_authenticate",
-                                                  "/json-call/user_logout"})
+        self.assertLessEqual({"/json-call", "/json-call/user_authenticate", "/json-call/user_logout"},
+                             set(document["paths"]))
         params = document["components"]["schemas"]["json_call_request"]["properties"]["params"]
         from odoo.addons.json_rpc_token import params as spec
         self.assertEqual(set(params["properties"]) - {"Args"}, set(spec.CALL))

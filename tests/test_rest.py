@@ -226,7 +226,8 @@ class TestRestErrors(RestCase):
         self.fails(404, "GET", "/api/res.partner/99999999999/", code=-32011)
         self.fails(404, "DELETE", "/api/res.partner/99999999", code=-32011)
         for path in ("/api/res.partner/abc", "/api/res.partner/1/2/3", "/api", "/api/", "/object/res.partner",
-                     "/object", "/object/res.partner/abc/def/ghi"):
+                     "/object", "/object/res.partner/abc/def/ghi", "/api/res.partner/a%0Ab", "/api/a%0A/b/c/",
+                     "/object/res.par%0Atner/x", "/api//res.partner", "/api/res.partner//"):
             self.fails(404, "GET", path, code=-32601)
         self.fails(404, "POST", "/object/res.partner/no_such_method", body={"params": {}}, code=-32601)
         self.fails(404, "POST", "/object/res.partner/_private", body={"params": {}}, code=-32601)
@@ -271,3 +272,14 @@ class TestRestErrors(RestCase):
             "Origin": "https://shop.example", "Access-Control-Request-Method": "PUT"})
         self.assertEqual(response.status_code, 204)
         self.assertEqual(response.headers["Access-Control-Allow-Methods"], "GET, POST, PUT, DELETE")
+
+    def test_openapi_describes_rest(self):
+        document = self.url_open("/json-call/openapi.json").json()
+        paths = document["paths"]
+        self.assertEqual(set(paths["/api/{model}/"]), {"get", "post", "put", "delete"})
+        self.assertEqual(set(paths["/api/{model}/{id}/"]), {"get", "put", "delete"})
+        self.assertIn("post", paths["/object/{model}/{id}/{function}"])
+        responses = paths["/api/{model}/{id}/"]["put"]["responses"]
+        self.assertTrue({"200", "400", "401", "403", "404", "405", "409", "422", "429", "503"} <= set(responses))
+        self.assertEqual(responses["401"]["content"]["application/json"]["schema"],
+                         {"$ref": "#/components/schemas/ErrorAnswer"})
