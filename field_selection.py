@@ -84,6 +84,47 @@ def parse_compact(text):
     return selection
 
 
+def parse_json_query(value, depth=0):
+    """The older JSON form of odoo-rest-api's ``query`` -> a :class:`_Selection`:
+    ``["id", "name", {"company_id": ["name"]}]`` for one record, the same
+    wrapped in a list (``[[...]]``) for several; a sub-selection takes either
+    form too. ``"*"`` stands for every field, as in the compact form."""
+    if depth > MAX_DEPTH:
+        raise InvalidParams(f"The field selection is nested more than {MAX_DEPTH} levels deep.")
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+        value = value[0]
+    if not isinstance(value, list):
+        raise InvalidParams('A JSON field selection is a list of field names and {"field": [sub-fields]} '
+                            'objects, e.g. ["id", "name", {"company_id": ["name"]}].')
+    selection = _Selection()
+    for item in value:
+        if item == "*":
+            selection.star = True
+        elif isinstance(item, str):
+            selection.fields[item] = None
+        elif isinstance(item, dict):
+            for name, sub in item.items():
+                selection.fields[name] = parse_json_query(sub, depth + 1)
+        else:
+            raise InvalidParams(f"Bad item in the field selection: {str(item)[:40]!r}.")
+    return selection
+
+
+def query_specification(model, query, exclude=()):
+    """The web specification for an odoo-rest-api ``query``: the compact
+    string, or the JSON form (a list); ``None`` means every field (``*``).
+    ``exclude``: field names left out at the top level."""
+    if query is None:
+        selection = _Selection()
+        selection.star = True
+    elif isinstance(query, str):
+        selection = parse_compact(query)
+    else:
+        selection = parse_json_query(query)
+    selection.excluded.update(exclude)
+    return _web_spec(model, selection)
+
+
 def _web_spec(model, selection):
     names = list(model.fields_get(attributes=["type"])) if selection.star else []
     names += [name for name in selection.fields if name not in names]

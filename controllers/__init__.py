@@ -1,4 +1,6 @@
-# The dispatcher registers the 'json_call' routing type: import it first.
+# The dispatchers register their routing types ('json_call', 'json_rest'): import them first.
 from . import dispatcher
+from . import rest
+from . import rest_openapi
 from . import main
 from . import json2

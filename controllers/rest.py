@@ -1,0 +1,408 @@
+"""REST as the odoo-rest-api module serves it (``/api/{model}/...`` and
+``/object/{model}/...``), with a Bearer token instead of its session id and
+real HTTP statuses.
+
+Why a dispatcher of its own (``type='json_rest'``): Odoo's ``http`` and
+``json`` types answer a failure with an HTML page or a JSON-RPC object under
+HTTP 200, and refuse a method a route does not list with werkzeug's HTML
+405 before any of our code runs. Here the routes take every HTTP method and
+every sub-path, so that whatever reaches ``/api`` or ``/object`` is answered
+in JSON, with the status of the one error table (:mod:`..errors`). The
+dispatcher only parses (query string and JSON body) and encodes; the rest
+is :class:`.token_dispatcher.TokenDispatcher`'s. The operations run through
+:mod:`..orm_call` as the token's user, public ORM methods only, so scope,
+argument and domain checks are those of ``/json-call``.
+"""
+import math
+import re
+from http import HTTPStatus
+
+import werkzeug.exceptions
+from werkzeug.routing import RequestRedirect
+
+from odoo import http
+from odoo.exceptions import MissingError
+from odoo.http import request
+from odoo.models import BaseModel
+
+from .. import errors, field_selection, orm_call
+from . import strict_json
+from .dispatcher import valid_id
+from .token_dispatcher import TokenDispatcher
+
+DB_HEADER = "X-Odoo-Database"
+#: what an envelope may hold besides ``params`` (JSON-RPC's members)
+ENVELOPE_KEYS = frozenset(("jsonrpc", "method", "id", "params"))
+_ID_RE = re.compile(r"^[0-9]{1,30}$")  # more digits: no number, an unknown path
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: no record has a larger id
+COLLECTION_METHODS = "GET, POST, PUT, DELETE"
+RECORD_METHODS = "GET, PUT, DELETE"
+X2MANY_OPERATIONS = {"push": 4, "pop": 3, "delete": 2}  # Odoo's link, unlink, delete commands
+
+
+class RestDispatcher(TokenDispatcher, http.Dispatcher):
+    routing_type = "json_rest"
+    cors_methods = COLLECTION_METHODS
+    cors_headers = f"Content-Type, Authorization, {DB_HEADER}"
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.request_id = None
+
+    def dispatch_call(self, endpoint, args):
+        """``request.params`` = the route's path arguments and ``params``:
+        the query string's parameters (text) and the body's (JSON: the
+        ``params`` of ``{"params": {...}}``, of a JSON-RPC envelope, or the
+        body itself)."""
+        params = self.request.httprequest.args.to_dict()
+        body = self.read_body()
+        if body.strip():
+            for name, value in self._body_params(self.read_json(body)).items():
+                if name in params:
+                    raise errors.InvalidParams(f"'{name}' is given both in the URL and in the body.")
+                params[name] = value
+        dbname = self.request.httprequest.headers.get(DB_HEADER) or params.pop("db", None)
+        if dbname is not None and not isinstance(dbname, str):
+            raise errors.InvalidParams("'db' must be a string.")
+        self.request.params = {**args, "params": params}
+        return self.serve(endpoint, dbname, self.json_response)
+
+    def _body_params(self, payload):
+        if not isinstance(payload, dict):
+            raise errors.InvalidRequest('The body must be a JSON object: {"params": {...}}.')
+        if "params" not in payload:
+            return payload
+        if set(payload) - ENVELOPE_KEYS:
+            raise errors.InvalidRequest(f"Beside 'params', the body may only hold {', '.join(sorted(ENVELOPE_KEYS - {'params'}))}.")
+        if payload.get("jsonrpc", "2.0") != "2.0":
+            raise errors.InvalidRequest("Only JSON-RPC 2.0 is served: 'jsonrpc' must be \"2.0\".")
+        if valid_id(payload.get("id")):
+            self.request_id = payload.get("id")
+        if not isinstance(payload["params"], dict):
+            raise errors.InvalidParams("'params' must be a JSON object.")
+        return payload["params"]
+
+    def error_response(self, exc):
+        if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
+            exc = unknown_path()  # no route matched (see _post_init), or werkzeug's redirect for '//' in a path
+        kind = errors.classify(exc)
+        headers = []
+        if kind.http_status == HTTPStatus.UNAUTHORIZED:
+            headers.append(("WWW-Authenticate", 'Bearer realm="odoo"'))
+        if getattr(exc, "allowed_methods", None):
+            headers.append(("Allow", exc.allowed_methods))
+        return self.json_response({"jsonrpc": "2.0", "id": self.request_id, "error": errors.to_error_object(exc)},
+                                  status=kind.http_status, headers=headers)
+
+
+REST_PREFIXES = ("/api", "/object")
+_odoo_post_init = getattr(http.Request._post_init, "odoo_post_init", http.Request._post_init)
+
+
+def _post_init(odoo_request):
+    """A path under /api or /object that no route matches is answered by
+    :class:`RestDispatcher` too (a JSON 404), not by Odoo's HTML page. The
+    catch-all routes take any sub-path but one holding a newline (werkzeug's
+    ``path`` converter stops there); Odoo picks a route's dispatcher only
+    when one matches, this one is the default until then."""
+    path = odoo_request.httprequest.path
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES):
+        odoo_request.dispatcher = RestDispatcher(odoo_request)
+    _odoo_post_init(odoo_request)
+
+
+_post_init.odoo_post_init = _odoo_post_init
+http.Request._post_init = _post_init
+
+
+def rpc_answer(result):
+    """odoo-rest-api answers POST, PUT and /object in JSON-RPC's shape."""
+    return {"jsonrpc": "2.0", "id": request.dispatcher.request_id, "result": result}
+
+
+def not_allowed(allowed):
+    exc = errors.MethodNotAllowed(f"{request.httprequest.method} is not served here; allowed: {allowed}.")
+    exc.allowed_methods = allowed
+    return exc
+
+
+def unknown_path():
+    return errors.MethodNotFound(
+        f"No REST resource at {request.httprequest.path[:200]}: use /api/<model>/, /api/<model>/<id>/, "
+        "/object/<model>/<function> or /object/<model>/<id>/<function>.")
+
+
+def split_path(subpath, shapes):
+    """``subpath`` ("res.partner/7/") -> its parts, the id as an int, if it
+    has one of ``shapes`` (tuples of "name" or "id"); else a JSON 404."""
+    parts = subpath[:-1].split("/") if subpath.endswith("/") else subpath.split("/")
+    for shape in shapes:
+        if len(parts) != len(shape) or not all(parts):
+            continue
+        if all(kind != "id" or _ID_RE.match(part) for kind, part in zip(shape, parts)):
+            return [int(part) if kind == "id" else part for kind, part in zip(shape, parts)]
+    raise unknown_path()
+
+
+# ------------------------------------------------------------------ params
+def check_params(params, accepted):
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        hint = " Authenticate with 'Authorization: Bearer <token>'." if "session_id" in unknown else ""
+        raise errors.InvalidParams(
+            f"Unknown parameter(s): {', '.join(unknown)}. Accepted here: {', '.join(accepted)}.{hint}")
+
+
+def json_param(params, name, json_type, default=None):
+    """A parameter that is JSON: decoded if it came as text (the query
+    string), then checked to be a ``json_type``."""
+    value = params.get(name, default)
+    if isinstance(value, str) and json_type is not str:
+        try:
+            value = strict_loads(value)
+        except ValueError:
+            raise errors.InvalidParams(f"'{name}' must be JSON, e.g. {EXAMPLES[name]}.") from None
+    if value is not None and not isinstance(value, json_type):
+        raise errors.InvalidParams(f"'{name}' must be a JSON {json_type.__name__}, e.g. {EXAMPLES[name]}.")
+    return value
+
+
+def strict_loads(text):
+    """A parameter's text as JSON; ValueError if it is none."""
+    try:
+        return strict_json.loads(text)
+    except (errors.ParseError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+EXAMPLES = {
+    "filter": '[["id", ">", 60]]', "exclude": '["id"]', "data": '{"name": "New"}', "context": '{"lang": "en_US"}',
+    "args": "[]", "kwargs": "{}", "query": '{id, name, company_id{name}}',
+}
+
+
+def positive_int(params, name):
+    value = params.get(name)
+    if isinstance(value, str) and _ID_RE.match(value.strip()):
+        value = int(value)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise errors.InvalidParams(f"'{name}' must be a whole number from 1 to {MAX_ID}.")
+    return value
+
+
+def order_param(params):
+    """``order``: odoo-rest-api decodes it as JSON (``"name asc"``, quotes
+    included); a plain ``name asc`` is taken as is."""
+    value = params.get("order")
+    if isinstance(value, str):
+        try:
+            value = strict_loads(value)
+        except ValueError:
+            return value
+    if value is not None and not isinstance(value, str):
+        raise errors.InvalidParams("'order' must be a text such as \"name asc, id desc\".")
+    return value
+
+
+def query_param(params):
+    """``query``: the compact selection (``{id, name}``) or the older JSON
+    form (``[["id", "name"]]``), as text or as JSON in a body."""
+    query = params.get("query")
+    if isinstance(query, str) and not query.lstrip().startswith("{"):
+        query = json_param(params, "query", list)
+    if query is not None and not isinstance(query, (str, list)):
+        raise errors.InvalidParams(f"'query' must be a field selection, e.g. {EXAMPLES['query']}.")
+    return query
+
+
+def filter_param(params, required=False):
+    domain = json_param(params, "filter", list)
+    if domain is None and required:
+        raise errors.InvalidParams(f"'filter' is required here (a domain, e.g. {EXAMPLES['filter']}): "
+                                   "it chooses the records; [] chooses all of them.")
+    return domain
+
+
+def shape(values, spec):
+    """``web_read`` rows -> the fields asked only: it adds ``id`` to every
+    record, odoo-rest-api answers what the query names."""
+    if isinstance(values, list):
+        return [shape(value, spec) for value in values]
+    if not isinstance(values, dict):
+        return values  # an id, or False
+    shaped = {}
+    for name, options in spec.items():
+        sub = options.get("fields")
+        shaped[name] = shape(values.get(name), sub) if sub is not None else values.get(name)
+    return shaped
+
+
+def x2many_value(name, value):
+    """odoo-rest-api's writes on one2many/many2many fields as Odoo commands:
+    ``{"push": ids, "pop": ids, "delete": ids}`` (link, unlink, delete), or
+    a list of ids that replaces the field's records. Odoo's own commands (a
+    list of lists) pass as they are."""
+    def ids_of(key, ids):
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise errors.InvalidParams(f"'{name}.{key}' must be a list of record ids.")
+        return ids
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(X2MANY_OPERATIONS))
+        if unknown:
+            raise errors.InvalidParams(f"Unknown operation(s) {', '.join(map(repr, unknown))} on '{name}': "
+                                       f"use {', '.join(X2MANY_OPERATIONS)}.")
+        return [(X2MANY_OPERATIONS[key], record_id, 0) for key, ids in value.items() for record_id in ids_of(key, ids)]
+    if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        return [(6, 0, value)]
+    return value
+
+
+def values_param(model, params):
+    data = json_param(params, "data", dict)
+    if data is None:
+        raise errors.InvalidParams(f"'data' is required: the field values, e.g. {EXAMPLES['data']}.")
+    values = {}
+    for name, value in data.items():
+        field = model._fields.get(name)
+        values[name] = x2many_value(name, value) if field is not None and field.type in ("one2many", "many2many") \
+            else value
+    return values
+
+
+# -------------------------------------------------------------- the calls
+class TokenCalls:
+    """The calls of one request, as the token's user: authenticated once
+    (for the request's main method), each further method checked against
+    the token's scope before it runs."""
+
+    def __init__(self, model_name, method, params):
+        context = json_param(params, "context", dict) or {}
+        self.model_name = model_name
+        self.facts = orm_call.become_token_user(request.dispatcher.bearer_token(), model_name, method, context)
+        model = request.env.get(model_name)
+        if model is None:
+            raise errors.MethodNotFound(f"The model '{model_name}' does not exist.")
+        self.model = model
+
+    def run(self, method, args, kwargs=None):
+        self.facts.check_scope(self.model_name, method)
+        return orm_call.execute(request.env, self.model_name, method, args, kwargs or {},
+                                allowed_models=self.facts.models)
+
+    def ids(self, method, args):
+        result = self.run(method, args)
+        return result.ids if isinstance(result, BaseModel) else result
+
+    def existing(self, record_id):
+        """``[record_id]``, or a 404 if there is no such record."""
+        if record_id > MAX_ID or not self.ids("exists", [[record_id]]):
+            raise MissingError(f"The record {self.model_name}({record_id}) does not exist.")
+        return [record_id]
+
+    def target(self, record_id, params):
+        """The records a PUT or DELETE acts on: the one of the URL, or those
+        its ``filter`` (required: never all records by accident) finds."""
+        if record_id is not None:
+            return self.existing(record_id)
+        return self.ids("search", [filter_param(params, required=True)])
+
+
+# ------------------------------------------------------------- operations
+def read_many(model_name, params):
+    check_params(params, ("query", "filter", "exclude", "page_size", "page", "limit", "order", "context"))
+    calls = TokenCalls(model_name, "web_search_read", params)
+    exclude = json_param(params, "exclude", list) or []
+    spec = field_selection.query_specification(calls.model, query_param(params), exclude)
+    domain = filter_param(params) or []
+    order = order_param(params)
+    page_size, limit = positive_int(params, "page_size"), positive_int(params, "limit")
+    page, total_pages, offset = positive_int(params, "page") or 1, 1, 0
+    if page_size:
+        total_pages = math.ceil(calls.run("search_count", [domain]) / page_size)
+        offset = page_size * (page - 1)
+        limit = min(limit or page_size, page_size)
+    else:
+        page = 1  # as odoo-rest-api: a page without a page size is the only page
+    answer = calls.run("web_search_read", [domain, spec], {"offset": offset, "limit": limit, "order": order})
+    rows = shape(answer["records"], spec)
+    return {"count": len(rows),
+            "prev": page - 1 if 1 <= page - 1 <= total_pages else None,
+            "current": page,
+            "next": page + 1 if page + 1 <= total_pages else None,
+            "total_pages": total_pages,
+            "result": rows}
+
+
+def read_one(model_name, record_id, params):
+    check_params(params, ("query", "exclude", "context"))
+    calls = TokenCalls(model_name, "web_read", params)
+    spec = field_selection.query_specification(
+        calls.model, query_param(params), json_param(params, "exclude", list) or [])
+    return shape(calls.run("web_read", [calls.existing(record_id), spec])[0], spec)
+
+
+def create(model_name, params):
+    check_params(params, ("data", "context"))
+    calls = TokenCalls(model_name, "create", params)
+    return rpc_answer(calls.run("create", [values_param(calls.model, params)]))
+
+
+def update(model_name, record_id, params):
+    check_params(params, ("data", "context") if record_id is not None else ("data", "filter", "context"))
+    calls = TokenCalls(model_name, "write", params)
+    values = values_param(calls.model, params)
+    ids = calls.target(record_id, params)
+    return rpc_answer(calls.run("write", [ids, values]) if ids else True)
+
+
+def delete(model_name, record_id, params):
+    check_params(params, ("context",) if record_id is not None else ("filter", "context"))
+    calls = TokenCalls(model_name, "unlink", params)
+    ids = calls.target(record_id, params)
+    return {"result": calls.run("unlink", [ids]) if ids else True}
+
+
+def call_function(model_name, record_id, function, params):
+    check_params(params, ("args", "kwargs", "context"))
+    calls = TokenCalls(model_name, function, params)
+    args = json_param(params, "args", list) or []
+    kwargs = json_param(params, "kwargs", dict) or {}
+    if record_id is not None:
+        args = [calls.existing(record_id), *args]
+    return rpc_answer(calls.run(function, args, kwargs))
+
+
+ROUTE_OPTIONS = {"type": "json_rest", "auth": "none", "csrf": False, "save_session": False, "readonly": False}
+
+
+class RestController(http.Controller):
+    """Every method and every sub-path: what does not fit is a JSON 404 or
+    405, never Odoo's HTML page."""
+
+    @http.route(["/api", "/api/<path:subpath>"], **ROUTE_OPTIONS)
+    def rest_api(self, subpath="", params=None):
+        model_name, record_id = (split_path(subpath, [("name",), ("name", "id")]) + [None])[:2]
+        method = request.httprequest.method
+        if record_id is None:
+            operations = {"GET": lambda: read_many(model_name, params), "POST": lambda: create(model_name, params),
+                          "PUT": lambda: update(model_name, None, params),
+                          "DELETE": lambda: delete(model_name, None, params)}
+            allowed = COLLECTION_METHODS
+        else:
+            operations = {"GET": lambda: read_one(model_name, record_id, params),
+                          "PUT": lambda: update(model_name, record_id, params),
+                          "DELETE": lambda: delete(model_name, record_id, params)}
+            allowed = RECORD_METHODS
+        if method not in operations:
+            raise not_allowed(allowed)
+        return operations[method]()
+
+    @http.route(["/object", "/object/<path:subpath>"], **ROUTE_OPTIONS)
+    def rest_object(self, subpath="", params=None):
+        parts = split_path(subpath, [("name", "name"), ("name", "id", "name")])
+        if request.httprequest.method != "POST":
+            raise not_allowed("POST")
+        model_name, record_id, function = parts if len(parts) == 3 else (parts[0], None, parts[1])
+        return call_function(model_name, record_id, function, params)
