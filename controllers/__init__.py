@@ -1,6 +1,8 @@
-# The dispatchers register their routing types ('json_call', 'json_rest'): import them first.
+# The dispatchers register their routing types ('json_call', 'json_rest',
+# 'json2'): import them before the routes that use them.
 from . import dispatcher
 from . import rest
 from . import rest_openapi
-from . import main
 from . import json2
+from . import main
+from . import rpc

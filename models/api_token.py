@@ -19,6 +19,8 @@ through, so nothing needs to clear it (an earlier design cached the token's
 facts and cleared that cache on revocation: a call running concurrently in
 another thread refilled it with the old facts).
 """
+import contextlib
+import contextvars
 import functools
 import hashlib
 import ipaddress
@@ -39,8 +41,8 @@ from odoo.osv import expression
 from odoo.tools import SQL, config
 
 from ..orm_call import READ_ONLY_METHODS
-from ..errors import (InvalidParams, TokenAddressRefused, TokenExpired, TokenInvalid, TokenMissing,
-                      TokenRevoked)
+from ..errors import (InvalidParams, TokenAddressRefused, TokenError, TokenExpired, TokenInvalid,
+                      TokenMissing, TokenRevoked)
 
 _logger = logging.getLogger(__name__)
 
@@ -107,6 +109,18 @@ def token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+TOKEN_LENGTH = len(secrets.token_urlsafe(TOKEN_BYTES))
+_TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def may_be_token(secret):
+    """Whether ``secret`` has the shape of every token issued
+    (``secrets.token_urlsafe(TOKEN_BYTES)``): where a secret may be a
+    password or an Odoo API key (40 hex digits), this spares the others a
+    database read."""
+    return isinstance(secret, str) and len(secret) == TOKEN_LENGTH and _TOKEN_ALPHABET.issuperset(secret)
+
+
 TRUSTED_PROXIES_OPTION = "json_rpc_token_trusted_proxies"
 
 
@@ -128,6 +142,25 @@ def _trusted_proxies(setting):
     return tuple(networks)
 
 
+#: the client's address while Odoo's RPC services run (see rpc_client_address)
+_rpc_client_ip = contextvars.ContextVar("json_rpc_token_rpc_client_ip", default=None)
+
+
+@contextlib.contextmanager
+def rpc_client_address():
+    """Keep :func:`client_ip` known while Odoo's XML-RPC/JSON-RPC services
+    run: ``odoo.http.dispatch_rpc`` takes the request off the stack before
+    it calls them, so a token given there as a password would be checked
+    without its client's address (its allowed networks then refuse it, and
+    its last use is stamped without one). Entered by the RPC routes of
+    ``controllers/rpc.py``."""
+    reset = _rpc_client_ip.set(client_ip())
+    try:
+        yield
+    finally:
+        _rpc_client_ip.reset(reset)
+
+
 def client_ip():
     """The client's address, or None outside a request.
 
@@ -138,9 +171,12 @@ def client_ip():
     address, and with it pass a token's ``allowed_networks`` and spread its
     failures over fresh lockout counters. So the forwarded address is believed
     only when the peer is a proxy listed in the server option
-    ``json_rpc_token_trusted_proxies``; otherwise the peer is the client."""
+    ``json_rpc_token_trusted_proxies``; otherwise the peer is the client.
+
+    Odoo's XML-RPC and JSON-RPC services run with the request hidden (see
+    :func:`rpc_client_address`): there, the address remembered for them."""
     if not request:
-        return None
+        return _rpc_client_ip.get()
     httprequest = request.httprequest
     original = httprequest.environ.get("werkzeug.proxy_fix.orig")  # set when Odoo applied forwarding
     if original is None:
@@ -478,6 +514,17 @@ class ApiToken(models.Model):
             Lockout._assert_not_locked(guess_keys)
             Lockout._record_failure(guess_keys, "token_refused")
             raise TokenInvalid("The token is not valid on this database.")
+        self._check_facts(facts, ip)
+        return facts
+
+    @api.model
+    def _check_facts(self, facts, ip):
+        """Refuse the token of ``facts`` if it may not be used now, from
+        ``ip``: the checks every use of a token passes, through this API or
+        as a password (:meth:`_check_password_token`).
+
+        :raises TokenError: its user archived or no longer internal, revoked,
+            expired (or idle), or ``ip`` outside its allowed networks."""
         if not facts.user_eligible:
             raise TokenInvalid("The token's user is archived or no longer an internal user.")
         if facts.revoked:
@@ -493,6 +540,50 @@ class ApiToken(models.Model):
             address = ipaddress.ip_address(ip) if ip else None
             if address is None or not any(address in network for network in facts.networks):
                 raise TokenAddressRefused(f"This token may not be used from {ip}.")
+
+    @api.model
+    def _find_token(self, secret):
+        """The :class:`TokenFacts` of the token ``secret``, None if it is no
+        token; nothing is checked or counted."""
+        if not may_be_token(secret):
+            return None
+        return self._token_facts(token_digest(secret), secret)
+
+    @api.model
+    def _check_password_token(self, uid, secret):
+        """The :class:`TokenFacts` of ``secret`` given as the password of
+        user ``uid`` to Odoo's own non-interactive RPC (``/xmlrpc/2``,
+        ``/jsonrpc``), if it is a usable token of that user; None if it is
+        no token at all.
+
+        None is no failure: the secret may be the user's password or API key,
+        which Odoo checks next (and its own cooldown counts that path's
+        failures), so it is not counted as a token guess either.
+
+        :raises AccessDenied: the token exists but may not be used here, with
+            the reason (Odoo's RPC answers it as XML-RPC fault 3 or its JSON-RPC
+            error; it knows nothing of this API's error codes). A scoped token
+            is refused: Odoo's RPC runs any method on any model, nothing there
+            could hold the call to the scope.
+        """
+        facts = self._find_token(secret)
+        if facts is None:
+            return None
+        try:
+            if facts.user_id != uid:
+                raise TokenInvalid("The token is not a token of this user.")
+            self._check_facts(facts, client_ip())
+        except TokenError as exc:
+            _logger.info("API token #%s refused as the password of user #%s: %s", facts.id, uid, exc)
+            raise AccessDenied(str(exc)) from None
+        if facts.models is not None or facts.read_only:
+            limits = ([f"the models {', '.join(sorted(facts.models))}"] if facts.models is not None else []) \
+                + (["read methods"] if facts.read_only else [])
+            _logger.info("API token #%s refused as a password: it has a scope", facts.id)
+            raise AccessDenied(f"This token is limited to {' and '.join(limits)}; Odoo's XML-RPC/JSON-RPC "
+                               "cannot enforce a token's scope: use /json-call with this token, or a token "
+                               "without scope.")
+        self._note_use(facts.id)
         return facts
 
     @api.model

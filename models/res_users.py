@@ -1,8 +1,9 @@
 import contextlib
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
+from .api_token import may_be_token
 from ..token_session import is_token_request
 
 
@@ -43,12 +44,44 @@ class ResUsers(models.Model):
             ineligible._revoke_all_api_tokens("user archived or no longer an internal user")
 
     def _check_credentials(self, credential, user_agent_env):
-        # A token call never confirms a password (see token_session): without
-        # this, `res.users.identitycheck.run_check` would let a token holder
-        # who also has the password run `check_identity` methods.
-        if is_token_request() and (user_agent_env or {}).get("interactive", True):
-            raise AccessDenied()
+        """Accept a token as the password of its user wherever Odoo accepts
+        an API key: non-interactive logins of its own RPC (``/xmlrpc/2``,
+        ``/jsonrpc``: ``authenticate``, ``login``, ``execute_kw``). Never in
+        an interactive one (web login, ``/web/session/authenticate``,
+        identity checks): a token opens no browser session.
+
+        The token is looked up before Odoo checks the password: one indexed
+        read, where the password costs a pbkdf2 hash of 600,000 rounds.
+        Not on this addon's routes: ``/json-call/user_authenticate`` with a
+        token as password would trade it for a new token, outliving the
+        first one's expiry and revocation."""
+        interactive = (user_agent_env or {}).get("interactive", True)
+        if is_token_request():
+            # A token call never confirms a password (see token_session):
+            # without this, `res.users.identitycheck.run_check` would let a
+            # token holder who also has the password run `check_identity`
+            # methods.
+            if interactive:
+                raise AccessDenied()
+        elif not interactive and credential.get("type") == "password":
+            if self.env["api.token"].sudo()._check_password_token(self.env.uid, credential.get("password")):
+                return {"uid": self.env.uid, "auth_method": "api_token", "mfa": "default"}
         return super()._check_credentials(credential, user_agent_env)
+
+    @classmethod
+    def check(cls, db, uid, passwd):
+        """Odoo remembers each (uid, password) its ``check`` accepted, in
+        every process, until the registry's caches are cleared (``ormcache``):
+        a token revoked, expired or narrowed would go on working for
+        ``execute_kw`` wherever it was accepted once. A token is therefore
+        checked by Odoo's ``check`` without that cache, on every call (one
+        indexed read); passwords and API keys keep the cache."""
+        if may_be_token(passwd):
+            with contextlib.closing(cls.pool.cursor()) as cr:
+                is_token = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._find_token(passwd) is not None
+            if is_token:
+                return super().check.__wrapped__(cls, db, uid, passwd)
+        return super().check(db, uid, passwd)
 
     @contextlib.contextmanager
     def _assert_can_auth(self, user=None):
