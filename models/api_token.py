@@ -416,18 +416,12 @@ class ApiToken(models.Model):
         costs one all the same.
         """
         ip = client_ip()
-        Lockout = self.env["api.token.lockout"].sudo()
-        Lockout._assert_login_allowed(login, ip)
         # options are checked first: a malformed request is no failed login
         expires_at = self._expiry_for(expires_in)
         scope_models, read_only = self._scope_from_request(scope)
         networks = self._networks_from_request(allowed_networks)
-        try:
+        with self.env["api.token.lockout"].sudo()._counting_login(login, ip, {"login": login[:128]}):
             user, auth_method = self._authenticate(login, password)
-        except AccessDenied:
-            Lockout._record_failure(Lockout._login_keys(login, ip), "login_failed", login=login[:128])
-            raise
-        Lockout._record_login_success(login, ip)
         apikey_id = None
         if auth_method == "apikey":
             apikey_id, key_expiry = self._apikey_used(user, password)

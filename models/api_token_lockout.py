@@ -7,6 +7,7 @@ They are written in their own short transaction because the request that
 failed is rolled back. The thresholds are Odoo's: ``base.login_cooldown_after``
 failures, then ``base.login_cooldown_duration`` seconds of refusal.
 """
+import contextlib
 import hashlib
 import logging
 from datetime import timedelta
@@ -14,6 +15,7 @@ from datetime import timedelta
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessDenied
 
 from ..errors import TooManyAttempts
 
@@ -156,6 +158,21 @@ class ApiTokenLockout(models.Model):
     @api.model
     def _assert_login_allowed(self, login, ip):
         self._assert_not_locked(self._login_keys(login, ip), self._trusted_key(login, ip) if ip else None)
+
+    @contextlib.contextmanager
+    def _counting_login(self, login, ip, log_values=None):
+        """Around one password check of ``login`` from ``ip``: refused at
+        once while a counter is in cooldown, a failure (``AccessDenied``)
+        counted, a success remembered. The one lockout of every password
+        check: this API's logins and Odoo's own RPC (a token or API key
+        sent as a password there included)."""
+        self._assert_login_allowed(login, ip)
+        try:
+            yield
+        except AccessDenied:
+            self._record_failure(self._login_keys(login, ip), "login_failed", **(log_values or {}))
+            raise
+        self._record_login_success(login, ip)
 
     @api.model
     def _record_login_success(self, login, ip):

@@ -3,7 +3,8 @@ import contextlib
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
-from .api_token import may_be_token
+from ..errors import TooManyAttempts
+from .api_token import client_ip, may_be_token
 from ..token_session import is_token_request
 
 
@@ -66,6 +67,14 @@ class ResUsers(models.Model):
         elif not interactive and credential.get("type") == "password":
             if self.env["api.token"].sudo()._check_password_token(self.env.uid, credential.get("password")):
                 return {"uid": self.env.uid, "auth_method": "api_token", "mfa": "default"}
+            # Odoo's own cooldown does not run there (its RPC services run
+            # without the request it keys on): this addon's lockout does
+            login = self.env.user.login
+            try:
+                with self.env["api.token.lockout"].sudo()._counting_login(login, client_ip(), {"login": login}):
+                    return super()._check_credentials(credential, user_agent_env)
+            except TooManyAttempts as exc:
+                raise AccessDenied(str(exc)) from None
         return super()._check_credentials(credential, user_agent_env)
 
     @classmethod

@@ -54,3 +54,29 @@ class TestDatabaseFree(JsonCallCase):
             other = self.login("colleague")
             self.assertIs(self.result("/json-call/user_logout", {"token": other}), True)
             self.error("/json-call", {**params, "token": other}, -32005)
+
+    def test_rest_and_json2_when_not_loaded_server_wide(self):
+        """REST and JSON-2 on Odoo's database path answer as database-free:
+        results, statuses, JSON errors (never Odoo's HTML pages)."""
+        token = self.login()
+        bearer = {"Authorization": f"Bearer {token}"}
+        wrong = {"Authorization": "Bearer not-a-token"}
+        expected = self.env["res.partner"].with_user(self.integrator).search_count([])
+        with patch.object(odoo.conf, "server_wide_modules", ["base", "web"]):
+            for method, path, body in (("GET", "/api/res.partner/?query={id}&page_size=1", None),
+                                       ("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}))):
+                with self.subTest(path=path):
+                    response, _cursors, hooks = self.count_cursors_and_hooks(
+                        lambda: self.http(method, path, body, headers=bearer))
+                    self.assertTrue(hooks, "served on Odoo's database path")
+                    self.assertEqual(response.status_code, 200, response.text)
+                    answer = response.json()
+                    self.assertEqual(answer if path.startswith("/json/2") else answer["total_pages"], expected)
+                    refused = self.http(method, path, body, headers=wrong)
+                    self.assertEqual(refused.status_code, 401)
+                    self.assertTrue(refused.headers["Content-Type"].startswith("application/json"))
+            for method, path in (("GET", "/api/res.partner/not-an-id"), ("POST", "/json/2/res.partner")):
+                with self.subTest(path=path):
+                    response = self.http(method, path, headers=bearer)
+                    self.assertEqual(response.status_code, 404, response.text)
+                    self.assertTrue(response.headers["Content-Type"].startswith("application/json"))

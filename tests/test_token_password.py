@@ -170,3 +170,23 @@ class TestTokenAsPassword(JsonCallCase):
         self.assertEqual(self.common.authenticate(self.db, "integrator", PASSWORD, {}), self.uid,
                          "the password still works")
         self.assertEqual(self.own_login(token), "integrator")
+
+    def test_password_guessing_on_odoo_rpc_is_locked_out(self):
+        """Odoo's own login cooldown does not run on its RPC (its services
+        run without the request it keys on): this addon's lockout does, as
+        on user_authenticate. A valid token is never locked out."""
+        token = self.token()
+        self.env["ir.config_parameter"].sudo().set_param("base.login_cooldown_after", 3)
+        self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
+        for _n in range(3):
+            self.assertIs(self.common.authenticate(self.db, "integrator", "wrong password", {}), False)
+        self.assertIs(self.common.authenticate(self.db, "integrator", PASSWORD, {}), False,
+                      "in cooldown: even the right password is refused")
+        with self.assertRaises(xmlrpc.client.Fault) as refused:
+            self.own_login("another wrong password")
+        self.assertEqual(refused.exception.faultCode, 3)
+        self.assertIn("Too many failures", refused.exception.faultString)
+        self.assertEqual(self.own_login(token), "integrator", "a valid token is never locked out")
+        logged = self.env["api.token.log"].sudo().search([("event", "=", "login_failed"),
+                                                          ("login", "=", "integrator")])
+        self.assertGreaterEqual(len(logged), 3, "each failure is in the audit trail")
