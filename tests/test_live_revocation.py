@@ -3,8 +3,10 @@
 Callers keep using a token from several threads while an administrator
 revokes it in one of the ways the addon knows; once the revocation has
 answered, no call sent afterwards may succeed, whichever thread or process
-serves it. Run against a threaded server (what devtools/run.sh starts) and a
-prefork server (2 workers), whose gevent port serves half of the callers.
+serves it and whichever dialect it speaks (JSON-RPC, REST, JSON-2, the token
+as the password of Odoo's own JSON-RPC). Run against a threaded server (what
+devtools/run.sh starts) and a prefork server (2 workers), whose gevent port
+serves half of the callers.
 """
 import threading
 import time
@@ -17,7 +19,7 @@ from .live import DB_A, free_port, login, needs_test_databases, odoo_server, pos
 
 pytestmark = needs_test_databases
 
-CALLERS = 6
+CALLERS = 8
 BEFORE, AFTER = 0.6, 1.2  # seconds of calls before and after the revocation
 
 
@@ -98,6 +100,42 @@ def delete_user(base, admin_token, uid, token):
     admin_call(base, admin_token, "res.users", "unlink", [uid])
 
 
+def json_call_succeeds(session, base, uid, token):
+    response = session.post(base + "/json-call", timeout=30, json={"params": {
+        "db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]}},
+        headers={"Authorization": f"Bearer {token}"})
+    return "result" in response.json()
+
+
+def rest_succeeds(session, base, uid, token):
+    response = session.get(base + "/api/res.partner/", params={"query": "{id}", "limit": 1}, timeout=30,
+                           headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A})
+    if response.status_code not in REFUSALS_AND_SUCCESS:
+        UNEXPECTED.append(response.text[:300])
+    return response.status_code == 200
+
+
+def json2_succeeds(session, base, uid, token):
+    response = session.post(base + "/json/2/res.partner/search_count", json={"domain": []}, timeout=30,
+                            headers={"Authorization": f"bearer {token}", "X-Odoo-Database": DB_A})
+    if response.status_code not in REFUSALS_AND_SUCCESS:
+        UNEXPECTED.append(response.text[:300])
+    return response.status_code == 200
+
+
+def execute_kw_succeeds(session, base, uid, token):
+    response = session.post(base + "/jsonrpc", timeout=30, json={"jsonrpc": "2.0", "method": "call", "params": {
+        "service": "object", "method": "execute_kw", "args": [DB_A, uid, token, "res.partner", "search_count", [[]]]}})
+    return "result" in response.json()
+
+
+#: a success, a dead token (401), or, once the token is gone with its user,
+#: the lockout of an address that keeps sending unknown tokens (429)
+REFUSALS_AND_SUCCESS = (200, 401, 429)
+#: answers that are neither (cleared by each test)
+UNEXPECTED = []
+DIALECTS = [json_call_succeeds, rest_succeeds, json2_succeeds, execute_kw_succeeds]
+
 REVOCATIONS = [revoke_by_logout, revoke_from_backend, revoke_all, change_password, archive_user,
                make_portal_user, delete_user]
 
@@ -107,19 +145,21 @@ def test_no_call_succeeds_once_revocation_has_answered(server, revoke):
     bases, admin_base = server
     admin_token = login(admin_base, DB_A)
     uid, token = new_victim(admin_base, admin_token)
-    outcomes = []  # (sent at, succeeded)
+    UNEXPECTED.clear()
+    outcomes = []  # (sent at, dialect, succeeded)
     stop = threading.Event()
 
-    def keep_calling(base):
+    def keep_calling(base, dialect):
         with requests.Session() as session:
             while not stop.is_set():
                 sent = time.monotonic()
-                response = session.post(base + "/json-call", timeout=30, json={"params": {
-                    "db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]}},
-                    headers={"Authorization": f"Bearer {token}"})
-                outcomes.append((sent, "result" in response.json()))
+                outcomes.append((sent, dialect.__name__, dialect(session, base, uid, token)))
 
-    callers = [threading.Thread(target=keep_calling, args=(bases[n % len(bases)],)) for n in range(CALLERS)]
+    for dialect in DIALECTS:
+        with requests.Session() as session:
+            assert dialect(session, admin_base, uid, token), f"{dialect.__name__}: the token works before"
+    callers = [threading.Thread(target=keep_calling, args=(bases[n % len(bases)], DIALECTS[n % len(DIALECTS)]))
+               for n in range(CALLERS)]
     for caller in callers:
         caller.start()
     try:
@@ -131,8 +171,9 @@ def test_no_call_succeeds_once_revocation_has_answered(server, revoke):
         stop.set()
         for caller in callers:
             caller.join()
-    before = [ok for sent, ok in outcomes if sent < revoked_at]
-    after = [ok for sent, ok in outcomes if sent > revoked_at]
+    before = [ok for sent, _dialect, ok in outcomes if sent < revoked_at]
+    after = [ok for sent, _dialect, ok in outcomes if sent > revoked_at]
+    assert not UNEXPECTED, UNEXPECTED[:3]
     assert any(before), "the token was in use before the revocation"
     assert len(after) >= CALLERS, f"only {len(after)} calls were sent after the revocation"
     assert not any(after), f"{sum(after)} of {len(after)} calls sent after the revocation succeeded"
