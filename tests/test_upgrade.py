@@ -11,6 +11,7 @@ import subprocess
 import tarfile
 
 import pytest
+import requests
 
 from .live import DB_A, REPO, free_port, login, needs_test_databases, odoo_server, post, running
 
@@ -82,5 +83,16 @@ def test_tokens_survive_the_upgrade_from_the_previous_release(database, tmp_path
         assert isinstance(call(scoped, "res.partner", "search_count", [[]]).get("result"), int)
         assert call(scoped, "res.users", "search_count", [[]])["error"]["code"] == -32010, "scope kept"
         assert call(scoped, "res.partner", "create", [{"name": "x"}])["error"]["code"] == -32010, "read-only kept"
+        # the dialects added since serve the tokens issued before
+        bearer = {"Authorization": f"Bearer {plain}", "X-Odoo-Database": database}
+        rest = requests.get(base + "/api/res.partner/", params={"query": "{id}", "limit": 1}, headers=bearer,
+                            timeout=30)
+        assert rest.status_code == 200 and rest.json()["count"] == 1, rest.text
+        json2 = requests.post(base + "/json/2/res.partner/search_count", json={"domain": []}, headers=bearer,
+                              timeout=30)
+        assert json2.status_code == 200 and isinstance(json2.json(), int), json2.text
+        uid = post(base, "/jsonrpc", {"service": "common", "method": "login",
+                                      "args": [database, "admin", plain]})["result"]
+        assert isinstance(uid, int) and uid, "the token is a password of Odoo's own RPC"
         assert post(base, "/json-call/user_logout", {"db": database},
                     headers={"Authorization": f"Bearer {plain}"})["result"] is True
