@@ -128,8 +128,7 @@ class Clients:
                                   headers={"Authorization": f"bearer {self.token}"})
         if response.status_code != 200:
             raise RuntimeError(f"{response.url}: {response.status_code} {response.text[:300]}")
-        result = response.json()
-        return result[0] if method == "create" else result
+        return response.json()
 
     def rest_bearer(self, model, method, args, kwargs):
         """odoo-rest-api's REST: GET a page (with its count), POST, DELETE."""
