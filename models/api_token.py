@@ -551,8 +551,9 @@ class ApiToken(models.Model):
         no token at all.
 
         None is no failure: the secret may be the user's password or API key,
-        which Odoo checks next (and its own cooldown counts that path's
-        failures), so it is not counted as a token guess either.
+        which Odoo checks next; if that fails too, the failure counts on the
+        login lockout (see ``res.users._check_credentials``), not as a token
+        guess.
 
         :raises AccessDenied: the token exists but may not be used here, with
             the reason (Odoo's RPC answers it as XML-RPC fault 3 or its JSON-RPC
