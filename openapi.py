@@ -11,6 +11,11 @@ from .params import JSON_TYPE_NAMES
 #: adapter module registers its own, next to the routes it describes.
 DIALECTS = []
 
+#: any JSON value, e.g. the items of an array of mixed values. Spelled out
+#: (``items: {}`` means the same) because client generators refuse arrays
+#: without ``items``.
+ANY_JSON = {"description": "Any JSON value."}
+
 
 def _param_schema(param):
     schema = {"type": JSON_TYPE_NAMES[param.json_type]}
@@ -18,10 +23,15 @@ def _param_schema(param):
         schema["description"] = param.doc
     if param.items is not None:
         schema["items"] = {"type": JSON_TYPE_NAMES[param.items]}
+    elif param.json_type is list:
+        schema["items"] = ANY_JSON
     if param.json_type is str and param.required:
         schema["minLength"] = 1
+    # no ``format: password``: generators map it to secret types that send
+    # "**********" instead of the value; ``writeOnly`` says what matters (it
+    # is never answered) without changing how it is sent
     if param.secret:
-        schema["format"] = "password"
+        schema["writeOnly"] = True
     return schema
 
 
@@ -44,11 +54,14 @@ def _error_codes():
     return dict(sorted(kinds.items(), reverse=True))
 
 
-def document(routes, max_batch):
-    """``routes``: (path, summary, routing) of each JSON-RPC route."""
+def document(routes, max_batch, server_url):
+    """``routes``: (path, summary, routing) of each JSON-RPC route;
+    ``server_url``: where this server answers (the document's ``servers``)."""
     codes = _error_codes()
     components = {
-        "RequestId": {"type": ["string", "number", "null"], "description": "Echoed in the answer."},
+        # integer named apart from number: generators then type 1 as an int,
+        # not as a float that goes out as 1.0
+        "RequestId": {"type": ["string", "integer", "number", "null"], "description": "Echoed in the answer."},
         "Error": {
             "type": "object",
             "required": ["code", "message", "data"],
@@ -62,7 +75,7 @@ def document(routes, max_batch):
                     "properties": {
                         "name": {"type": "string", "description": "The exception class."},
                         "message": {"type": "string"},
-                        "arguments": {"type": "array"},
+                        "arguments": {"type": "array", "items": ANY_JSON},
                         "debug": {"type": "string", "description": "Traceback, in dev mode only."},
                     },
                 },
@@ -87,17 +100,19 @@ def document(routes, max_batch):
                 "method": {"type": "string", "description": "Ignored: the URL names the operation."},
                 "params": params_schema(routing["json_params"]),
             },
-            "required": ["params"],
         }
-        answer = {"oneOf": [
-            {"type": "object", "required": ["jsonrpc", "id", "result"],
-             "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
-                            "result": routing["json_result"]},
-             "additionalProperties": False},
-            {"$ref": "#/components/schemas/ErrorAnswer"},
-        ]}
+        if request["properties"]["params"].get("required"):  # else the server takes a request without params
+            request["required"] = ["params"]
+        # each part named: generators derive their classes' names from them
+        components[f"{name}_result"] = routing["json_result"]
+        components[f"{name}_success"] = {
+            "type": "object", "required": ["jsonrpc", "id", "result"],
+            "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
+                           "result": {"$ref": f"#/components/schemas/{name}_result"}},
+            "additionalProperties": False}
+        components[f"{name}_answer"] = {"oneOf": [{"$ref": f"#/components/schemas/{name}_success"},
+                                                  {"$ref": "#/components/schemas/ErrorAnswer"}]}
         components[f"{name}_request"] = request
-        components[f"{name}_answer"] = answer
         ref = {"$ref": f"#/components/schemas/{name}_request"}
         answer_ref = {"$ref": f"#/components/schemas/{name}_answer"}
         paths[path] = {"post": {
@@ -121,6 +136,7 @@ def document(routes, max_batch):
                                 "(/json-call): every failure is a JSON-RPC error object, answered with HTTP "
                                 "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
                                 "same error table."},
+        "servers": [{"url": server_url, "description": "The server that answered this document."}],
         "paths": paths,
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -134,7 +134,7 @@ def _describe(document):
         "properties": {
             "name": {"type": "string", "description": "The exception class, e.g. odoo.exceptions.AccessError."},
             "message": {"type": "string"},
-            "arguments": {"type": "array"},
+            "arguments": {"type": "array", "items": openapi.ANY_JSON},
             "context": {"type": "object"},
             "debug": {"type": "string", "description": "Traceback, in dev mode only."},
         },

@@ -55,5 +55,8 @@ class JsonCallController(http.Controller):
             endpoint = getattr(type(self), name)
             routing = endpoint.original_routing
             routes.append((routing["routes"][0], endpoint.__doc__.strip(), routing))
-        document = openapi.document(routes, server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH))
+        # url_root is the address the client used (behind a proxy, with
+        # proxy_mode, the one it forwarded)
+        document = openapi.document(routes, server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH),
+                                    request.httprequest.url_root.rstrip("/"))
         return request.make_json_response(document)

@@ -9,7 +9,7 @@ from .. import errors, openapi
 
 JSON = "application/json"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorAnswer"}
-ANY = {"description": "Any JSON value."}
+ANY = openapi.ANY_JSON
 MODEL = {"name": "model", "in": "path", "required": True, "description": "A model's technical name.",
          "schema": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", "maxLength": 128}}
 RECORD_ID = {"name": "id", "in": "path", "required": True,
@@ -27,7 +27,7 @@ QUERY = _query("query", "The fields to answer: '{id, name, company_id{name}}' ('
                         "or the JSON form '[[\"id\", \"name\", {\"company_id\": [\"name\"]}]]'. Default: every field.")
 EXCLUDE = _query("exclude", "JSON list of top-level fields to leave out, e.g. [\"id\"].")
 CONTEXT = {"type": "object", "description": "Context keys for the call (lang, tz...)."}
-DOMAIN = {"type": "array", "description": "An Odoo domain, e.g. [[\"id\", \">\", 60]]."}
+DOMAIN = {"type": "array", "items": ANY, "description": "An Odoo domain, e.g. [[\"id\", \">\", 60]]."}
 PAGE_INT = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 LIST_PARAMETERS = [
     QUERY, _query("filter", "A JSON domain, e.g. [[\"id\", \">\", 60]]."), EXCLUDE,
@@ -64,6 +64,7 @@ def _body(properties, required=()):
         "description": "{\"params\": {...}}; a JSON-RPC envelope or the params object alone are accepted too."}
 
 
+CALL_ARGUMENTS = {"args": {"type": "array", "items": ANY}, "kwargs": {"type": "object"}, "context": CONTEXT}
 VALUES = {"type": "object", "description": "Field values. On one2many/many2many fields: a list of ids (replaces), "
                                           "or {\"push\": ids, \"pop\": ids, \"delete\": ids}."}
 
@@ -108,13 +109,12 @@ def add_paths(document):
         },
         "/object/{model}/{function}": {
             "post": _operation("rest_call_model", "Call a public method of the model.", [MODEL, FUNCTION],
-                               _rpc_answer(ANY), _body({"args": {"type": "array"}, "kwargs": {"type": "object"},
-                                                        "context": CONTEXT})),
+                               _rpc_answer(ANY), _body(CALL_ARGUMENTS)),
         },
         "/object/{model}/{id}/{function}": {
             "post": _operation("rest_call_record", "Call a public method on one record.",
                                [MODEL, RECORD_ID, FUNCTION], _rpc_answer(ANY),
-                               _body({"args": {"type": "array"}, "kwargs": {"type": "object"}, "context": CONTEXT})),
+                               _body(CALL_ARGUMENTS)),
         },
     })
 
