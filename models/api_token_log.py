@@ -1,6 +1,6 @@
 """Audit trail of the API's security events, readable by API token managers.
 
-Successes (login, logout, revocation) are written in the transaction that
+Successes (login, issue from the backend wizard, logout, revocation) are written in the transaction that
 does them, so a rolled-back login leaves no entry. Failures are written once
 the failed request's transaction is over (``api.token.lockout._record_failure``).
 Nothing secret is ever written: no token, no password, no request body.
@@ -16,6 +16,7 @@ DEFAULT_RETENTION_DAYS = 90
 
 EVENTS = [
     ("login", "Login"),
+    ("issue", "Issued in the backend"),
     ("login_failed", "Failed login"),
     ("lockout", "Lockout started"),
     ("logout", "Logout"),

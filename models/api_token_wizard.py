@@ -15,16 +15,43 @@ class ApiTokenWizard(models.TransientModel):
     name = fields.Char("Label", required=True, help="What the token is for, e.g. 'Web shop sync'.")
     expires_at = fields.Datetime("Expires", default=lambda self: self.env["api.token"]._default_expiry(),
                                  help="Leave empty for a token that does not expire.")
+    #: the expiry the form offered when it opened (see :meth:`_expiry`)
+    offered_expires_at = fields.Datetime()
     scope_model_ids = fields.Many2many("ir.model", string="Allowed Models",
                                        help="Leave empty to allow every model the user may use.")
     scope_read_only = fields.Boolean("Read Only", help="Only read methods (search, read, ...) may be called.")
     allowed_networks = fields.Char("Allowed Networks", help="Comma-separated IP addresses or CIDR networks, "
                                                             "e.g. 203.0.113.0/24. Empty: any address.")
-    can_choose_user = fields.Boolean(compute="_compute_can_choose_user")
+    # Who may choose the user is decided by the view's ``groups``, not by a
+    # computed field: the web client's first onchange puts False in the new
+    # record's cache for every field of the form without a default, and a
+    # field that depends on nothing but the context (``depends_context``) is
+    # never marked to recompute, so managers were answered False.
 
-    @api.depends_context("uid")
-    def _compute_can_choose_user(self):
-        self.can_choose_user = self.env.user.has_group("json_rpc_token.group_api_token_manager")
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "offered_expires_at" in fields_list:
+            values["offered_expires_at"] = values.get("expires_at")
+        return values
+
+    @api.model
+    def _action_open(self):
+        """The menu's and the address bar's way in. A dialog needs a screen
+        behind it: opened from the address bar (the web client passes the
+        URL's state in the context as ``params``) there is none and the page
+        stayed blank, so the user lands on the token list instead, whose
+        *New Token* button opens the wizard."""
+        xmlid = "api_token_action" if self.env.context.get("params") else "api_token_wizard_window_action"
+        return self.env["ir.actions.act_window"]._for_xml_id(f"json_rpc_token.{xmlid}")
+
+    def _expiry(self):
+        """The expiry to issue with: the default lifetime counts from the
+        issue, not from when the form opened; an expiry the user chose is
+        kept as chosen."""
+        if self.expires_at and self.expires_at == self.offered_expires_at:
+            return self.env["api.token"]._default_expiry()
+        return self.expires_at
 
     @check_identity
     def action_generate(self):
@@ -39,16 +66,20 @@ class ApiTokenWizard(models.TransientModel):
             raise AccessError(_("Only API token managers can issue tokens for other users."))
         if not self.user_id._is_internal() or not self.user_id.active:
             raise UserError(_("API tokens are for active internal users only."))
-        if self.expires_at and self.expires_at <= fields.Datetime.now():
+        expires_at = self._expiry()
+        if expires_at and expires_at <= fields.Datetime.now():
             raise UserError(_("The expiry must be in the future."))
         Token = self.env["api.token"].sudo()
-        Token._check_expiry(self.expires_at)
+        Token._check_expiry(expires_at)
         try:
             networks = Token._networks_from_request(self.allowed_networks)
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
-        _token, secret = Token._issue(self.user_id, self.name, self.expires_at,
-                                      self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks)
+        token, secret = Token._issue(self.user_id, self.name, expires_at,
+                                     self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks)
+        self.env["api.token.log"]._record("issue", user_id=self.user_id.id, token_id=token.id,
+                                          detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login,
+                                                   id=self.env.uid))
         self.sudo().unlink()
         return {
             "type": "ir.actions.act_window",

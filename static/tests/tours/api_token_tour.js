@@ -45,3 +45,59 @@ registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
         { trigger: '.o_form_view:not(:has(button[name="action_revoke"]))' },
     ],
 });
+
+/** A token manager, opening the wizard from its address, issues a token for
+ * an integration user; the list shows it as soon as the dialog is closed,
+ * and the secret shown works on /json-call. */
+registry.category("web_tour.tours").add("json_rpc_token_manager_tour", {
+    steps: () => {
+        let secret = null;
+        return [
+            // opened by its address, the wizard has no screen behind it: the token list
+            { trigger: '.o_list_view' },
+            { trigger: '.o_control_panel button:contains("New Token")', run: "click" },
+            { trigger: '.modal div[name="user_id"] input', run: "edit Integration Bot" },
+            { trigger: '.o-autocomplete--dropdown-menu a:contains("Integration Bot")', run: "click" },
+            { trigger: '.modal div[name="name"] input', run: "edit Bot sync" },
+            { trigger: '.modal button[name="action_generate"]', run: "click" },
+            { trigger: '.modal div[name="password"] input', run: "edit Manager-pass-2026" },
+            { trigger: '.modal button#password_confirm', run: "click" },
+            {
+                trigger: '.modal div[name="secret"]:has(.o_clipboard_button)',
+                run() {
+                    secret = (this.anchor.textContent.match(SECRET) || [])[0];
+                    if (!secret) {
+                        throw new Error(`the token is not shown: "${this.anchor.textContent}"`);
+                    }
+                },
+            },
+            {
+                trigger: ".modal",
+                async run() {
+                    const response = await fetch("/json-call", {
+                        method: "POST",
+                        headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` },
+                        body: JSON.stringify({
+                            jsonrpc: "2.0", method: "call",
+                            params: { model: "res.users", method: "context_get" },
+                        }),
+                    });
+                    const answer = await response.json();
+                    if (!answer.result) {
+                        throw new Error(`the token does not work: ${JSON.stringify(answer)}`);
+                    }
+                    // gone if the page is reloaded
+                    document.body.dataset.tokenTourPage = "kept";
+                },
+            },
+            { trigger: '.modal button:contains("Done")', run: "click" },
+            { trigger: "body:not(:has(.modal))" },
+            // no reload, no navigation: the list shows the new token
+            {
+                trigger:
+                    'body[data-token-tour-page="kept"] ' +
+                    '.o_data_row:has(td[name="name"]:contains("Bot sync")):contains("Integration Bot")',
+            },
+        ];
+    },
+});
