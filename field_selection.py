@@ -249,4 +249,9 @@ def read_with_selection(model, method, args, kwargs):
     if args or kwargs:
         raise InvalidParams(f"Unexpected search_read arguments with nested fields: {sorted(kwargs)}.")
     answer = model.web_search_read(domain, spec, offset=offset, limit=limit, order=order)
-    return {"records": answer["records"], "length": answer["length"]} if count else answer["records"]
+    if not count:
+        return answer["records"]
+    # Odoo's web client never asks for a page past the end, so web_search_read
+    # answers length 0 there; a client's pager needs the real total
+    length = answer["length"] if answer["records"] or not offset else model.search_count(domain)
+    return {"records": answer["records"], "length": length}
