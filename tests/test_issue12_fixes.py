@@ -1,4 +1,6 @@
 """Small fixes of issue #12: each test failed before its fix."""
+import json
+
 from odoo.tests import tagged
 
 from .common import JsonCallCase
@@ -25,3 +27,26 @@ class TestCountPastTheEnd(JsonCallCase):
                 answer = self.call(token, "res.partner", "search_read", [domain, fields],
                                    kwargs={"offset": 2, "count": True})
                 self.assertEqual((len(answer["records"]), answer["length"]), (1, 3))
+
+
+@tagged("post_install", "-at_install")
+class TestNoContent(JsonCallCase):
+    """A 204 has no body, so no body type: not werkzeug's default text/html."""
+
+    def assertNoContent(self, response):
+        self.assertEqual((response.status_code, response.text), (204, ""))
+        self.assertNotIn("Content-Type", response.headers)
+
+    def test_batch_of_notifications(self):
+        token = self.login()
+        notification = {"jsonrpc": "2.0", "method": "call", "params": {
+            "token": token, "model": "res.partner", "method": "search_count", "args": [[]]}}
+        self.assertNoContent(self.http("POST", "/json-call", json.dumps([notification] * 2)))
+
+    def test_preflights(self):
+        self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.cors_origins", "https://shop.example")
+        for path in ("/json-call", "/api/res.partner/", "/json/2/res.partner/search_count"):
+            for origin in ("https://shop.example", "https://evil.example"):
+                with self.subTest(path=path, origin=origin):
+                    self.assertNoContent(self.http("OPTIONS", path, headers={
+                        "Origin": origin, "Access-Control-Request-Method": "POST"}))
