@@ -1,9 +1,11 @@
 """Small fixes of issue #12: each test failed before its fix."""
+import contextlib
 import json
+import logging
 
 from odoo.tests import tagged
 
-from .common import JsonCallCase
+from .common import PASSWORD, JsonCallCase
 
 
 @tagged("post_install", "-at_install")
@@ -50,3 +52,45 @@ class TestNoContent(JsonCallCase):
                 with self.subTest(path=path, origin=origin):
                     self.assertNoContent(self.http("OPTIONS", path, headers={
                         "Origin": origin, "Access-Control-Request-Method": "POST"}))
+
+
+@tagged("post_install", "-at_install")
+class TestQuietLogs(JsonCallCase):
+    """A client mistake logs one INFO line, no warning or stack; a logout
+    names the token's user."""
+
+    @contextlib.contextmanager
+    def captured(self):
+        with self.assertLogs("odoo", level=logging.INFO) as logs:
+            logging.getLogger("odoo.addons.json_rpc_token.tests.sentinel").info("start")
+            yield logs
+        logs.records[:] = [record for record in logs.records if not record.name.endswith(".sentinel")]
+
+    def assertOneInfoLine(self, logs):
+        lines = [(logging.getLevelName(record.levelno), record.getMessage()[:300], bool(record.exc_info),
+                  bool(record.stack_info)) for record in logs.records]
+        self.assertEqual([line[0] for line in lines], ["INFO"], lines)
+        self.assertFalse(lines[0][2] or lines[0][3], lines)
+
+    def test_scope_refusal(self):
+        scoped = self.result("/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD,
+                                                              "scope": {"models": ["res.partner"]}})["token"]
+        for model, args in (("res.users", [[]]), ("res.partner", [[["user_ids.login", "=", "x"]]])):
+            with self.subTest(model=model), self.captured() as logs:
+                self.call_error(scoped, model, "search_count", args, code=-32010)
+            self.assertOneInfoLine(logs)
+        bearer = {"Authorization": f"Bearer {scoped}"}
+        for verb, path, body in (("GET", "/api/res.users/", None),
+                                 ("POST", "/json/2/res.users/search_count", '{"domain": []}')):
+            with self.subTest(path=path), self.captured() as logs:
+                response = self.http(verb, path, body, headers=bearer)
+                self.assertEqual(response.status_code, 403, response.text)
+            self.assertOneInfoLine(logs)
+
+    def test_logout_names_the_user(self):
+        token = self.login()
+        with self.captured() as logs:
+            self.result("/json-call/user_logout", {"token": token})
+        revoked = [record.getMessage() for record in logs.records if "revoked" in record.getMessage()]
+        self.assertEqual(len(revoked), 1, revoked)
+        self.assertIn(f"by #{self.integrator.id} ", revoked[0])
