@@ -94,3 +94,17 @@ class TestQuietLogs(JsonCallCase):
         revoked = [record.getMessage() for record in logs.records if "revoked" in record.getMessage()]
         self.assertEqual(len(revoked), 1, revoked)
         self.assertIn(f"by #{self.integrator.id} ", revoked[0])
+
+
+@tagged("post_install", "-at_install")
+class TestCooldownDefault(JsonCallCase):
+    """Without ``base.login_cooldown_after``, the lockout counts as Odoo 18
+    does (which creates databases with 10): not 5."""
+
+    def test_ten_failures_by_default(self):
+        # Odoo forbids deleting the parameter through the ORM
+        self.env.cr.execute("DELETE FROM ir_config_parameter WHERE key = 'base.login_cooldown_after'")
+        self.env.registry.clear_cache()
+        for _attempt in range(9):
+            self.error("/json-call/user_authenticate", {"login": "integrator", "password": "nope"}, -32001)
+        self.login()
