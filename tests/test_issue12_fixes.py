@@ -132,3 +132,27 @@ def test_ci_run_fails_on_skips(tmp_path):
     ci = run("-p", "no_skips")
     assert ci.returncode == 1, ci.stdout
     assert "no chromium" in ci.stdout and "1 test(s) skipped" in ci.stdout, ci.stdout
+
+
+@tagged("post_install", "-at_install")
+class TestLeaveBinariesOut(JsonCallCase):
+    """``{*, -:binary}``: every field but the binaries (each image size of a
+    partner is one), without listing them."""
+
+    def test_star_without_binaries(self):
+        token = self.login()
+        partner = self.env["res.partner"].create({"name": "Binary Less"})
+        binaries = {name for name, field in partner._fields.items() if field.type == "binary"}
+        self.assertIn("image_128", binaries)
+        row = self.call(token, "res.partner", "read", [[partner.id], "{*, -:binary, parent_id{name}}"])[0]
+        self.assertFalse(binaries & set(row), binaries & set(row))
+        self.assertEqual(row["name"], "Binary Less")
+        self.assertIn("parent_id", row)
+        self.assertIn("image_128", self.call(token, "res.partner", "read", [[partner.id], "{*, -image_1920}"])[0])
+        # a field named explicitly stays
+        row = self.call(token, "res.partner", "search_read", [[["id", "=", partner.id]], "{*, -:binary, image_128}"])[0]
+        self.assertIn("image_128", row)
+        self.assertNotIn("image_1920", row)
+        for bad in ("{*, -:nope}", "{*, -:}", "{*, :binary}"):
+            with self.subTest(fields=bad):
+                self.call_error(token, "res.partner", "read", [[partner.id], bad], code=-32602)
