@@ -4,18 +4,21 @@
 specification (``{"name": {}, "company_id": {"fields": {"name": {}}}}``, what
 ``web_read`` takes), or the compact string of the odoo-rest-api module:
 ``{id, name, company_id{name, country_id{code}}}``, where ``*`` stands for
-every field the user may read and ``-field`` leaves one out. Both nested
+every field the user may read, ``-field`` leaves one out and ``-:type``
+(e.g. ``-:binary``) leaves out the fields of that type ``*`` brought. Both nested
 forms are turned into a web specification and served by Odoo's own
 ``web_read``/``web_search_read``, so access rights and the result format are
 Odoo's.
 """
 import re
 
+from odoo.fields import Field
+
 from .errors import InvalidParams
 from .params import JSON_TYPE_NAMES
 
-_TOKEN_RE = re.compile(r"\s*(?:([{},*-])|([A-Za-z_][A-Za-z0-9_]*))")
-_PUNCTUATION = frozenset("{},*-")
+_TOKEN_RE = re.compile(r"\s*(?:([{},*:-])|([A-Za-z_][A-Za-z0-9_]*))")
+_PUNCTUATION = frozenset("{},*:-")
 #: how deep a client's nested structure (a selection, a domain, values) may
 #: go: far more than any real use, far less than Python's recursion limit
 MAX_DEPTH = 32
@@ -23,12 +26,14 @@ MAX_DEPTH = 32
 
 class _Selection:
     """A parsed compact selection: named fields (with their own selection
-    for relational ones), ``*`` and exclusions."""
+    for relational ones), ``*`` and exclusions (by name, or by type for
+    the fields ``*`` brings: images are binaries of tens of KB each)."""
 
     def __init__(self):
         self.fields = {}
         self.star = False
         self.excluded = set()
+        self.excluded_types = set()
 
 
 def parse_compact(text):
@@ -60,6 +65,13 @@ def parse_compact(text):
             token = tokens[index]
             if token == "*":
                 selection.star, index = True, index + 1
+            elif token == "-" and index + 1 < len(tokens) and tokens[index + 1] == ":":
+                field_type = tokens[index + 2] if index + 2 < len(tokens) else "}"
+                if field_type not in Field.by_type:
+                    raise InvalidParams(f"Bad field selection {text!r}: '-:' must precede a field type "
+                                        f"(e.g. -:binary), not {field_type!r}.")
+                selection.excluded_types.add(field_type)
+                index += 3
             elif token == "-":
                 if index + 1 >= len(tokens) or tokens[index + 1] in _PUNCTUATION:
                     raise InvalidParams(f"Bad field selection {text!r}: '-' must precede a field name.")
@@ -126,7 +138,8 @@ def query_specification(model, query, exclude=()):
 
 
 def _web_spec(model, selection):
-    names = list(model.fields_get(attributes=["type"])) if selection.star else []
+    names = [name for name, description in model.fields_get(attributes=["type"]).items()
+             if description["type"] not in selection.excluded_types] if selection.star else []
     names += [name for name in selection.fields if name not in names]
     spec = {}
     for name in names:
@@ -249,4 +262,9 @@ def read_with_selection(model, method, args, kwargs):
     if args or kwargs:
         raise InvalidParams(f"Unexpected search_read arguments with nested fields: {sorted(kwargs)}.")
     answer = model.web_search_read(domain, spec, offset=offset, limit=limit, order=order)
-    return {"records": answer["records"], "length": answer["length"]} if count else answer["records"]
+    if not count:
+        return answer["records"]
+    # Odoo's web client never asks for a page past the end, so web_search_read
+    # answers length 0 there; a client's pager needs the real total
+    length = answer["length"] if answer["records"] or not offset else model.search_count(domain)
+    return {"records": answer["records"], "length": length}

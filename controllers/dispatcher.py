@@ -205,7 +205,7 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         answers = [self._answer(member.id, result, exc and errors.to_error_object(exc))
                    for member, result, exc in outcomes if not member.is_notification]
         if not answers:  # only notifications: JSON-RPC says answer nothing
-            return self.with_cors(self.request.make_response("", status=204))
+            return self.no_content()
         return self._encode(answers)
 
     # ------------------------------------------------------------ encoding

@@ -282,15 +282,22 @@ class TokenDispatcher:
             response.headers.add("Vary", "Origin")
         return response
 
-    def _preflight_response(self):
+    def no_content(self):
+        """HTTP 204: no body, hence no Content-Type (werkzeug would add its
+        default text/html)."""
         response = self.request.make_response("", status=204)
+        response.headers.remove("Content-Type")
+        return self.with_cors(response)
+
+    def _preflight_response(self):
+        response = self.no_content()
         if self.cors_origin:
             response.headers.update({
                 "Access-Control-Allow-Methods": self.cors_methods,
                 "Access-Control-Allow-Headers": self.cors_headers,
                 "Access-Control-Max-Age": CORS_MAX_AGE,
             })
-        return self.with_cors(response)
+        return response
 
     # ------------------------------------------------------------ encoding
     def json_response(self, body, status=200, headers=()):

@@ -665,7 +665,8 @@ class ApiToken(models.Model):
     @api.model
     def _logout(self, secret):
         facts = self._check_secret(secret)
-        return self.browse(facts.id)._revoke("logout")
+        # the logout route runs as no one (auth='none'): the token's own user logs out
+        return self.with_user(facts.user_id).sudo().browse(facts.id)._revoke("logout")
 
     def action_revoke(self):
         """Revoke these tokens; anyone may revoke the tokens they can see

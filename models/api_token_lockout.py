@@ -113,7 +113,7 @@ class ApiTokenLockout(models.Model):
     @api.model
     def _policy(self):
         params = self.env["ir.config_parameter"].sudo()
-        return (int(params.get_param("base.login_cooldown_after", 5)),
+        return (int(params.get_param("base.login_cooldown_after", 10)),
                 int(params.get_param("base.login_cooldown_duration", 60)))
 
     @api.model
