@@ -190,3 +190,23 @@ class TestTokenAsPassword(JsonCallCase):
         logged = self.env["api.token.log"].sudo().search([("event", "=", "login_failed"),
                                                           ("login", "=", "integrator")])
         self.assertGreaterEqual(len(logged), 3, "each failure is in the audit trail")
+
+    def test_execute_kw_checks_the_token_in_the_calls_own_transaction(self):
+        """No cursor of its own for the token: it is read as the first query
+        of the call's transaction, so an execute_kw with a token opens no
+        more cursors than one with an API key that Odoo has cached (what
+        makes it as cheap, without caching it)."""
+        from unittest.mock import patch
+        from odoo.modules.registry import Registry
+        token = self.token()
+        api_key = self.env["res.users.apikeys"].with_user(self.integrator)._generate(None, "rpc", fields.Datetime.now() + timedelta(days=1))
+        self.env.flush_all()
+
+        def cursors(secret):
+            self.assertEqual(self.own_login(secret), "integrator")  # warm: key cached, token's use stamped
+            cursor, opened = Registry.cursor, []
+            with patch.object(Registry, "cursor",
+                              lambda registry, *a, **kw: opened.append(1) or cursor(registry, *a, **kw)):
+                self.assertEqual(self.own_login(secret), "integrator")
+            return len(opened)
+        self.assertEqual(cursors(token), cursors(api_key))
