@@ -55,7 +55,12 @@ class BadArguments(InvalidParams):
 
 
 class MethodNotAllowed(InvalidRequest):
-    """The URL exists, but not for this HTTP method."""
+    """The URL exists, but not for this HTTP method; ``allowed``: the ones
+    it serves (the ``Allow`` header of the answer)."""
+
+    def __init__(self, message, allowed):
+        super().__init__(message)
+        self.allowed = allowed
 
 
 class UnsupportedMediaType(InvalidRequest):

@@ -13,10 +13,7 @@ This module only parses and encodes; the token, the database, the
 transaction and CORS are :mod:`.token_dispatcher`'s, the call is
 :func:`..orm_call.call_with_token`'s, the statuses the error table's.
 """
-import werkzeug.exceptions
-
 from odoo import http
-from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -27,14 +24,12 @@ from .token_dispatcher import TokenDispatcher
 CALL_ROUTE = "/json/2/<model>/<method>"
 DATABASE_HEADER = "X-Odoo-Database"
 JSON_MIMETYPE = "application/json"
-#: the challenge a 401 must carry (RFC 9110 §11.6.1), as Odoo 19 sends it
-CHALLENGE = ("WWW-Authenticate", "bearer")
-UNAUTHORIZED = werkzeug.exceptions.Unauthorized.code
 
 
 class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json2"
     cors_headers = f"Content-Type, Authorization, {DATABASE_HEADER}"
+    challenge = "bearer"  # as Odoo 19 sends it
 
     def database(self):
         return self.request.httprequest.headers.get(DATABASE_HEADER) or None
@@ -48,7 +43,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
             return self.serve_outside_database(endpoint, args)
         httprequest = self.request.httprequest
         if httprequest.method != "POST":
-            raise errors.MethodNotAllowed(f"Call {httprequest.path} with POST.")
+            raise errors.MethodNotAllowed(f"Call {httprequest.path} with POST.", "POST")
         body = self.read_body()
         if body and httprequest.mimetype != JSON_MIMETYPE:
             raise errors.UnsupportedMediaType(f"Send the body as {JSON_MIMETYPE}.")
@@ -96,12 +91,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
 
     # ------------------------------------------------------------ encoding
     def error_response(self, exc):
-        status = errors.classify(exc).http_status
-        headers = []
-        if status == UNAUTHORIZED:
-            headers.append(CHALLENGE)
-        if isinstance(exc, errors.MethodNotAllowed):
-            headers.append(("Allow", "POST"))
+        status, headers = self.error_status(exc)
         return self.json_response(errors.to_odoo_error(exc), status=status, headers=headers)
 
 

@@ -15,7 +15,6 @@ argument and domain checks are those of ``/json-call``.
 """
 import math
 import re
-from http import HTTPStatus
 
 import werkzeug.exceptions
 from werkzeug.routing import RequestRedirect
@@ -44,6 +43,7 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json_rest"
     cors_methods = COLLECTION_METHODS
     cors_headers = f"Content-Type, Authorization, {DB_HEADER}"
+    challenge = 'Bearer realm="odoo"'
 
     def __init__(self, request):
         super().__init__(request)
@@ -85,14 +85,9 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
     def error_response(self, exc):
         if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
             exc = unknown_path()  # no route matched (see _post_init), or werkzeug's redirect for '//' in a path
-        kind = errors.classify(exc)
-        headers = []
-        if kind.http_status == HTTPStatus.UNAUTHORIZED:
-            headers.append(("WWW-Authenticate", 'Bearer realm="odoo"'))
-        if getattr(exc, "allowed_methods", None):
-            headers.append(("Allow", exc.allowed_methods))
+        status, headers = self.error_status(exc)
         return self.json_response({"jsonrpc": "2.0", "id": self.request_id, "error": errors.to_error_object(exc)},
-                                  status=kind.http_status, headers=headers)
+                                  status=status, headers=headers)
 
 
 REST_PREFIXES = ("/api", "/object")
@@ -121,9 +116,7 @@ def rpc_answer(result):
 
 
 def not_allowed(allowed):
-    exc = errors.MethodNotAllowed(f"{request.httprequest.method} is not served here; allowed: {allowed}.")
-    exc.allowed_methods = allowed
-    return exc
+    return errors.MethodNotAllowed(f"{request.httprequest.method} is not served here; allowed: {allowed}.", allowed)
 
 
 def unknown_path():

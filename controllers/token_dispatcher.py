@@ -26,6 +26,7 @@ import re
 import threading
 
 import psycopg2
+import werkzeug.exceptions
 from psycopg2.pool import PoolError
 
 from odoo import api, http
@@ -300,6 +301,22 @@ class TokenDispatcher:
         return response
 
     # ------------------------------------------------------------ encoding
+    #: the ``WWW-Authenticate`` challenge of a 401, for the dialects that
+    #: answer with HTTP statuses (RFC 9110 §11.6.1)
+    challenge = "Bearer"
+
+    def error_status(self, exc):
+        """The HTTP status of ``exc``'s kind in the error table, and the
+        headers that status needs: the challenge of a 401, the ``Allow`` of
+        a 405."""
+        status = errors.classify(exc).http_status
+        headers = []
+        if status == werkzeug.exceptions.Unauthorized.code:
+            headers.append(("WWW-Authenticate", self.challenge))
+        if isinstance(exc, errors.MethodNotAllowed):
+            headers.append(("Allow", exc.allowed))
+        return status, headers
+
     def json_response(self, body, status=200, headers=()):
         """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
         data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)

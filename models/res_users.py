@@ -83,10 +83,12 @@ class ResUsers(models.Model):
         every process, until the registry's caches are cleared (``ormcache``):
         a token revoked, expired or narrowed would go on working for
         ``execute_kw`` wherever it was accepted once. A token is therefore
-        checked here, on every call and never remembered: one indexed read
-        of the token and its user (see ``api.token._check_password_token``),
-        which also makes it no slower than Odoo's cached API keys. Passwords
-        and API keys go on through Odoo's ``check`` and its cache."""
+        checked here, on every call and never remembered (see
+        ``api.token._check_password_token``); passwords and API keys go on
+        through Odoo's ``check`` and its cache. Usually a token does not get
+        here: ``controllers/rpc.py`` checks it in the call's own transaction
+        first. This is the path of a process's first call, which loads the
+        registry (and with it this addon) inside Odoo's own dispatch."""
         if may_be_token(passwd):
             with contextlib.closing(cls.pool.cursor()) as cr:
                 tokens = api.Environment(cr, SUPERUSER_ID, {})["api.token"]
