@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "views/api_token_views.xml",
         "views/res_users_views.xml",
+        "views/model_reference_templates.xml",
         "data/ir_cron.xml",
     ],
     "assets": {

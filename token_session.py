@@ -17,8 +17,8 @@ from odoo.http import request
 #: every route this addon serves, now and later, lives under these: JSON-RPC,
 #: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2
 TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2")
-#: token routes that need no database (the OpenAPI document)
-DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json",))
+#: token routes that need no database (the OpenAPI document, and its page)
+DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs"))
 
 
 def is_token_path(path):

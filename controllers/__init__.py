@@ -4,5 +4,6 @@ from . import dispatcher
 from . import rest
 from . import rest_openapi
 from . import json2
+from . import docs
 from . import main
 from . import rpc

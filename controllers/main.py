@@ -11,8 +11,9 @@ work on a multi-database server (addon loaded with ``--load``).
 from odoo import http
 from odoo.http import request
 
-from .. import errors, openapi, orm_call, params
+from .. import openapi, orm_call, params
 from .dispatcher import DEFAULT_MAX_BATCH, MAX_BATCH_OPTION
+from .docs import refuse_unless_get
 from .token_dispatcher import server_limit
 
 # readonly=False: Odoo 18 gives auth='none' routes a read-only cursor by
@@ -47,9 +48,9 @@ class JsonCallController(http.Controller):
                 cors="*", csrf=False)
     def openapi_description(self):
         """The OpenAPI 3.1 description of the routes above."""
-        if request.httprequest.method not in ("GET", "HEAD"):
-            error = errors.to_error_object(errors.InvalidRequest("Fetch the OpenAPI document with HTTP GET."))
-            return request.make_json_response({"error": error}, status=405, headers=[("Allow", "GET")])
+        refused = refuse_unless_get("the OpenAPI document")
+        if refused:
+            return refused
         routes = []
         for name in ("user_authenticate", "user_logout", "json_call"):
             endpoint = getattr(type(self), name)
