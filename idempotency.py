@@ -38,7 +38,9 @@ key) is the guarantee: a duplicate that got past the lock (its snapshot
 predates the first's commit) fails to insert its answer with a serialization
 failure under Odoo's REPEATABLE READ, its transaction (writes included) is
 rolled back, and Odoo's ``retrying`` runs it again, which finds the stored
-answer.
+answer. (The lock is also where a batch's request that claimed the key and
+failed loses it, with its savepoint: a duplicate may then run alongside, and
+is undone and answered the same way.)
 """
 import hashlib
 import json
@@ -114,6 +116,13 @@ def fingerprint(dispatcher, content):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _lock_id(user_id, key):
+    """(user, key) as the 32-bit second argument of an advisory lock. Two
+    keys sharing one only wait for each other (-32040), rarely."""
+    digest = hashlib.sha256(f"{user_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
 def on_token_user(request, user_id):
     """The token step has found the call's user: if the request carries a
     key, claim it for that user (see :meth:`Claim.claim`). Without a key:
@@ -132,7 +141,7 @@ class Claim:
         self._begin()
 
     def _begin(self):
-        self.user_id = self.cr = self.registry = self.error_answer = None
+        self.user_id = self.cr = self.registry = self.hours = self.error_answer = None
         self.rolled_back = False
 
     def serve(self, dispatcher, serve):
@@ -145,7 +154,7 @@ class Claim:
         except Replay as replay:
             return replayed(dispatcher, replay.status, replay.content_type, replay.body)
         if self.user_id is not None:
-            self._store(self.cr, self.user_id, response)
+            self._store(self.cr, self.user_id, self.hours, response)
         return response
 
     def claim(self, env, user_id):
@@ -168,27 +177,30 @@ class Claim:
                 raise errors.IdempotencyKeyMismatch(
                     "This idempotency key was used for another request: use a new key for each request.")
             raise Replay(*row[1:4])
-        cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, f"{user_id}:{self.key}"])
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, _lock_id(user_id, self.key)])
         if not cr.fetchone()[0]:
             raise errors.IdempotencyInProgress(
                 f"A request with this idempotency key is still running: send it again in {RETRY_AFTER} s "
                 "to get its answer.", retry_after=RETRY_AFTER)
-        if row:  # expired: the key is free again
-            cr.execute("DELETE FROM api_token_idempotency WHERE user_id = %s AND key = %s", [user_id, self.key])
-        self.user_id, self.cr, self.registry = user_id, cr, env.registry
+        self.user_id, self.cr, self.registry, self.hours = user_id, cr, env.registry, hours
         cr.postrollback.add(self._rolled_back)
 
-    def _store(self, cr, user_id, response):
-        """Insert the answer in ``cr``'s transaction. Under REPEATABLE READ
-        an answer committed meanwhile by a duplicate fails this insert with
-        a serialization failure: the transaction is rolled back and run
-        again, and finds that answer."""
-        cr.execute("""INSERT INTO api_token_idempotency (user_id, key, fingerprint, status, content_type, body,
-                                                         created_at)
+    def _store(self, cr, user_id, hours, response):
+        """Insert the answer in ``cr``'s transaction, in place of an expired
+        one. Under REPEATABLE READ an answer committed meanwhile by a
+        duplicate fails this insert with a serialization failure: the
+        transaction is rolled back and run again, and finds that answer."""
+        cr.execute("""INSERT INTO api_token_idempotency AS kept (user_id, key, fingerprint, status, content_type,
+                                                                 body, created_at)
                       VALUES (%s, %s, %s, %s, %s, %s, now() at time zone 'utc')
-                      ON CONFLICT (user_id, key) DO NOTHING RETURNING id""",
+                      ON CONFLICT (user_id, key) DO UPDATE
+                         SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
+                             content_type = EXCLUDED.content_type, body = EXCLUDED.body,
+                             created_at = EXCLUDED.created_at
+                       WHERE kept.created_at <= now() at time zone 'utc' - make_interval(hours => %s)
+                      RETURNING id""",
                    [user_id, self.key, self.fingerprint, response.status_code,
-                    response.headers.get("Content-Type"), response.get_data(as_text=True)])
+                    response.headers.get("Content-Type"), response.get_data(as_text=True), hours])
         if not cr.fetchone():  # READ COMMITTED (an error's own transaction): the other one answered
             raise errors.IdempotencyInProgress(
                 "Another request with this idempotency key has just answered: send it again to get its "
@@ -204,7 +216,7 @@ class Claim:
         the call's outcome (a client error that is not "try again")."""
         if self.user_id is None or isinstance(exc, NOT_STORED) or not errors.classify(exc).client_error:
             return
-        self.error_answer = (self.registry, self.user_id, response)
+        self.error_answer = (self.registry, self.user_id, self.hours, response)
         if self.rolled_back:
             self._store_error()
 
@@ -214,13 +226,13 @@ class Claim:
             self._store_error()
 
     def _store_error(self):
-        (registry, user_id, response), self.error_answer = self.error_answer, None
+        (registry, user_id, hours, response), self.error_answer = self.error_answer, None
         try:
             with registry.cursor() as cr:
                 if cr.connection.status == STATUS_READY:
                     # a duplicate's answer committed meanwhile: no conflict, nothing stored
                     cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                self._store(cr, user_id, response)
+                self._store(cr, user_id, hours, response)
         except Exception as exc:  # the answer is sent anyway; a retry runs again
             _logger.info("The error answer of an idempotency key was not stored: %s", exc)
 

@@ -111,6 +111,17 @@ class TestIdempotency(JsonCallCase):
         self.assertNotEqual(again.json()["result"], first)
         self.assertEqual(self.count(name), 2)
         self.assertEqual(self.keys(key), 1)
+        # expired, the key is free for another request too, even when the
+        # request that claims it fails in a batch (rolled back to its savepoint)
+        self.env.cr.execute("UPDATE api_token_idempotency SET created_at = created_at - interval '121 minutes' "
+                            "WHERE key = %s", [key])
+        batch = [{"jsonrpc": "2.0", "id": 1, "params": {"model": "res.partner", "method": "write",
+                                                        "args": [[self.integrator.partner_id.id], {"no": 1}]}},
+                 self.create_call(name, request_id=2)]
+        first = self.send(batch, key)
+        self.assertEqual(["error" in answer for answer in first.json()], [True, False], first.text)
+        self.assert_replayed(first, self.send(batch, key))
+        self.assertEqual(self.count(name), 3)
         # the daily cron: expired keys go, live ones stay
         old_key = str(uuid.uuid4())
         self.send(self.create_call(name + " old"), old_key)
