@@ -116,6 +116,20 @@ class ServiceUnavailable(JsonRpcError):
     nothing was committed, the same request may be sent again."""
 
 
+class IdempotencyInProgress(JsonRpcError):
+    """A request with the same idempotency key is still running: nothing
+    ran; send the request again after ``retry_after`` seconds to get its
+    answer."""
+
+    def __init__(self, message, retry_after=1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyMismatch(JsonRpcError):
+    """The idempotency key was used by this user for another request."""
+
+
 class InternalError(Exception):
     """Never raised: the ``data.name`` of every server fault, whatever
     failed inside (the details are in the server log)."""
@@ -166,6 +180,8 @@ ERROR_TABLE = {
     odoo_exceptions.UserError: ErrorKind(-32021, "User error", 422),
     odoo_exceptions.RedirectWarning: ErrorKind(-32021, "User error", 422),
     ServiceUnavailable: ErrorKind(-32030, "Service unavailable", 503),
+    IdempotencyInProgress: ErrorKind(-32040, "Request in progress", 409),
+    IdempotencyKeyMismatch: ErrorKind(-32041, "Idempotency key reused", 422),
 }
 INTERNAL_ERROR = ErrorKind(-32603, "Internal error", 500, client_error=False)
 
@@ -226,6 +242,8 @@ def to_error_object(exc):
                                  for a in exc.args]
     else:
         data["message"] = "The server could not complete the call; the details are in its log."
+    if getattr(exc, "retry_after", None):
+        data["retry_after"] = exc.retry_after
     if dev_mode and exc.__traceback__ is not None:
         data["debug"] = "".join(traceback.format_exception(exc))
     return {"code": kind.code, "message": kind.message, "data": data}

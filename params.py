@@ -113,4 +113,8 @@ CALL = {
                      doc="Merged over the user's own context (lang, tz, ...)."),
     "atomic": Param(bool, doc="In a batch: true in any request makes the whole batch one "
                               "transaction, rolled back entirely on the first error."),
+    "idempotency_key": Param(str, doc="A key chosen by the client (1-255 printable ASCII characters, e.g. a "
+                                      "UUID): the call runs at most once per key, a retry gets the stored "
+                                      "answer. Same as the Idempotency-Key header; in a batch, for the whole "
+                                      "batch."),
 }

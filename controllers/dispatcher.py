@@ -20,13 +20,17 @@ import psycopg2
 from odoo import http
 from odoo.service import model as service_model
 
-from .. import errors, orm_call, params as params_spec
+from .. import errors, idempotency, orm_call, params as params_spec
 from ..models.api_token import token_facts_memo
 from ..models.api_token_lockout import record_pending_now
 from .token_dispatcher import TokenDispatcher, retryable, server_limit
 
 
 _NO_RESULT = object()
+#: what a batch lets through to the whole request instead of answering it as
+#: one member's error: Odoo's retrying runs the whole batch again on a
+#: concurrency failure, and an idempotency key decides for the whole batch
+_WHOLE_BATCH = service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY + idempotency.WHOLE_REQUEST
 #: server-wide limit, from the Odoo configuration file
 MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
 
@@ -89,7 +93,8 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             self.request_id = payload.get("id")  # echoed even if the rest is invalid
         member = self._parse_member(spec, payload)
         self.request.params = member.params
-        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result))
+        key = member.params.pop(idempotency.KEY_PARAM, None)
+        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result), key=key)
 
     # -------------------------------------------------------------- batches
     def _dispatch_batch(self, endpoint, spec, payload):
@@ -116,8 +121,14 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         if len(databases) > 1:
             raise errors.InvalidRequest("All requests of a batch must use the same database.")
         atomic = any(member.params and member.params.get("atomic") for member in members)
+        keys = {member.params.pop(idempotency.KEY_PARAM, None) for member in members if member.params} - {None}
+        if len(keys) > 1:
+            raise errors.InvalidRequest("All requests of a batch must give the same idempotency key (it is the "
+                                        "batch's).")
         serve = functools.partial(self._serve_batch, endpoint, members, atomic)
-        return self.in_database(serve, databases.pop() if databases else None)
+        return self.serve_once(serve, databases.pop() if databases else None, key=keys.pop() if keys else None,
+                               asked=lambda: [[member.id, idempotency.asked(member.params), str(member.error or "")]
+                                              for member in members])
 
     def _run_member(self, endpoint, member, base_env):
         self.request.env = base_env  # the previous member may have switched user
@@ -156,8 +167,8 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                             result = self._run_member(endpoint, member, base_env)
                             cr.flush()  # what the member wrote fails now, as this member's error
                             outcomes.append((member, result, None))
-                        except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                            raise  # Odoo's retrying runs the whole batch again
+                        except _WHOLE_BATCH:
+                            raise
                         except Exception as exc:
                             failed = member._replace(error=exc)
                             raise _RollBackBatch() from exc
@@ -191,8 +202,8 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                     if not is_read:
                         # flushes: what the member wrote fails now, as this member's error
                         savepoint.close(rollback=False)
-                except service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                    raise  # Odoo's retrying runs the whole batch again
+                except _WHOLE_BATCH:
+                    raise
                 except Exception as exc:
                     savepoint.close(rollback=True)
                     reads_savepoint = None

@@ -17,7 +17,7 @@ from odoo import http
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
-from .. import errors, openapi, orm_call
+from .. import errors, idempotency, openapi, orm_call
 from . import database_free
 from .token_dispatcher import TokenDispatcher
 
@@ -28,7 +28,7 @@ JSON_MIMETYPE = "application/json"
 
 class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json2"
-    cors_headers = f"Content-Type, Authorization, {DATABASE_HEADER}"
+    cors_headers = f"Content-Type, Authorization, {DATABASE_HEADER}, {idempotency.KEY_HEADER}"
     challenge = "bearer"  # as Odoo 19 sends it
 
     def database(self):

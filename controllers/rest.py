@@ -24,7 +24,7 @@ from odoo.exceptions import MissingError
 from odoo.http import request
 from odoo.models import BaseModel
 
-from .. import errors, field_selection, orm_call
+from .. import errors, field_selection, idempotency, orm_call
 from . import strict_json
 from .dispatcher import valid_id
 from .token_dispatcher import TokenDispatcher
@@ -42,7 +42,7 @@ X2MANY_OPERATIONS = {"push": 4, "pop": 3, "delete": 2}  # Odoo's link, unlink, d
 class RestDispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json_rest"
     cors_methods = COLLECTION_METHODS
-    cors_headers = f"Content-Type, Authorization, {DB_HEADER}"
+    cors_headers = f"Content-Type, Authorization, {DB_HEADER}, {idempotency.KEY_HEADER}"
     challenge = 'Bearer realm="odoo"'
 
     def __init__(self, request):

@@ -14,13 +14,16 @@ addon's types only parses and encodes; this base does the rest, once:
   success, rollback on any exception);
 * browsers are admitted by CORS, and pages of other sites refused;
 * every failure goes through the one error table (:mod:`..errors`); a
-  passing database fault is answered as retryable.
+  passing database fault is answered as retryable;
+* a request with an idempotency key runs at most once per key
+  (:mod:`..idempotency`).
 
 When the addon is not loaded server-wide, Odoo serves the routes on its
 database path: Odoo has opened the cursor and applies the same ``retrying``
 (see :mod:`.database_free`).
 """
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -34,7 +37,7 @@ from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 from odoo.tools import config
 
-from .. import errors, orm_call, token_session
+from .. import errors, idempotency, orm_call, token_session
 from . import database_free, strict_json
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -106,12 +109,13 @@ class TokenDispatcher:
 
     #: what a CORS preflight grants
     cors_methods = "POST"
-    cors_headers = "Content-Type, Authorization"
+    cors_headers = f"Content-Type, Authorization, {idempotency.KEY_HEADER}"
 
     def __init__(self, request):
         super().__init__(request)
         self.cors_origin = None  # the Origin to grant, once checked
         self.cors_checked = False
+        self.idempotency = None  # the request's idempotency.Claim, if it has a key
 
     @classmethod
     def is_compatible_with(cls, request):
@@ -136,19 +140,37 @@ class TokenDispatcher:
 
     def handle_error(self, exc):
         self._check_cors_outside_call()
-        return self.error_response(retryable(exc))
+        answered = retryable(exc)
+        response = self.error_response(answered)
+        if self.idempotency is not None:
+            self.idempotency.store_error(answered, response)
+        return response
 
     def error_response(self, exc):
         raise NotImplementedError
 
-    def serve(self, endpoint, dbname, encode, readonly=False):
+    def serve(self, endpoint, dbname, encode, readonly=False, key=None):
         """Call ``endpoint`` with ``request.params`` in a transaction on
         ``dbname`` and return ``encode(result)``, encoded inside the
-        transaction (lazy values may still need the cursor)."""
+        transaction (lazy values may still need the cursor); at most once
+        per idempotency key (``key``: a dialect's parameter, see
+        :meth:`serve_once`)."""
         def call():
             self._admit_origin(self.request.env)
             return encode(self.request.registry["ir.http"]._dispatch(endpoint))
-        return self.in_database(call, dbname, readonly)
+        return self.serve_once(call, dbname, readonly, key)
+
+    def serve_once(self, serve, dbname, readonly=False, key=None, asked=None):
+        """:meth:`in_database`; if the request has an idempotency key (the
+        ``Idempotency-Key`` header, or ``key``), at most once per key and
+        user, on a read/write cursor (see :mod:`..idempotency`). ``asked()``:
+        what the request asks, for its fingerprint (default: its params)."""
+        key = idempotency.request_key(self.request.httprequest, key)
+        if key is None:
+            return self.in_database(serve, dbname, readonly)
+        content = asked() if asked else idempotency.asked(self.request.params)
+        self.idempotency = idempotency.Claim(key, idempotency.fingerprint(self, content))
+        return self.in_database(functools.partial(self.idempotency.serve, self, serve), dbname)
 
     # -------------------------------------------------------------- reading
     def read_body(self):
@@ -315,6 +337,8 @@ class TokenDispatcher:
             headers.append(("WWW-Authenticate", self.challenge))
         if isinstance(exc, errors.MethodNotAllowed):
             headers.append(("Allow", exc.allowed))
+        if isinstance(exc, errors.IdempotencyInProgress):
+            headers.append(("Retry-After", str(exc.retry_after)))
         return status, headers
 
     def json_response(self, body, status=200, headers=()):

@@ -1,4 +1,5 @@
 from . import api_token
+from . import api_token_idempotency
 from . import api_token_lockout
 from . import api_token_log
 from . import api_token_wizard

@@ -686,7 +686,8 @@ class ApiToken(models.Model):
     def _cron_purge(self):
         """Daily: delete tokens expired or revoked for more than
         ``json_rpc_token.purge_after_days`` days (0 keeps them forever), audit
-        entries past their retention, and stale failure counters."""
+        entries past their retention, stale failure counters and expired
+        idempotency keys."""
         days = int(self._param(PURGE_PARAM, DEFAULT_PURGE_DAYS))
         if days > 0:
             limit = fields.Datetime.now() - timedelta(days=days)
@@ -695,3 +696,4 @@ class ApiToken(models.Model):
             dead.unlink()
         self.env["api.token.log"]._purge_old()
         self.env["api.token.lockout"]._purge_stale()
+        self.env["api.token.idempotency"]._purge_expired()
