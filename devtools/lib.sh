@@ -8,23 +8,12 @@
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# The Python to use: $PYTHON, else the first one that already imports Odoo
-# (a login shell's python3, or a pyenv-installed one when PATH lacks pyenv's
-# shims, as in CI), else python3.
-pick_python() {
-    local candidate
-    for candidate in python3 "$HOME"/.pyenv/versions/3.1[0-2]*/bin/python3; do
-        if [ -x "$(command -v "$candidate" 2>/dev/null)" ] && "$candidate" -c 'import odoo' 2>/dev/null; then
-            printf '%s\n' "$candidate"; return
-        fi
-    done
-    printf 'python3\n'
-}
-PYTHON=${PYTHON:-$(pick_python)}
-# State (config, addons link, filestore) lives outside the repository, one per
-# checkout, so that two clones on one machine do not share a database name.
+# State (config, addons link, filestore, virtual environment) lives outside the
+# repository, one per checkout, so that two clones on one machine do not share
+# a database name.
 CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | sha1sum | cut -c1-8)
 STATE_DIR=${JSON_RPC_TOKEN_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/json_rpc_token/$CHECKOUT_ID}
+VENV_DIR=$STATE_DIR/venv
 ODOO_CONF=$STATE_DIR/odoo.conf
 ADDONS_DIR=$STATE_DIR/addons
 ADDON_DIR=$ADDONS_DIR/json_rpc_token
@@ -80,22 +69,113 @@ find_odoo_src() {
     (cd "$src" && pwd)
 }
 
+# Odoo 18's requirements.txt pins a release for each of these Python versions.
+python_fits() { "$1" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null; }
+imports_odoo() { "$1" -c 'import odoo' 2>/dev/null; }
+in_venv() { "$1" -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' 2>/dev/null; }
+
+# A Python at hand that already imports Odoo: python3 on PATH (a login shell's,
+# pyenv's shims), a pyenv-installed one (CI's PATH lacks pyenv's shims), or the
+# virtual environment an earlier run made.
+find_odoo_python() {
+    local candidate
+    for candidate in python3 "$HOME"/.pyenv/versions/3.1[0-2]*/bin/python3 "$VENV_DIR/bin/python"; do
+        if [ -x "$(command -v "$candidate" 2>/dev/null)" ] && imports_odoo "$candidate"; then
+            printf '%s\n' "$candidate"; return 0
+        fi
+    done
+    return 1
+}
+
+# The interpreter to make the virtual environment from: $PYTHON, else the
+# first of python3, python3.12, python3.11, python3.10 that is 3.10 to 3.12.
+find_base_python() {
+    local candidate version tried=""
+    local candidates=(python3 python3.12 python3.11 python3.10)
+    [ -z "${PYTHON:-}" ] || candidates=("$PYTHON")
+    for candidate in "${candidates[@]}"; do
+        if [ ! -x "$(command -v "$candidate" 2>/dev/null)" ]; then
+            version="not found"
+        elif python_fits "$candidate"; then
+            printf '%s\n' "$candidate"; return 0
+        else
+            version=$("$candidate" -c 'import platform; print(platform.python_version())' 2>/dev/null) \
+                || version="not a Python"
+        fi
+        tried="${tried:+$tried, }$candidate ($version)"
+    done
+    log "no Python 3.10 to 3.12 to run Odoo 18 with; tried: $tried."
+    log "install one (Debian 12's and Ubuntu 24.04's python3 are), or name it: PYTHON=/path/to/python3.X"
+    return 1
+}
+
+# A virtual environment of our own in the state directory: Debian 12 and
+# Ubuntu 24.04 refuse pip installs into their Python (PEP 668, "externally
+# managed"). Reused while it works and comes from the same interpreter.
+make_venv() {
+    local base=$1 origin
+    origin=$("$base" -c 'import sys; print(sys.executable, "%d.%d" % sys.version_info[:2])')
+    if [ "$(cat "$VENV_DIR/base-python" 2>/dev/null)" = "$origin" ] \
+        && "$VENV_DIR/bin/python" -m pip --version >/dev/null 2>&1; then
+        return 0
+    fi
+    log "creating a virtual environment in $VENV_DIR (Python ${origin#* } from ${origin% *})"
+    rm -rf "$VENV_DIR"
+    mkdir -p "$STATE_DIR"
+    if ! "$base" -m venv "$VENV_DIR" >/dev/null 2>&1; then
+        # Debian and Ubuntu ship venv's ensurepip apart from Python
+        rm -rf "$VENV_DIR"
+        apt_install_missing "python${origin#* }-venv"
+        "$base" -m venv "$VENV_DIR"
+    fi
+    printf '%s\n' "$origin" > "$VENV_DIR/base-python"
+}
+
+# Sets and exports PYTHON, the interpreter of Odoo, the tests and the
+# benchmark: $PYTHON as is if it imports Odoo or is a virtual environment;
+# without $PYTHON, the first Python at hand that imports Odoo; otherwise the
+# state directory's virtual environment, made from $PYTHON or a python3.
+use_python() {
+    local base
+    if [ -n "${PYTHON:-}" ] && { imports_odoo "$PYTHON" || in_venv "$PYTHON"; }; then
+        :
+    elif [ -n "${PYTHON:-}" ] || ! PYTHON=$(find_odoo_python); then
+        base=$(find_base_python) || return 1
+        make_venv "$base"
+        PYTHON=$VENV_DIR/bin/python
+    fi
+    export PYTHON
+}
+
 ensure_python_deps() {
     local src=$1 stamp reqs_hash
     stamp=$STATE_DIR/python-deps.stamp
     reqs_hash=$(cat "$src/requirements.txt" "$REPO_ROOT/devtools/requirements.txt" | sha1sum | cut -c1-16)
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$reqs_hash:$src" ] \
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$reqs_hash:$src:$PYTHON" ] \
         && "$PYTHON" -c 'import odoo, pytest_odoo, passlib' 2>/dev/null; then
         return 0
     fi
-    log "installing Python dependencies (Odoo's requirements, test tools)"
-    "$PYTHON" -m pip install -q 'setuptools<70' 'setuptools_scm<8' wheel
-    "$PYTHON" -m pip install -q --no-build-isolation -r "$src/requirements.txt"
-    "$PYTHON" -m pip install -q --no-build-isolation -r "$REPO_ROOT/devtools/requirements.txt"
-    if ! "$PYTHON" -c 'import odoo' 2>/dev/null; then
-        "$PYTHON" -m pip install -q --no-build-isolation --no-deps -e "$src"
+    log "installing Python dependencies (Odoo's requirements, test tools) into $PYTHON"
+    # A few of them build from source (psycopg2, python-ldap; cbor2 and rjsmin
+    # on 3.11): Debian's and Ubuntu's Python come without headers or compiler.
+    if [ "$("$PYTHON" -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+        apt_install_missing "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev" \
+            build-essential
     fi
-    printf '%s\n' "$reqs_hash:$src" > "$stamp"
+    "$PYTHON" -m pip install -q 'setuptools<70' 'setuptools_scm<8' wheel
+    # one resolution for both files: devtools' pins keep Odoo's gevent working
+    "$PYTHON" -m pip install -q --no-build-isolation -r "$src/requirements.txt" \
+        -r "$REPO_ROOT/devtools/requirements.txt"
+    if ! imports_odoo "$PYTHON"; then
+        # Odoo's source on the path by a .pth file: `pip install -e` would
+        # write odoo.egg-info into a source tree that may not be ours.
+        "$PYTHON" - "$src" <<'EOF'
+import sys, sysconfig
+with open(sysconfig.get_path("purelib") + "/odoo-src.pth", "w") as pth:
+    pth.write(sys.argv[1] + "\n")
+EOF
+    fi
+    printf '%s\n' "$reqs_hash:$src:$PYTHON" > "$stamp"
 }
 
 write_config() {
@@ -121,6 +201,7 @@ EOF
 bootstrap() {
     mkdir -p "$STATE_DIR"
     ensure_postgres
+    use_python
     ODOO_SRC=$(find_odoo_src)
     ensure_python_deps "$ODOO_SRC"
     write_config "$ODOO_SRC"
