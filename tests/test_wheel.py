@@ -5,13 +5,17 @@ an addons-path entry of its own (README.rst, "Installing").
 
 The wheel is built from this checkout, whatever its directory is called, and
 installed into a fresh virtual environment that sees the Odoo of the test run
-(``--system-site-packages``), then Odoo installs the module in a new database
-with an addons path of Odoo's own directories only.
+(its site directories added by a ``.pth`` file: ``--system-site-packages``
+would miss them when the test run's Python is itself a venv, as devtools makes
+on a stock Debian), then Odoo installs the module in a new database with an
+addons path of Odoo's own directories only.
 """
 import ast
+import importlib.metadata
 import json
 import os
 import re
+import site
 import subprocess
 import sys
 import zipfile
@@ -41,6 +45,14 @@ spec = importlib.util.find_spec("odoo.addons.json_rpc_token")
 print(json.dumps({"origin": spec and spec.origin,
                   "module_path": get_module_path("json_rpc_token", display_warning=False)}))
 """
+
+
+def has_distribution(name):
+    try:
+        importlib.metadata.distribution(name)
+        return True
+    except importlib.metadata.PackageNotFoundError:
+        return False
 
 
 def pip(python, *args):
@@ -110,8 +122,12 @@ def test_odoo_finds_the_installed_wheel_without_addons_path(wheel, tmp_path):
     odoo_src = Path(os.environ["ODOO_SRC"])
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
-                   check=True, timeout=60)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    # the test run's site directories, with their own .pth files (Odoo's path)
+    (Path(purelib) / "test_run_site.pth").write_text(
+        f"import site; list(map(site.addsitedir, {site.getsitepackages()!r}))\n")
     config = tmp_path / "odoo.conf"
     config.write_text(f"[options]\naddons_path = {odoo_src / 'odoo' / 'addons'},{odoo_src / 'addons'}\n"
                       f"data_dir = {tmp_path / 'data'}\ndb_host = False\ndb_port = False\n")
@@ -123,10 +139,11 @@ def test_odoo_finds_the_installed_wheel_without_addons_path(wheel, tmp_path):
         return json.loads(result.stdout)
 
     assert probe() == {"origin": None, "module_path": False}  # the venv sees Odoo, not the addon
-    pip(python, "install", str(wheel))  # its requirements met by the Odoo and passlib it sees
+    # its requirements met by the Odoo and passlib it sees; an Odoo put on the
+    # path by devtools' venv (a .pth, no pip install) is no distribution to meet them
+    pip(python, "install", *([] if has_distribution("odoo") else ["--no-deps"]), str(wheel))
     found = probe()
-    site_packages = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                        capture_output=True, text=True, check=True).stdout.strip())
+    site_packages = Path(purelib)
     addon_dir = site_packages / "odoo" / "addons" / "json_rpc_token"
     assert site_packages.is_relative_to(venv) and addon_dir.is_dir()
     assert found == {"origin": str(addon_dir / "__init__.py"), "module_path": str(addon_dir)}
