@@ -14,6 +14,8 @@
         "security/ir.model.access.csv",
         "views/api_token_views.xml",
         "views/res_users_views.xml",
+        "views/api_token_usage_views.xml",
+        "security/api_token_usage_security.xml",
         "data/ir_cron.xml",
     ],
     "assets": {
