@@ -64,11 +64,14 @@ class TestUsage(JsonCallCase):
         self.assertEqual(self.usage_of(token_id)[:2], (1, 1))
 
     def test_each_batch_member_is_a_call(self):
-        def member(request_id, method, args):
+        def member(request_id, method, args, model="res.partner"):
             return {"jsonrpc": "2.0", "id": request_id, "params": {
-                "token": self.token, "model": "res.partner", "method": method, "args": args}}
+                "token": self.token, "model": model, "method": method, "args": args}}
+        tag = self.env["res.partner.category"].create({"name": "Usage target"})
+        self.env.flush_all()
         batch = [member(1, "search_count", [[]]),
-                 member(2, "create", [{"name": False}]),  # fails when written: name is required
+                 # fails only when flushed: the name is NOT NULL in PostgreSQL
+                 member(2, "write", [[tag.id], {"name": False}], "res.partner.category"),
                  member(3, "search_count", [[]]),
                  {"jsonrpc": "2.0", "id": 4}]  # no params: refused before any token
         answers = self.http("POST", CALL, json.dumps(batch)).json()
