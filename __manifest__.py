@@ -15,6 +15,8 @@
         "views/api_token_views.xml",
         "views/res_users_views.xml",
         "views/model_reference_templates.xml",
+        "views/api_token_usage_views.xml",
+        "security/api_token_usage_security.xml",
         "data/ir_cron.xml",
     ],
     "assets": {

@@ -20,7 +20,7 @@ import psycopg2
 from odoo import http
 from odoo.service import model as service_model
 
-from .. import errors, idempotency, orm_call, params as params_spec
+from .. import errors, idempotency, orm_call, params as params_spec, usage
 from ..models.api_token import token_facts_memo
 from ..models.api_token_lockout import record_pending_now
 from .token_dispatcher import TokenDispatcher, retryable, server_limit
@@ -131,12 +131,20 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                                               for member in members])
 
     def _run_member(self, endpoint, member, base_env):
+        """Run ``member``, metered as a call of its own; what a writing
+        member wrote is flushed here, so that a failure to write (a
+        constraint) fails it, and is metered as its error."""
         self.request.env = base_env  # the previous member may have switched user
         self.request.params = member.params
+        writes = member.params.get("method") not in orm_call.READ_ONLY_METHODS
         try:
-            return self.request.registry["ir.http"]._dispatch(endpoint)
+            with usage.metered():
+                result = self.request.registry["ir.http"]._dispatch(endpoint)
+                if writes:
+                    base_env.cr.flush()
+                return result
         finally:
-            if member.params.get("method") not in orm_call.READ_ONLY_METHODS:
+            if writes:
                 token_facts_memo(self.request).clear()  # it may have changed what a token check reads
 
     def _member_error(self, exc, base_env):

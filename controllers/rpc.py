@@ -9,6 +9,7 @@ from odoo.addons.base.controllers.rpc import RPC
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 
+from .. import usage
 from ..models.api_token import may_be_token, rpc_client_address
 
 
@@ -58,8 +59,10 @@ def object_dispatch(method, params):
     threading.current_thread().dbname = db
     threading.current_thread().uid = uid
     registry = Registry(db).check_signaling()
-    with registry.manage_changes(), registry.cursor() as cr:
-        if api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret):
+    with usage.metered(), registry.manage_changes(), registry.cursor() as cr:
+        facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
+        if facts:
+            usage.note(db, facts.id)
             return (_execute_kw if method == "execute_kw" else _execute)(cr, uid, *params[3:])
     return _odoo_object_dispatch(method, params)  # no token: Odoo checks it as a password
 

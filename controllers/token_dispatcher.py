@@ -37,7 +37,7 @@ from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 from odoo.tools import config
 
-from .. import errors, idempotency, orm_call, token_session
+from .. import errors, idempotency, orm_call, token_session, usage
 from . import database_free, strict_json
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -130,7 +130,8 @@ class TokenDispatcher:
             if self.request.httprequest.method == "OPTIONS":
                 self._check_cors_outside_call()
                 return self._preflight_response()
-            return self.dispatch_call(endpoint, args)
+            with usage.metered():
+                return self.dispatch_call(endpoint, args)
         except Exception as exc:
             errors.classify(exc)  # before Odoo logs it: a client mistake is no server error
             raise

@@ -4,3 +4,4 @@ from . import api_token_lockout
 from . import api_token_log
 from . import api_token_wizard
 from . import res_users
+from . import api_token_usage

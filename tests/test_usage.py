@@ -1,0 +1,164 @@
+"""Usage metering over real HTTP: calls, errors and server time per token
+and per hour, counted in the server process and written by a flush, never
+a write per call; readable by the token's user and managers; purged after
+the retention; shown in the backend's API Usage graph."""
+import json
+import xmlrpc.client
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .. import usage
+from .common import PASSWORD, JsonCallCase
+
+CALL = "/json-call"
+
+
+@tagged("post_install", "-at_install")
+class TestUsage(JsonCallCase):
+
+    def setUp(self):
+        super().setUp()
+        self.Usage = self.env["api.token.usage"].sudo()
+        self.flush()  # what earlier tests left counted; the interval starts now
+        self.token = self.login()
+        self.token_id = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)], limit=1).id
+
+    def flush(self):
+        usage.flush(self.env.cr.dbname)
+        self.env.invalidate_all()
+
+    def total_calls(self):
+        """All calls written, of every token: live tests commit theirs in
+        this database too."""
+        return sum(self.Usage.search([]).mapped("calls"))
+
+    def usage_of(self, token_id):
+        rows = self.Usage.search([("token_id", "=", token_id)])
+        return sum(rows.mapped("calls")), sum(rows.mapped("errors")), sum(rows.mapped("server_time")), rows
+
+    def test_calls_and_errors_are_counted_and_written_by_the_flush_only(self):
+        before = self.total_calls()
+        for _n in range(3):
+            self.call(self.token, "res.partner", "search_count", [[]])
+        self.call_error(self.token, "res.partner", "no_such_method", code=-32601)
+        self.call_error(self.token, "res.partner", "read", ["not ids"], code=-32602)
+        # not counted: no token accepted
+        self.call_error("x" * 43, "res.partner", "search_count", [[]], code=-32003)
+        self.assertEqual(self.total_calls(), before, "no database write per call: nothing before the flush")
+        self.flush()
+        calls, errors, server_time, rows = self.usage_of(self.token_id)
+        self.assertEqual((calls, errors), (5, 2))
+        self.assertGreater(server_time, 0)
+        self.assertEqual(len(rows), 1, "one row per token and hour")
+        self.assertEqual(rows.user_id, self.integrator)
+        self.assertEqual(rows.hour, fields.Datetime.now().replace(minute=0, second=0, microsecond=0))
+        self.assertEqual(self.total_calls(), before + 5, "the refused token counted nowhere")
+        # the next flush adds to the same row
+        self.call(self.token, "res.partner", "search_count", [[]])
+        self.flush()
+        self.assertEqual(self.usage_of(self.token_id)[:2], (6, 2))
+        self.assertEqual(self.usage_of(self.token_id)[3], rows)
+
+    def test_scope_refusal_counts_as_an_error(self):
+        token = self.result("/json-call/user_authenticate", {
+            "login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"]}})["token"]
+        token_id = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)], limit=1).id
+        self.call_error(token, "res.users", "search_count", [[]], code=-32010)
+        self.flush()
+        self.assertEqual(self.usage_of(token_id)[:2], (1, 1))
+
+    def test_each_batch_member_is_a_call(self):
+        def member(request_id, method, args, model="res.partner"):
+            return {"jsonrpc": "2.0", "id": request_id, "params": {
+                "token": self.token, "model": model, "method": method, "args": args}}
+        tag = self.env["res.partner.category"].create({"name": "Usage target"})
+        self.env.flush_all()
+        batch = [member(1, "search_count", [[]]),
+                 # fails only when flushed: the name is NOT NULL in PostgreSQL
+                 member(2, "write", [[tag.id], {"name": False}], "res.partner.category"),
+                 member(3, "search_count", [[]]),
+                 {"jsonrpc": "2.0", "id": 4}]  # no params: refused before any token
+        answers = self.http("POST", CALL, json.dumps(batch)).json()
+        self.assertEqual(["error" in answer for answer in answers], [False, True, False, True])
+        self.flush()
+        self.assertEqual(self.usage_of(self.token_id)[:2], (3, 1))
+
+    def test_every_dialect_is_metered(self):
+        bearer = {"Authorization": f"Bearer {self.token}"}
+        response = self.http("GET", "/api/res.partner/", headers=bearer)
+        self.assertEqual(response.status_code, 200, response.text)
+        response = self.http("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}), bearer)
+        self.assertEqual(response.status_code, 200, response.text)
+        response = self.http("POST", "/json/2/res.partner/no_such_method", "{}", bearer)
+        self.assertEqual(response.status_code, 404, response.text)
+        self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
+        models = xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object")
+        self.assertGreaterEqual(models.execute_kw(self.env.cr.dbname, self.integrator.id, self.token,
+                                                  "res.partner", "search_count", [[]]), 0)
+        with self.assertRaises(xmlrpc.client.Fault):
+            models.execute_kw(self.env.cr.dbname, self.integrator.id, self.token, "res.partner", "nope", [])
+        self.flush()
+        self.assertEqual(self.usage_of(self.token_id)[:2], (5, 2))
+
+    def test_a_flush_skips_a_token_deleted_since(self):
+        self.call(self.token, "res.partner", "search_count", [[]])
+        other = self.login("colleague")
+        self.call(other, "res.partner", "search_count", [[]])
+        self.env["api.token"].sudo().browse(self.token_id).unlink()
+        self.env.flush_all()
+        self.flush()
+        rows = self.Usage.search([("user_id", "in", (self.integrator | self.colleague).ids)])
+        self.assertEqual((rows.user_id, rows.calls), (self.colleague, 1), "the other token's calls are written")
+
+    def test_purged_after_the_retention(self):
+        self.call(self.token, "res.partner", "search_count", [[]])
+        self.flush()
+        now = fields.Datetime.now()
+        old = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
+                                 "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=91)})
+        kept = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
+                                  "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=89)})
+        self.env["api.token"]._cron_purge()
+        self.assertFalse(old.exists())
+        self.assertTrue(kept.exists())
+        self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.usage_retention_days", "0")
+        ancient = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
+                                     "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=900)})
+        self.env["api.token"]._cron_purge()
+        self.assertTrue(ancient.exists(), "0 keeps every hour")
+
+    def test_users_read_their_own_usage_managers_all(self):
+        self.call(self.token, "res.partner", "search_count", [[]])
+        self.call(self.login("colleague"), "res.partner", "search_count", [[]])
+        self.flush()
+        manager = new_test_user(self.env, login="usage-manager",
+                                groups="base.group_user,json_rpc_token.group_api_token_manager")
+        Usage = self.env["api.token.usage"]
+        self.assertEqual(Usage.with_user(self.integrator).search([]).user_id, self.integrator)
+        self.assertEqual(Usage.with_user(self.colleague).search([]).user_id, self.colleague)
+        self.assertLessEqual(self.integrator | self.colleague, Usage.with_user(manager).search([]).user_id)
+        token = self.env["api.token"].with_user(self.integrator).browse(self.token_id)
+        self.assertEqual(token.usage_calls, 1)
+        self.assertEqual(token.action_view_usage()["domain"], [("token_id", "=", self.token_id)])
+        # no one writes usage but the flush
+        self.assertFalse(Usage.with_user(manager).has_access("write"))
+        self.assertFalse(Usage.with_user(manager).has_access("unlink"))
+
+
+@tagged("post_install", "-at_install")
+class TestUsageTour(HttpCase):
+
+    def test_usage_graph_and_the_token_form_button(self):
+        usage.flush(self.env.cr.dbname)
+        admin = self.env.ref("base.user_admin")
+        token, secret = self.env["api.token"].sudo()._issue(admin, "Tour usage")
+        self.env.flush_all()
+        for _n in range(4):
+            response = self.opener.post(self.base_url() + CALL, json={"jsonrpc": "2.0", "params": {
+                "model": "res.partner", "method": "search_count", "args": [[]]}},
+                headers={"Authorization": f"Bearer {secret}"}, timeout=20)
+            self.assertIn("result", response.json())
+        usage.flush(self.env.cr.dbname)
+        self.start_tour("/odoo", "json_rpc_token_usage_tour", login="admin", timeout=120)
