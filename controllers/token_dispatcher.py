@@ -47,6 +47,9 @@ MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 *
 BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
 CORS_PARAM = "json_rpc_token.cors_origins"
 CORS_MAX_AGE = "86400"
+#: answer headers a granted page may read: a browser hides all but a few
+#: (Content-Type...) unless they are listed
+CORS_EXPOSED_HEADERS = "Retry-After, WWW-Authenticate, Allow, Idempotent-Replayed"
 #: faults that pass: the connection to PostgreSQL was lost (a restart, a
 #: failover, a killed backend), the connection pool is full, or a concurrency
 #: failure outlived Odoo's retries. The transaction was not committed.
@@ -303,6 +306,7 @@ class TokenDispatcher:
     def with_cors(self, response):
         if self.cors_origin:
             response.headers["Access-Control-Allow-Origin"] = self.cors_origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
             response.headers.add("Vary", "Origin")
         return response
 

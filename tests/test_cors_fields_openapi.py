@@ -44,6 +44,9 @@ class TestCors(JsonCallCase):
         self.assertEqual(response.headers["Access-Control-Allow-Origin"], ORIGIN)
         self.assertIn("Origin", response.headers["Vary"])
         self.assertIn("result", response.json())
+        # a page may read what tells it when to retry and whether it got a replay
+        exposed = {name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
+        self.assertLessEqual({"Retry-After", "Idempotent-Replayed", "WWW-Authenticate"}, exposed)
         error = self.http("POST", CALL, "{bad", headers={"Origin": ORIGIN})
         self.assertEqual(error.headers["Access-Control-Allow-Origin"], ORIGIN, "errors are readable too")
 
