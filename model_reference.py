@@ -5,15 +5,14 @@ methods ``/json-call`` lets them call, as Odoo 19's ``/doc`` does.
 Everything is read from the running registry as the user, never sudo, so the
 reference shows what a token of that user reaches: ``fields_get`` leaves out
 the fields the user's groups do not grant, and a method is public when
-:func:`odoo.service.model.get_public_method` lets it through, the check every
-call path of this addon makes (:mod:`.orm_call`).
+:func:`.orm_call.public_method` lets it through, the check every call path of
+this addon makes.
 """
 import inspect
 
 from odoo.exceptions import AccessError
-from odoo.service.model import get_public_method
 
-from .orm_call import _signature
+from .orm_call import _signature, public_method
 
 #: what the reference shows of a field: fields_get's attributes
 FIELD_ATTRIBUTES = ["type", "string", "required", "readonly", "relation", "selection", "help"]
@@ -52,19 +51,16 @@ def describe(env, model_name):
 
 
 def public_methods(model):
-    """The names of the methods a call may reach on ``model``, sorted.
-    Functions only: Odoo's check lets any callable attribute through, the
-    model's registry (``pool``) included."""
+    """The names of the methods a call may reach on ``model``, sorted."""
     names = []
     for name in dir(type(model)):
         if name.startswith("_"):
             continue
         try:
-            method = get_public_method(model, name)
+            public_method(model, name)
         except (AttributeError, AccessError):
             continue
-        if inspect.isroutine(method):
-            names.append(name)
+        names.append(name)
     return names
 
 

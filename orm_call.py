@@ -162,6 +162,16 @@ def is_readonly_method(model_class, method_name):
     return False
 
 
+def public_method(model, method_name):
+    """The method a client may call: Odoo's public method (AttributeError if
+    none, AccessError if private), and a function, since Odoo takes any
+    callable attribute, such as the model's registry (``pool``)."""
+    method = get_public_method(model, method_name)
+    if not inspect.isroutine(method):
+        raise AttributeError(method_name)
+    return method
+
+
 def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids=None):
     """Run ``model_name.method_name(*args, **kwargs)`` in ``env`` and return
     the result as Odoo's RPC does (created records as ids, ...).
@@ -178,7 +188,7 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
     if method_name == "name_get" and not hasattr(type(model), "name_get"):
         return _name_get(model, args if ids is None else [ids, *args])
     try:
-        method = get_public_method(model, method_name)
+        method = public_method(model, method_name)
     except AttributeError:
         raise MethodNotFound(f"The model '{model_name}' has no method '{method_name}'.") from None
     is_record_method = getattr(method, "_api", None) is None  # args[0] are the ids

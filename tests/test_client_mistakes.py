@@ -97,6 +97,14 @@ class TestClientMistakes(JsonCallCase):
                 self.assertEqual(response.json()["error"]["code"], -32600)
         self.assertEqual(self.http("GET", "/json-call/openapi.json").json()["openapi"][:3], "3.1")
 
+    def test_attributes_that_are_no_methods(self):
+        """A model's callable attributes that are no methods (its registry,
+        ``pool``; its class attributes) are no public methods: -32601."""
+        for name in ("pool", "env", "ids", "_name"):
+            with self.subTest(name=name):
+                error = self.mistake("res.partner", name, [[]], code=-32601)
+                self.assertIn(name, error["data"]["message"])
+
     def test_name_get_checks_ids(self):
         for ids in ("1 OR 1=1", {"a": 1}, ["1"], [1.5], True):
             with self.subTest(ids=ids):
