@@ -19,7 +19,7 @@ from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
-from . import scope, token_session
+from . import read_replica, scope, token_session
 from .errors import BadArguments, MethodNotFound
 from .field_selection import check_web_call, read_with_selection
 
@@ -131,11 +131,15 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     token step of every wire format. Returns the token's facts (their
     ``models`` narrow what :func:`execute` may touch).
 
-    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2)."""
-    tokens = request.env["api.token"].sudo()
-    facts = tokens._check_secret(secret, api_keys=api_keys)
-    facts.check_scope(model_name, method_name)
-    tokens._note_use(facts.id)
+    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2).
+
+    The token is read on the primary even when the call runs on a replica
+    (:mod:`.read_replica`): revoked means refused at once."""
+    with read_replica.checking_env(request.env) as env:
+        tokens = env["api.token"].sudo()
+        facts = tokens._check_secret(secret, api_keys=api_keys)
+        facts.check_scope(model_name, method_name)
+        tokens._note_use(facts.id)
     token_session.bind(facts.user_id)
     request.update_env(user=facts.user_id, su=False,
                        context=user_context(request.env, facts.user_id, context or {}))

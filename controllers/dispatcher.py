@@ -89,7 +89,14 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             self.request_id = payload.get("id")  # echoed even if the rest is invalid
         member = self._parse_member(spec, payload)
         self.request.params = member.params
-        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result))
+        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result),
+                          readonly=self._is_read(member))
+
+    @staticmethod
+    def _is_read(member):
+        """A call of a read method: it may run on a read-only cursor, the
+        replica's if one is configured (run again read/write if it writes)."""
+        return member.params.get("method") in orm_call.READ_ONLY_METHODS
 
     # -------------------------------------------------------------- batches
     def _dispatch_batch(self, endpoint, spec, payload):
@@ -117,7 +124,8 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             raise errors.InvalidRequest("All requests of a batch must use the same database.")
         atomic = any(member.params and member.params.get("atomic") for member in members)
         serve = functools.partial(self._serve_batch, endpoint, members, atomic)
-        return self.in_database(serve, databases.pop() if databases else None)
+        readonly = all(member.error or self._is_read(member) for member in members)
+        return self.in_database(serve, databases.pop() if databases else None, readonly)
 
     def _run_member(self, endpoint, member, base_env):
         self.request.env = base_env  # the previous member may have switched user

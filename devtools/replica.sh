@@ -72,7 +72,7 @@ ensure_replica() {
     # would hold it as long as they run
     exec {REPLICA_LOCK_FD}>"$REPLICA_LOCK"
     flock "$REPLICA_LOCK_FD"
-    if pg_lsclusters -h | awk -v v="$version" -v r="$REPLICA_CLUSTER" '$1 == v && $2 == r && $4 != "online" {f=1} END {exit !f}'; then
+    if pg_lsclusters -h | awk -v v="$version" -v r="$REPLICA_CLUSTER" '$1 == v && $2 == r && $4 !~ /online/ {f=1} END {exit !f}'; then
         as_root pg_ctlcluster "$version" "$REPLICA_CLUSTER" start {REPLICA_LOCK_FD}>&- || true
     fi
     if ! replica_streams; then
