@@ -31,9 +31,9 @@ def server(tmp_path_factory):
 
 
 def where_json_call(base, token, partner):
-    """Where a /json-call read ran, or its error object."""
+    """Where a /json-call read ran, or its error code."""
     result = call(base, SCALE_DB, token, "res.partner", "read", [partner], [WHERE_FIELD])
-    return result[0][WHERE_FIELD] if isinstance(result, list) else result
+    return result[0][WHERE_FIELD] if isinstance(result, list) else result["code"]
 
 
 def where_json2(base, token, partner):
@@ -114,7 +114,7 @@ def test_tokens_on_a_lagging_replica(server):
                               [uid])[0][0]
         assert (live_on_replica, live_on_primary) == (1, 1)  # the old one there, the new one here
 
-        assert where_json_call(base, revoked, partner)["code"] == -32005
+        assert where_json_call(base, revoked, partner) == -32005
         assert where_json2(base, revoked, partner) == 401
         assert where_rest(base, revoked, partner) == 401
         assert call(base, SCALE_DB, revoked, "res.partner", "write", [partner], {"ref": "no"})["code"] == -32005
@@ -133,6 +133,6 @@ def test_bookkeeping_of_a_failed_read_lands_on_the_primary(server):
     """An unknown token on a read: refused, counted on the primary."""
     base, _admin, partner = server
     before = sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
-    assert where_json_call(base, "x" * 43, partner)["code"] == -32003
+    assert where_json_call(base, "x" * 43, partner) == -32003
     assert sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0] == before + 1
     assert where_rest(base, "y" * 43, partner) == 401
