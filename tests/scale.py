@@ -63,7 +63,7 @@ def connect(dbname, replica=False):
 def sql(dbname, query, args=(), replica=False):
     with contextlib.closing(connect(dbname, replica)) as connection, connection.cursor() as cr:
         cr.execute(query, args)
-        return cr.fetchall()
+        return cr.fetchall() if cr.description else None
 
 
 def wait_replayed(timeout=60):
@@ -114,40 +114,8 @@ def add_computed_fields(base, db):
     return admin
 
 
-NGINX_CONF = """\
-# nginx in front of several Odoo servers (round robin), as the README shows
-worker_processes 1;
-user root;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 512; }}
-http {{
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    access_log off;
-    upstream odoo {{
-{servers}
-        keepalive 32;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        client_max_body_size 20m;
-        location / {{
-            proxy_pass http://odoo;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            add_header X-Upstream $upstream_addr always;
-        }}
-    }}
-}}
-"""
+#: the nginx configuration devtools/cluster.sh and the README use
+NGINX_TEMPLATE = Path(__file__).resolve().parent.parent / "devtools" / "nginx.conf.template"
 
 
 @contextlib.contextmanager
@@ -158,7 +126,8 @@ def nginx(directory, port, upstream_ports):
     directory.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstream_ports)
     conf = directory / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=directory, port=port, servers=servers))
+    conf.write_text(NGINX_TEMPLATE.read_text().replace("@DIR@", str(directory)).replace("@PORT@", str(port))
+                    .replace("@SERVERS@", servers))
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     process = subprocess.Popen([binary, "-c", str(conf), "-p", str(directory), "-e", str(directory / "error.log"),
                                 "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -166,7 +135,7 @@ def nginx(directory, port, upstream_ports):
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, f"nginx exited; see {directory}/error.log"
+            assert process.poll() is None, f"nginx exited: {(directory / 'error.log').read_text()[-2000:]}"
             try:
                 if requests.get(base + "/web/health", timeout=5).ok:
                     break
