@@ -19,7 +19,7 @@ from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
-from . import idempotency, scope, token_session, usage
+from . import idempotency, read_replica, scope, token_session, usage
 from .errors import BadArguments, MethodNotFound
 from .field_selection import check_web_call, read_with_selection
 
@@ -131,13 +131,17 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     token step of every wire format. Returns the token's facts (their
     ``models`` narrow what :func:`execute` may touch).
 
-    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2)."""
-    tokens = request.env["api.token"].sudo()
-    facts = tokens._check_secret(secret, api_keys=api_keys)
-    usage.note(request.env.cr.dbname, facts.id)  # from here on the call counts on the token
-    facts.check_scope(model_name, method_name)
-    idempotency.on_token_user(request, facts.user_id)
-    tokens._note_use(facts.id)
+    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2).
+
+    The token is read on the primary even when the call runs on a replica
+    (:mod:`.read_replica`): revoked means refused at once."""
+    with read_replica.checking_env(request.env) as env:
+        tokens = env["api.token"].sudo()
+        facts = tokens._check_secret(secret, api_keys=api_keys)
+        usage.note(request.env.cr.dbname, facts.id)  # from here on the call counts on the token
+        facts.check_scope(model_name, method_name)
+        tokens._note_use(facts.id)
+    idempotency.on_token_user(request, facts.user_id)  # in the call's own transaction
     token_session.bind(facts.user_id)
     request.update_env(user=facts.user_id, su=False,
                        context=user_context(request.env, facts.user_id, context or {}))

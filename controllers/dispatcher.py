@@ -94,7 +94,16 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         member = self._parse_member(spec, payload)
         self.request.params = member.params
         key = member.params.pop(idempotency.KEY_PARAM, None)
-        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result), key=key)
+        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result),
+                          readonly=self._is_read(member), key=key)
+
+    @staticmethod
+    def _is_read(member):
+        """A call of a read method: it may run on a read-only cursor, the
+        replica's if one is configured (run again read/write if it writes).
+        With an idempotency key it runs read/write all the same: its answer
+        is stored."""
+        return member.params.get("method") in orm_call.READ_ONLY_METHODS
 
     # -------------------------------------------------------------- batches
     def _dispatch_batch(self, endpoint, spec, payload):
@@ -126,7 +135,9 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             raise errors.InvalidRequest("All requests of a batch must give the same idempotency key (it is the "
                                         "batch's).")
         serve = functools.partial(self._serve_batch, endpoint, members, atomic)
-        return self.serve_once(serve, databases.pop() if databases else None, key=keys.pop() if keys else None,
+        readonly = all(member.error or self._is_read(member) for member in members)
+        return self.serve_once(serve, databases.pop() if databases else None, readonly,
+                               key=keys.pop() if keys else None,
                                asked=lambda: [[member.id, idempotency.asked(member.params), str(member.error or "")]
                                               for member in members])
 

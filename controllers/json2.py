@@ -15,7 +15,6 @@ transaction and CORS are :mod:`.token_dispatcher`'s, the call is
 """
 from odoo import http
 from odoo.modules.registry import Registry
-from odoo.tools import config
 
 from .. import errors, idempotency, openapi, orm_call
 from . import database_free
@@ -79,12 +78,8 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
         """Whether the call may start on a read-only cursor: the method is
         marked ``@api.readonly``. Decided on the database's registry if this
         process has loaded it already; otherwise (first call after a start,
-        unknown database) read/write, which is always correct. Never with a
-        replica configured (see below)."""
-        if config["db_replica_host"] is not False:
-            # a read-only cursor would be a replica's, where a token revoked
-            # a moment ago may still look live: token checks read the primary
-            return False
+        unknown database) read/write, which is always correct. On a replica,
+        the token is still checked on the primary (:mod:`..read_replica`)."""
         registry = Registry.registries.get(dbname or database_free.default_database(self.request) or "")
         model_class = registry.models.get(model_name) if registry is not None else None
         return model_class is not None and orm_call.is_readonly_method(model_class, method_name)

@@ -65,7 +65,9 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         if dbname is not None and not isinstance(dbname, str):
             raise errors.InvalidParams("'db' must be a string.")
         self.request.params = {**args, "params": params}
-        return self.serve(endpoint, dbname, self.json_response)
+        # a GET only reads: on a read-only cursor (the replica's, if any)
+        readonly = self.request.httprequest.method == "GET"
+        return self.serve(endpoint, dbname, self.json_response, readonly=readonly)
 
     def _body_params(self, payload):
         if not isinstance(payload, dict):

@@ -37,7 +37,7 @@ from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 from odoo.tools import config
 
-from .. import errors, idempotency, orm_call, token_session, usage
+from .. import errors, idempotency, orm_call, read_replica, token_session, usage
 from . import database_free, strict_json
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -203,7 +203,9 @@ class TokenDispatcher:
     def in_database(self, serve, dbname, readonly=False):
         """Run ``serve()`` in a transaction on ``dbname`` (default: the
         database Odoo chose for this request); on a read-only cursor if
-        ``readonly``, run again on a read/write one if it tries to write."""
+        ``readonly``, run again on a read/write one if it tries to write. A
+        read-only cursor is the replica's when one is configured; the token
+        is then checked on the primary (see :mod:`..read_replica`)."""
         request = self.request
         if request.db and dbname in (None, request.db):
             return serve()  # Odoo's _transactioning already wraps us
@@ -216,8 +218,8 @@ class TokenDispatcher:
         threading.current_thread().dbname = dbname
         try:
             for readonly_cursor in (True, False) if readonly else (False,):
-                registry, cr = self._open_database(dbname, readonly_cursor)
-                with contextlib.closing(cr):
+                registry, cr, primary = self._open_database(dbname, readonly_cursor)
+                with contextlib.closing(cr), read_replica.on_primary(primary):
                     request.registry = registry
                     request.env = api.Environment(cr, None, {})
                     try:
@@ -232,7 +234,9 @@ class TokenDispatcher:
         """The registry of ``dbname``, up to date, and a cursor on it, if the
         server serves that database (Odoo's ``db_filter``) and the addon is
         installed there. The database list is read once per database, when
-        its registry is not loaded yet: listing them costs a connection."""
+        its registry is not loaded yet: listing them costs a connection.
+        Returns ``(registry, cursor, primary cursor or None)`` (see
+        :func:`..read_replica.open_cursors`)."""
         host = self.request.httprequest.environ.get("HTTP_HOST")
         # one answer whether the database does not exist, is filtered out or
         # lacks the addon: the answer must not tell which databases exist
@@ -240,21 +244,17 @@ class TokenDispatcher:
         if not http.db_filter([dbname], host=host) or (
                 dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
             raise not_served
-        cr = None
         try:
-            registry = Registry(dbname)
-            cr = registry.cursor(readonly=readonly)
-            registry = registry.check_signaling(cr)  # on the call's own cursor, as Odoo does
+            registry, cr, primary = read_replica.open_cursors(Registry(dbname), readonly)
         except Exception as exc:
-            if cr is not None:
-                cr.close()
             if isinstance(exc, TRANSIENT_FAULTS):
                 raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:
-            cr.close()
+            for cursor in (cr, primary or cr):
+                cursor.close()
             raise not_served
-        return registry, cr
+        return registry, cr, primary
 
     # ----------------------------------------------------------------- CORS
     def _check_cors(self, env):

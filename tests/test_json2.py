@@ -4,8 +4,7 @@ key in ``Authorization: bearer``, the bare result, HTTP statuses for errors."""
 import json
 from unittest.mock import patch
 
-from odoo.modules.registry import Registry
-
+from .. import read_replica
 from .common import PASSWORD, JsonCallCase
 
 ERROR_KEYS = {"name", "message", "arguments", "context"}
@@ -164,18 +163,20 @@ class TestJson2(Json2Case):
 
 
 class TestJson2ReadOnlyCursor(Json2Case):
-    """Read-only test cursors enabled (Odoo's default in tests): with an
-    Odoo API key as bearer, the call opens no other transaction."""
+    """Which calls ask for a read-only cursor. (Under HttpCase every cursor
+    is the test's one connection, so the call then runs read/write all the
+    same; tests/test_live_replica.py shows the read-only calls on a real
+    replica.)"""
     readonly_enabled = True
 
-    def test_read_only_methods_run_on_a_read_only_cursor(self):
-        """As Odoo 19: a method marked ``@api.readonly`` (search_read) runs
-        on a read-only cursor; the others (write) on a read/write one."""
+    def test_read_only_methods_ask_for_a_read_only_cursor(self):
+        """As Odoo 19: a method marked ``@api.readonly`` (search_read) asks
+        for a read-only cursor; the others (write) for a read/write one."""
         key = self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "ro", None)
         partner = self.integrator.partner_id.id
-        cursor, opened = Registry.cursor, []
-        with patch.object(Registry, "cursor",
-                          lambda registry, readonly=False: opened.append(readonly) or cursor(registry, readonly)):
+        open_cursors, opened = read_replica.open_cursors, []
+        with patch.object(read_replica, "open_cursors",
+                          lambda registry, readonly: opened.append(readonly) or open_cursors(registry, readonly)):
             answer = self.ok("res.partner", "search_read", {"domain": [["id", "=", partner]], "fields": ["name"]},
                              token=key)
             self.assertEqual(answer, [{"id": partner, "name": "Integrator"}])
