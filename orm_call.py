@@ -135,6 +135,7 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     tokens = request.env["api.token"].sudo()
     facts = tokens._check_secret(secret, api_keys=api_keys)
     facts.check_scope(model_name, method_name)
+    tokens.env["api.token.rate.limit"]._count_call(facts)
     tokens._note_use(facts.id)
     token_session.bind(facts.user_id)
     request.update_env(user=facts.user_id, su=False,
