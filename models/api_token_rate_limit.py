@@ -24,9 +24,10 @@ How calls are counted, and why so:
   if they fit (atomic under concurrency: no process can count past the
   limit), and a refused call is not counted.
 * Windows are fixed minutes, and the previous minute's count weighs in for
-  the part of it that the last 60 seconds still cover (the "sliding window"
-  approximation): a burst at the end of one minute and another at the start
-  of the next cannot get twice the limit through.
+  the part of it that the last 60 seconds still cover, rounded down (the
+  "sliding window" approximation): a burst at the end of one minute and
+  another at the start of the next cannot get twice the limit through, and a
+  limit of 1 a minute still lets one call through each minute.
 * A process takes quota in chunks of ``limit // 200`` calls (1 below 400 a
   minute): it counts the chunk at once, then spends it without asking the
   database. What a process took and did not spend is lost at the end of
@@ -90,12 +91,14 @@ def retry_after(limit, previous, current, elapsed):
     """Seconds until one more call fits in ``limit``, for a counter of
     ``current`` calls this minute (``elapsed`` seconds into it) and
     ``previous`` the minute before."""
-    if current + 1 <= limit:
-        # the previous minute's weight must fall until one more fits
-        wait = WINDOW * (1 - (limit - current - 1) / previous) - elapsed if previous else 0
+    if current < limit:
+        # the previous minute's weight must fall until one more fits:
+        # floor(previous * (1 - f)) <= limit - current - 1
+        wait = WINDOW * (1 - (limit - current) / previous) - elapsed if previous else 0
     else:
-        # next minute, once this one's weight has fallen enough
-        wait = WINDOW - elapsed + WINDOW * (1 - (limit - 1) / current)
+        # next minute, once this one's weight has fallen enough:
+        # floor(current * (1 - f)) <= limit - 1
+        wait = WINDOW - elapsed + WINDOW * max(0, 1 - limit / current)
     return max(1, math.ceil(wait))
 
 
@@ -198,7 +201,7 @@ class ApiTokenRateLimit(models.AbstractModel):
     def _reserve(self, key, minute, calls, limit, weight):
         """Add ``calls`` to the counter ``key`` of ``minute`` if the
         estimate (this minute's count, plus the previous minute's weighted
-        by ``weight``) stays within ``limit``; one statement, committed at
+        by ``weight``, rounded down) stays within ``limit``; one statement, committed at
         once in a connection of its own. Returns ``(count after, or None if
         refused; previous minute's count; count before)``."""
         with self.env.registry.cursor() as cr:
@@ -215,9 +218,10 @@ class ApiTokenRateLimit(models.AbstractModel):
                    counted AS (
                        INSERT INTO api_token_rate AS rate (key, minute, calls)
                        SELECT %(key)s, %(minute)s, %(calls)s FROM previous
-                        WHERE previous.calls * %(weight)s + %(calls)s <= %(limit)s
+                        WHERE floor(previous.calls * %(weight)s) + %(calls)s <= %(limit)s
                        ON CONFLICT (key, minute) DO UPDATE SET calls = rate.calls + EXCLUDED.calls
-                        WHERE rate.calls + EXCLUDED.calls + (SELECT calls FROM previous) * %(weight)s <= %(limit)s
+                        WHERE rate.calls + EXCLUDED.calls + floor((SELECT calls FROM previous) * %(weight)s)
+                              <= %(limit)s
                        RETURNING rate.calls)
                    SELECT (SELECT calls FROM counted), (SELECT calls FROM previous),
                           COALESCE((SELECT calls FROM api_token_rate WHERE key = %(key)s AND minute = %(minute)s), 0)

@@ -37,15 +37,20 @@ class TestRateLimit(JsonCallCase):
         self.assertTrue(1 <= retry_after <= 120, retry_after)
         return error
 
-    def counter_rows(self):
-        self.env.cr.execute("SELECT count(*) FROM api_token_rate")
+    def counter_rows(self, token_id):
+        self.env.cr.execute("SELECT count(*) FROM api_token_rate WHERE key IN (%s, %s)",
+                            [f"token:{token_id}", f"user:{self.integrator.id}"])
         return self.env.cr.fetchone()[0]
 
     def test_limits_off_by_default_count_nothing(self):
         token = self.token()
         for _n in range(5):
             self.count(token)
-        self.assertEqual(self.counter_rows(), 0, "no limit, no counter written")
+        token_id = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)]).id
+        self.assertEqual(self.counter_rows(token_id), 0, "no limit, no counter written")
+        self.integrator.api_rate_limit = 100
+        self.count(token)
+        self.assertEqual(self.counter_rows(token_id), 1, "the user's counter")
 
     def test_token_limit_set_at_login(self):
         token = self.token(rate_limit=3)
