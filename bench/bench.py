@@ -242,6 +242,19 @@ def latency(clients, rounds, calls):
             statistics.median(floor))
 
 
+def rate_limit_cost(clients, calls):
+    """Median ms of the small read through /json-call (Bearer) without and
+    with a rate limit, alternating call by call (AB, BA, ...): the two
+    medians then see the same moments of the machine, whose drift would
+    otherwise swamp a difference of a few per cent."""
+    samples = {False: [], True: []}
+    for n in range(calls):
+        for limited in ((False, True) if n % 2 else (True, False)):
+            call = clients.json_call_limited if limited else clients.json_call_bearer
+            samples[limited].append(timed(call, *READ))
+    return statistics.median(samples[False]), statistics.median(samples[True])
+
+
 def throughput(base, database, tokens, uid, api_key, seconds, threads=8):
     """Requests/s of the small read with ``threads`` clients, each path in turn."""
     results = {}
@@ -347,6 +360,7 @@ def main():
                 for _n in range(20):
                     call(*READ)
             medians, batch, floor = latency(clients, options.rounds, options.calls)
+            rate_off, rate_on = rate_limit_cost(clients, options.rounds * options.calls * 5)
             rates = throughput(server.base, options.database, tokens, uid, api_key, options.seconds)
             rss = server.rss_mib()
         finally:
@@ -364,6 +378,8 @@ def main():
         limited = medians["/json-call (Bearer, rate limit on)", "read"]
         print(f"ratio read /json-call (Bearer) rate limit on / off:          {limited / ours:.3f}  "
               f"(goal <= 1.05; a limit of {RATE_LIMIT} calls/min, counted {RATE_LIMIT // 200} at a time)")
+        print(f"   the same, alternating call by call ({options.rounds * options.calls * 5} calls each): "
+              f"{rate_off:.2f} ms off, {rate_on:.2f} ms on, ratio {rate_on / rate_off:.3f}")
         for name in ("/jsonrpc execute_kw (token)", "/json/2 (Bearer token)", "/api REST (Bearer token)"):
             print(f"ratio read {name} / jsonrpc execute_kw (password): "
                   f"{medians[name, 'read'] / medians['/jsonrpc execute_kw (password)', 'read']:.2f}")
