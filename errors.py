@@ -103,6 +103,15 @@ class TooManyAttempts(JsonRpcError):
     """Login or token failures crossed the cooldown threshold."""
 
 
+class RateLimitExceeded(JsonRpcError):
+    """More calls than the token's or the user's rate limit allows;
+    ``retry_after``: the seconds after which a call fits again."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BatchRolledBack(JsonRpcError):
     """Another request of an atomic batch failed: this one was undone."""
 
@@ -172,6 +181,7 @@ ERROR_TABLE = {
     TokenRevoked: ErrorKind(-32005, "Token revoked", 401),
     TokenAddressRefused: ErrorKind(-32006, "Address not allowed", 403),
     TooManyAttempts: ErrorKind(-32007, "Too many attempts", 429),
+    RateLimitExceeded: ErrorKind(-32029, "Rate limit exceeded", 429),
     BatchRolledBack: ErrorKind(-32008, "Batch rolled back", 409),
     OriginRefused: ErrorKind(-32009, "Origin not allowed", 403),
     odoo_exceptions.AccessError: ErrorKind(-32010, "Access denied", 403),
@@ -242,7 +252,7 @@ def to_error_object(exc):
                                  for a in exc.args]
     else:
         data["message"] = "The server could not complete the call; the details are in its log."
-    if getattr(exc, "retry_after", None):
+    if getattr(exc, "retry_after", None) is not None:
         data["retry_after"] = exc.retry_after
     if dev_mode and exc.__traceback__ is not None:
         data["debug"] = "".join(traceback.format_exception(exc))
@@ -257,8 +267,9 @@ def to_odoo_error(exc):
     data = to_error_object(exc)["data"]
     odoo_error = {"name": data["name"], "message": data["message"],
                   "arguments": data.get("arguments", [data["message"]]), "context": {}}
-    if "debug" in data:
-        odoo_error["debug"] = data["debug"]
+    for extra in ("retry_after", "debug"):
+        if extra in data:
+            odoo_error[extra] = data[extra]
     return odoo_error
 
 

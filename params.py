@@ -94,6 +94,8 @@ AUTHENTICATE = {
     "allowed_networks": Param(list, items=str,
                               doc='IP addresses or CIDR networks the token may be used from, '
                                   'e.g. ["203.0.113.0/24"].'),
+    "rate_limit": Param(int, doc="Calls per minute the token may make: only lower than the default "
+                                 "(system parameter json_rpc_token.rate_limit_per_minute), never higher."),
 }
 
 LOGOUT = {

@@ -10,12 +10,14 @@ measures:
   (/json-call, and /jsonrpc execute_kw);
 * GET /web/health, a request that calls no model: Odoo's floor;
 
-over /json-call (token in the body, and as a Bearer header), /jsonrpc
+over /json-call (token in the body, and as a Bearer header; and with a rate
+limit on: a token limited to RATE_LIMIT calls per minute, which the run never
+reaches, so that what counting costs shows), /jsonrpc
 execute_kw (password, API key, and this addon's token as the password),
 Odoo 19's JSON-2 and the REST routes with a token, and /web/dataset/call_kw
 with a session cookie. Then requests/s with 8 client threads, and the server processes'
 memory. Last, in-process, the token check with 1 and with 100 000 tokens in
-the table (rolled back afterwards).
+the table (rolled back afterwards), and one rate counter statement.
 """
 import argparse
 import json
@@ -34,6 +36,9 @@ import requests
 
 PASSWORD = "admin"
 READ = ("res.partner", "search_read", [[]], {"fields": ["name"], "limit": 5})
+#: the limit of the rate-limited path: never reached by the run, so its calls
+#: are all counted and all served
+RATE_LIMIT = 100_000
 
 
 def free_port():
@@ -88,8 +93,9 @@ class Clients:
     """One way per path to call model.method(*args, **kwargs), each with its
     own keep-alive HTTP session."""
 
-    def __init__(self, base, database, token, uid, api_key):
-        self.base, self.database, self.token, self.uid, self.api_key = base, database, token, uid, api_key
+    def __init__(self, base, database, tokens, uid, api_key):
+        self.base, self.database, self.uid, self.api_key = base, database, uid, api_key
+        self.token, self.limited_token = tokens
         self.http = requests.Session()
         web = requests.Session()
         checked(web.post(base + "/web/session/authenticate",
@@ -100,10 +106,15 @@ class Clients:
         return checked(self.http.post(self.base + "/json-call", json=jsonrpc_body(
             {"token": self.token, "model": model, "method": method, "args": args, "kwargs": kwargs})))["result"]
 
-    def json_call_bearer(self, model, method, args, kwargs):
-        return checked(self.http.post(self.base + "/json-call", headers={"Authorization": f"Bearer {self.token}"},
+    def json_call_bearer(self, model, method, args, kwargs, token=None):
+        return checked(self.http.post(self.base + "/json-call",
+                                      headers={"Authorization": f"Bearer {token or self.token}"},
                                       json=jsonrpc_body({"model": model, "method": method, "args": args,
                                                          "kwargs": kwargs})))["result"]
+
+    def json_call_limited(self, model, method, args, kwargs):
+        """/json-call (Bearer) with a token limited to RATE_LIMIT calls a minute."""
+        return self.json_call_bearer(model, method, args, kwargs, token=self.limited_token)
 
     def _execute_kw(self, secret, model, method, args, kwargs):
         return checked(self.http.post(self.base + "/jsonrpc", json=jsonrpc_body(
@@ -163,6 +174,7 @@ class Clients:
         return {
             "/json-call (token in body)": self.json_call_body,
             "/json-call (Bearer header)": self.json_call_bearer,
+            "/json-call (Bearer, rate limit on)": self.json_call_limited,
             "/jsonrpc execute_kw (password)": self.jsonrpc_password,
             "/jsonrpc execute_kw (API key)": self.jsonrpc_api_key,
             "/jsonrpc execute_kw (token)": self.jsonrpc_token,
@@ -188,9 +200,9 @@ def prepare(options):
     return admin.id, api_key
 
 
-def login(base, database):
+def login(base, database, **options):
     answer = checked(requests.post(base + "/json-call/user_authenticate", json=jsonrpc_body(
-        {"login": "admin", "password": PASSWORD, "db": database, "label": "benchmark"})))
+        {"login": "admin", "password": PASSWORD, "db": database, "label": "benchmark", **options})))
     return answer["result"]["token"], answer["result"]["uid"]
 
 
@@ -230,12 +242,28 @@ def latency(clients, rounds, calls):
             statistics.median(floor))
 
 
-def throughput(base, database, token, uid, api_key, seconds, threads=8):
+def rate_limit_cost(clients, calls):
+    """Median ms of the small read through /json-call (Bearer) without and
+    with a rate limit, alternating call by call (AB, BA, ...): the two
+    medians then see the same moments of the machine, whose drift would
+    otherwise swamp a difference of a few per cent."""
+    samples = {False: [], True: []}
+    for n in range(calls):
+        for limited in ((False, True) if n % 2 else (True, False)):
+            call = clients.json_call_limited if limited else clients.json_call_bearer
+            samples[limited].append(timed(call, *READ))
+    return statistics.median(samples[False]), statistics.median(samples[True])
+
+
+def throughput(base, database, tokens, uid, api_key, seconds, threads=8):
     """Requests/s of the small read with ``threads`` clients, each path in turn."""
     results = {}
-    names = list(Clients(base, database, token, uid, api_key).paths())
-    def worker(name, stop_at, counts):
-        call = Clients(base, database, token, uid, api_key).paths()[name]
+    # set up before the clock runs: a session login hashes a password
+    # (hundreds of ms on a loaded machine, and 8 of them ate the 5 seconds)
+    pool_clients = [Clients(base, database, tokens, uid, api_key) for _n in range(threads)]
+    names = list(pool_clients[0].paths())
+
+    def worker(call, stop_at, counts):
         count = 0
         while time.monotonic() < stop_at:
             call(*READ)
@@ -244,7 +272,8 @@ def throughput(base, database, token, uid, api_key, seconds, threads=8):
 
     for name in names:
         stop_at, counts = time.monotonic() + seconds, []
-        pool = [threading.Thread(target=worker, args=(name, stop_at, counts)) for _n in range(threads)]
+        pool = [threading.Thread(target=worker, args=(clients.paths()[name], stop_at, counts))
+                for clients in pool_clients]
         started = time.monotonic()
         for thread in pool:
             thread.start()
@@ -324,12 +353,15 @@ def main():
         server = Server(options, workers)
         try:
             token, uid = login(server.base, options.database)
-            clients = Clients(server.base, options.database, token, uid, api_key)
+            limited_token, _uid = login(server.base, options.database, rate_limit=RATE_LIMIT)
+            tokens = (token, limited_token)
+            clients = Clients(server.base, options.database, tokens, uid, api_key)
             for call in clients.paths().values():  # warm every path and worker
                 for _n in range(20):
                     call(*READ)
             medians, batch, floor = latency(clients, options.rounds, options.calls)
-            rates = throughput(server.base, options.database, token, uid, api_key, options.seconds)
+            rate_off, rate_on = rate_limit_cost(clients, options.rounds * options.calls * 5)
+            rates = throughput(server.base, options.database, tokens, uid, api_key, options.seconds)
             rss = server.rss_mib()
         finally:
             server.stop()
@@ -343,6 +375,11 @@ def main():
               f"{ours / medians['/jsonrpc execute_kw (password)', 'read']:.2f}  (target <= 0.75)")
         print(f"ratio read /json-call (Bearer) / call_kw (session):             "
               f"{ours / medians['/web/dataset/call_kw (session)', 'read']:.2f}  (target <= 1.0)")
+        limited = medians["/json-call (Bearer, rate limit on)", "read"]
+        print(f"ratio read /json-call (Bearer) rate limit on / off:          {limited / ours:.3f}  "
+              f"(goal <= 1.05; a limit of {RATE_LIMIT} calls/min, counted {RATE_LIMIT // 200} at a time)")
+        print(f"   the same, alternating call by call ({options.rounds * options.calls * 5} calls each): "
+              f"{rate_off:.2f} ms off, {rate_on:.2f} ms on, ratio {rate_on / rate_off:.3f}")
         for name in ("/jsonrpc execute_kw (token)", "/json/2 (Bearer token)", "/api REST (Bearer token)"):
             print(f"ratio read {name} / jsonrpc execute_kw (password): "
                   f"{medians[name, 'read'] / medians['/jsonrpc execute_kw (password)', 'read']:.2f}")
@@ -362,6 +399,26 @@ def main():
         print(f"{label:>16}: {cold:8.0f} µs uncached (index + pbkdf2), {warm:6.1f} µs cached")
     (cold_1, warm_1), (cold_n, warm_n) = checks.values()
     print(f"ratio 100k/1: uncached {cold_n / cold_1:.2f}, cached {warm_n / warm_1:.2f}  (target within 10%)")
+    print(f"rate counter: {rate_counter(options):.0f} µs per statement (a call's cost under 400 calls/min, "
+          f"where calls are counted one at a time)")
+
+
+def rate_counter(options, samples=2000):
+    """Median µs of one rate counter statement (a cursor of its own, one
+    upsert), as a call pays it when its limit is under 400 a minute."""
+    import odoo
+    from odoo.modules.registry import Registry
+    registry = Registry(options.database)
+    timings = []
+    with registry.cursor() as cr:
+        Limits = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["api.token.rate.limit"]
+        minute = int(time.time() // 60)
+        for _n in range(samples):
+            start = time.perf_counter()
+            Limits._reserve("bench", minute, 1, 10 ** 9, 1.0)
+            timings.append((time.perf_counter() - start) * 1e6)
+        cr.execute("DELETE FROM api_token_rate WHERE key = 'bench'")
+    return statistics.median(timings)
 
 
 if __name__ == "__main__":

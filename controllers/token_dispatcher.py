@@ -335,14 +335,14 @@ class TokenDispatcher:
     def error_status(self, exc):
         """The HTTP status of ``exc``'s kind in the error table, and the
         headers that status needs: the challenge of a 401, the ``Allow`` of
-        a 405."""
+        a 405, the ``Retry-After`` of a rate limit's 429."""
         status = errors.classify(exc).http_status
         headers = []
         if status == werkzeug.exceptions.Unauthorized.code:
             headers.append(("WWW-Authenticate", self.challenge))
         if isinstance(exc, errors.MethodNotAllowed):
             headers.append(("Allow", exc.allowed))
-        if isinstance(exc, errors.IdempotencyInProgress):
+        if getattr(exc, "retry_after", None) is not None:  # 429, 409 in progress
             headers.append(("Retry-After", str(exc.retry_after)))
         return status, headers
 

@@ -41,8 +41,8 @@ from odoo.osv import expression
 from odoo.tools import SQL, config
 
 from ..orm_call import READ_ONLY_METHODS
-from ..errors import (InvalidParams, TokenAddressRefused, TokenError, TokenExpired, TokenInvalid,
-                      TokenMissing, TokenRevoked)
+from ..errors import (InvalidParams, RateLimitExceeded, TokenAddressRefused, TokenError, TokenExpired,
+                      TokenInvalid, TokenMissing, TokenRevoked)
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ DEFAULT_PURGE_DAYS = 30
 #: fields only the code itself (in sudo) may change: letting a user rewrite
 #: ``user_id`` of a token they know would hand them another user's rights
 PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
-                              "scope_models", "scope_read_only", "allowed_networks", "apikey_id"})
+                              "scope_models", "scope_read_only", "allowed_networks", "apikey_id",
+                              "rate_limit"})
 
 _last_use_written = {}  # (dbname, token id) -> time.monotonic() of the last stamp
 #: (dbname, SHA-256 of a secret) -> the stored hash this process verified the
@@ -203,6 +204,8 @@ class TokenFacts(NamedTuple):
     models: frozenset  # None: any model the user may use
     read_only: bool
     networks: tuple  # ipaddress networks; empty: any address
+    rate_limit: int = 0  # the token's own calls per minute; 0: the default (see api_token_rate_limit)
+    user_rate_limit: int = 0  # the user's calls per minute, over all their tokens; 0: none
 
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
@@ -240,6 +243,10 @@ class ApiToken(models.Model):
     allowed_networks = fields.Char("Allowed Networks", readonly=True,
                                    help="Comma-separated IP networks (CIDR) the token may be used from. "
                                         "Empty: any address.")
+    rate_limit = fields.Integer(
+        "Calls per Minute", readonly=True,
+        help="Rate limit of this token. 0: the default of every token (system parameter "
+             "json_rpc_token.rate_limit_per_minute).")
     apikey_id = fields.Many2one(
         "res.users.apikeys", "Issued With API Key", readonly=True, ondelete="cascade",
         help="The Odoo API key given as password at login: the token dies with it.")
@@ -374,7 +381,7 @@ class ApiToken(models.Model):
 
     @api.model
     def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None,
-               apikey_id=None):
+               apikey_id=None, rate_limit=None):
         """Create a token for ``user`` and return ``(record, secret)``.
 
         The secret exists only in the return value: the row gets its hash and
@@ -386,21 +393,22 @@ class ApiToken(models.Model):
         author = self.env.uid or user.id
         self.env.cr.execute(SQL(
             """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
-                                      apikey_id, token_index, token_hash, create_uid, write_uid, create_date,
-                                      write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                                      apikey_id, rate_limit, token_index, token_hash, create_uid, write_uid,
+                                      create_date, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
             label, user.id, expires_at, ",".join(scope_models) if scope_models else None, bool(read_only),
-            networks or None, apikey_id, token_digest(secret)[:INDEX_SIZE], TOKEN_CRYPT_CONTEXT.hash(secret),
-            author, author))
+            networks or None, apikey_id, rate_limit or 0, token_digest(secret)[:INDEX_SIZE],
+            TOKEN_CRYPT_CONTEXT.hash(secret), author, author))
         token = self.browse(self.env.cr.fetchone()[0])
         user.invalidate_recordset(["api_token_ids"])
         _logger.info("API token #%s issued for %s (#%s) from %s", token.id, user.login, user.id, client_ip())
         return token, secret
 
     @api.model
-    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None):
+    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None,
+               rate_limit=None):
         """Check ``login``/``password`` with Odoo's own authentication and
         issue a token. Returns ``(uid, secret)``.
 
@@ -420,6 +428,7 @@ class ApiToken(models.Model):
         expires_at = self._expiry_for(expires_in)
         scope_models, read_only = self._scope_from_request(scope)
         networks = self._networks_from_request(allowed_networks)
+        rate_limit = self.env["api.token.rate.limit"]._limit_from_request(rate_limit)
         with self.env["api.token.lockout"].sudo()._counting_login(login, ip, {"login": login[:128]}):
             user, auth_method = self._authenticate(login, password)
         apikey_id = None
@@ -428,7 +437,8 @@ class ApiToken(models.Model):
             if key_expiry and (not expires_at or key_expiry < expires_at):
                 expires_at = key_expiry
         label = label or _("user_authenticate from %s", ip or "n/a")
-        token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id)
+        token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id,
+                                           rate_limit)
         self.env["api.token.log"]._record("login", user_id=user.id, token_id=token.id)
         return user.id, secret
 
@@ -578,6 +588,10 @@ class ApiToken(models.Model):
             raise AccessDenied(f"This token is limited to {' and '.join(limits)}; Odoo's XML-RPC/JSON-RPC "
                                "cannot enforce a token's scope: use /json-call with this token, or a token "
                                "without scope.")
+        try:
+            self.env["api.token.rate.limit"]._count_call(facts)
+        except RateLimitExceeded as exc:
+            raise AccessDenied(str(exc)) from None
         self._note_use(facts.id)
         return facts
 
@@ -592,11 +606,11 @@ class ApiToken(models.Model):
         # the read must see this transaction's pending ORM writes (a token
         # revoked or a user archived earlier in the same transaction)
         self.flush_model()
-        self.env["res.users"].flush_model(["active", "share"])
+        self.env["res.users"].flush_model(["active", "share", "api_rate_limit"])
         self.env.cr.execute(
             """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, u.active AND NOT u.share,
                       COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
-                      t.allowed_networks, t.token_hash
+                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
                 WHERE t.token_index = %s""", [digest[:INDEX_SIZE]])
         rows = self.env.cr.fetchall()
@@ -611,11 +625,12 @@ class ApiToken(models.Model):
                 _verified_hashes.clear()
             _verified_hashes[cache_key] = row[-1]
         (token_id, user_id, expires_at, revoked, user_eligible, last_seen, models_, read_only, networks,
-         _hash) = row
+         rate_limit, user_rate_limit, _hash) = row
         return TokenFacts(
             token_id, user_id, expires_at, revoked, user_eligible, last_seen,
             frozenset(models_.split(",")) if models_ else None, bool(read_only),
-            tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else ())
+            tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else (),
+            rate_limit or 0, user_rate_limit or 0)
 
     @api.model
     def _api_key_facts(self, key):
@@ -624,7 +639,8 @@ class ApiToken(models.Model):
         if not user_id:
             return None
         user = self.env["res.users"].sudo().browse(user_id)
-        return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, ())
+        return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, (),
+                          user_rate_limit=user.api_rate_limit)
 
     @api.model
     def _note_use(self, token_id):

@@ -22,6 +22,10 @@ class ApiTokenWizard(models.TransientModel):
     scope_read_only = fields.Boolean("Read Only", help="Only read methods (search, read, ...) may be called.")
     allowed_networks = fields.Char("Allowed Networks", help="Comma-separated IP addresses or CIDR networks, "
                                                             "e.g. 203.0.113.0/24. Empty: any address.")
+    rate_limit = fields.Integer(
+        "Calls per Minute",
+        help="Rate limit of this token. 0: the default of every token (system parameter "
+             "json_rpc_token.rate_limit_per_minute). Only API token managers may set more than the default.")
     # Who may choose the user is decided by the view's ``groups``, not by a
     # computed field: the web client's first onchange puts False in the new
     # record's cache for every field of the form without a default, and a
@@ -71,12 +75,15 @@ class ApiTokenWizard(models.TransientModel):
             raise UserError(_("The expiry must be in the future."))
         Token = self.env["api.token"].sudo()
         Token._check_expiry(expires_at)
+        manager = self.env.user.has_group("json_rpc_token.group_api_token_manager")
         try:
             networks = Token._networks_from_request(self.allowed_networks)
+            rate_limit = self.env["api.token.rate.limit"]._limit_from_request(self.rate_limit or None, manager)
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
         token, secret = Token._issue(self.user_id, self.name, expires_at,
-                                     self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks)
+                                     self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks,
+                                     rate_limit=rate_limit)
         self.env["api.token.log"]._record("issue", user_id=self.user_id.id, token_id=token.id,
                                           detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login,
                                                    id=self.env.uid))

@@ -13,6 +13,10 @@ class ResUsers(models.Model):
 
     api_token_ids = fields.One2many("api.token", "user_id", string="API Tokens")
     api_token_count = fields.Integer("Active API Tokens", compute="_compute_api_token_count")
+    api_rate_limit = fields.Integer(
+        "API Calls per Minute", default=0,
+        help="Rate limit of this user's API calls, over all their tokens (and their API keys on JSON-2). "
+             "0: no limit per user (each token's own limit still applies).")
 
     @api.depends("api_token_ids.revoked_at", "api_token_ids.expires_at")
     def _compute_api_token_count(self):

@@ -1,0 +1,91 @@
+"""A rate limit holds within 10 % when concurrent callers are served by the
+two workers of a prefork server, and by two servers on one database: the
+counters are in the database, every process counts in them."""
+import contextlib
+import threading
+import time
+import uuid
+
+from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, running
+
+pytestmark = needs_test_databases
+
+LIMIT = 120  # calls per minute
+ATTEMPTS = 180  # "a bit more than the limit"
+CALLERS = 8
+
+
+def hammer(targets):
+    """Send ATTEMPTS calls from CALLERS threads, each call to the next of
+    ``targets`` ((base URL, token)), within one minute of the clock; return
+    how many were accepted per base URL."""
+    seconds_left = 60 - time.time() % 60
+    if seconds_left < 20:  # the counters' minutes are the clock's: stay inside one
+        time.sleep(seconds_left + 0.5)
+    accepted, sent, lock = {base: 0 for base, _token in targets}, [0], threading.Lock()
+    deadline = time.time() + 18
+
+    def keep_calling():
+        while time.time() < deadline:
+            with lock:
+                if sent[0] >= ATTEMPTS:
+                    return
+                base, token = targets[sent[0] % len(targets)]
+                sent[0] += 1
+            answer = post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "search_count",
+                                               "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
+            if "result" in answer:
+                with lock:
+                    accepted[base] += 1
+            else:
+                error = answer["error"]
+                assert error["code"] == -32029, error
+                assert 1 <= error["data"]["retry_after"] <= 60, error
+
+    callers = [threading.Thread(target=keep_calling) for _n in range(CALLERS)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert sent[0] == ATTEMPTS, f"only {sent[0]} calls sent in 18 s: the machine is too slow for this test"
+    return accepted
+
+
+def assert_within_ten_percent(accepted):
+    total = sum(accepted.values())
+    assert LIMIT * 0.9 <= total <= LIMIT * 1.1, f"{total} calls accepted for a limit of {LIMIT} ({accepted})"
+
+
+def admin_call(base, token, model, method, *args):
+    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
+                  headers={"Authorization": f"Bearer {token}"})
+    assert "result" in answer, answer
+    return answer["result"]
+
+
+def test_token_limit_holds_across_prefork_workers(tmp_path):
+    port, logfile = free_port(), tmp_path / "odoo.log"
+    with running(odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
+                             f"--gevent-port={free_port()}"), port, logfile) as base:
+        answer = post(base, "/json-call/user_authenticate",
+                      {"login": "admin", "password": "admin", "db": DB_A, "rate_limit": LIMIT})
+        token = answer["result"]["token"]
+        assert_within_ten_percent(hammer([(base, token)]))
+    served_by = {line.split()[2] for line in logfile.read_text().splitlines() if "POST /json-call " in line}
+    assert len(served_by) == 2, f"both workers served the calls (pids: {served_by})"
+
+
+def test_user_limit_holds_across_two_servers_on_one_database(tmp_path):
+    ports = free_port(), free_port()
+    with contextlib.ExitStack() as stack:
+        bases = [stack.enter_context(running(odoo_server(DB_A, logfile, f"--http-port={port}"), port, logfile))
+                 for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)]
+        admin = login(bases[0], DB_A)
+        name = f"rate-{uuid.uuid4().hex[:8]}"
+        admin_call(bases[0], admin, "res.users", "create",
+                   {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": LIMIT})
+        # one token of the user per server: the user's limit counts them together
+        accepted = hammer([(base, login(base, DB_A, name, "Rate-pass-2026")) for base in bases])
+        assert all(accepted.values()), f"both servers accepted calls ({accepted})"
+        assert_within_ten_percent(accepted)
+
