@@ -7,11 +7,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../devtools/lib.sh"
 bootstrap
 
-BENCH_DB=jrt_bench_$CHECKOUT_ID
-if ! db_exists "$BENCH_DB"; then
-    log "creating benchmark database $BENCH_DB"
-    "${ODOO_BIN[@]}" -d "$BENCH_DB" -i json_rpc_token --without-demo=all --stop-after-init --log-level=warn
-else
-    "${ODOO_BIN[@]}" -d "$BENCH_DB" -u json_rpc_token --stop-after-init --log-level=warn
-fi
+ensure_bench_database
 "$PYTHON" "$REPO_ROOT/bench/bench.py" --config "$ODOO_CONF" --database "$BENCH_DB" --odoo-bin "$ODOO_SRC/odoo-bin" "$@"

@@ -210,3 +210,14 @@ bootstrap() {
 }
 
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1; }
+
+# The benchmarks' database (bench/), made on first use, updated after.
+ensure_bench_database() {
+    BENCH_DB=jrt_bench_$CHECKOUT_ID
+    if ! db_exists "$BENCH_DB"; then
+        log "creating benchmark database $BENCH_DB"
+        "${ODOO_BIN[@]}" -d "$BENCH_DB" -i json_rpc_token --without-demo=all --stop-after-init --log-level=warn
+    else
+        "${ODOO_BIN[@]}" -d "$BENCH_DB" -u json_rpc_token --stop-after-init --log-level=warn
+    fi
+}

@@ -37,20 +37,34 @@ def running(command, port, logfile, env=None):
                                stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, f"server exited; see {logfile}"
-            try:
-                if requests.get(base + "/web/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "server did not start in 120 s"
-            time.sleep(0.5)
+        wait_until_healthy(process, base, 120, lambda: f"server exited; see {logfile}")
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
+
+
+def wait_until_healthy(process, base, seconds, exited):
+    """Wait until ``base`` answers ``/web/health`` (an Odoo server, or nginx
+    in front of some); fail with ``exited()`` if ``process`` ends first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, exited()
+        try:
+            if requests.get(base + "/web/health", timeout=5).ok:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, f"{base} did not answer in {seconds} s"
+        time.sleep(0.2)
+
+
+def result_of(base, token, model, method, *args):
+    """The result of ``model.method(*args)`` through ``/json-call`` on DB_A."""
+    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
+                  headers={"Authorization": f"Bearer {token}"})
+    assert "result" in answer, answer
+    return answer["result"]
 
 
 def odoo_server(database, logfile, *options):

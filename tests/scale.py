@@ -14,9 +14,8 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-import requests
 
-from .live import login, post
+from .live import login, post, wait_until_healthy
 
 SCALE_DB = os.environ.get("JSON_RPC_TOKEN_SCALE_DB")
 REPLICA_PORT = int(os.environ.get("JSON_RPC_TOKEN_REPLICA_PORT") or 5433)
@@ -133,16 +132,7 @@ def nginx(directory, port, upstream_ports):
                                 "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"nginx exited: {(directory / 'error.log').read_text()[-2000:]}"
-            try:
-                if requests.get(base + "/web/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.2)
+        wait_until_healthy(process, base, 30, lambda: f"nginx exited: {(directory / 'error.log').read_text()[-2000:]}")
         yield base
     finally:
         process.terminate()

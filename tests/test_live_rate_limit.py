@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, running
+from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
 
 pytestmark = needs_test_databases
 
@@ -56,12 +56,6 @@ def assert_within_ten_percent(accepted):
     assert LIMIT * 0.9 <= total <= LIMIT * 1.1, f"{total} calls accepted for a limit of {LIMIT} ({accepted})"
 
 
-def admin_call(base, token, model, method, *args):
-    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
-                  headers={"Authorization": f"Bearer {token}"})
-    assert "result" in answer, answer
-    return answer["result"]
-
 
 def test_token_limit_holds_across_prefork_workers(tmp_path):
     port, logfile = free_port(), tmp_path / "odoo.log"
@@ -82,7 +76,7 @@ def test_user_limit_holds_across_two_servers_on_one_database(tmp_path):
                  for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)]
         admin = login(bases[0], DB_A)
         name = f"rate-{uuid.uuid4().hex[:8]}"
-        admin_call(bases[0], admin, "res.users", "create",
+        result_of(bases[0], admin, "res.users", "create",
                    {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": LIMIT})
         # one token of the user per server: the user's limit counts them together
         accepted = hammer([(base, login(base, DB_A, name, "Rate-pass-2026")) for base in bases])

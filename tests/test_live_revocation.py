@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, running
+from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
 
 pytestmark = needs_test_databases
 
@@ -55,16 +55,10 @@ def call(base, token, method="search_count", args=([],)):
                 headers={"Authorization": f"Bearer {token}"})
 
 
-def admin_call(base, admin_token, model, method, *args):
-    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
-                  headers={"Authorization": f"Bearer {admin_token}"})
-    assert "result" in answer, answer
-    return answer["result"]
-
 
 def new_victim(base, admin_token):
     login_name = f"victim-{uuid.uuid4().hex[:8]}"
-    uid = admin_call(base, admin_token, "res.users", "create",
+    uid = result_of(base, admin_token, "res.users", "create",
                      {"login": login_name, "name": login_name, "password": "Victim-pass-2026"})
     return uid, login(base, DB_A, login_name, "Victim-pass-2026")
 
@@ -75,29 +69,29 @@ def revoke_by_logout(base, admin_token, uid, token):
 
 
 def revoke_from_backend(base, admin_token, uid, token):
-    ids = admin_call(base, admin_token, "api.token", "search", [["user_id", "=", uid]])
-    admin_call(base, admin_token, "api.token", "action_revoke", ids)
+    ids = result_of(base, admin_token, "api.token", "search", [["user_id", "=", uid]])
+    result_of(base, admin_token, "api.token", "action_revoke", ids)
 
 
 def revoke_all(base, admin_token, uid, token):
-    admin_call(base, admin_token, "api.token", "action_revoke_all")
+    result_of(base, admin_token, "api.token", "action_revoke_all")
 
 
 def change_password(base, admin_token, uid, token):
-    admin_call(base, admin_token, "res.users", "write", [uid], {"password": "Changed-pass-2026"})
+    result_of(base, admin_token, "res.users", "write", [uid], {"password": "Changed-pass-2026"})
 
 
 def archive_user(base, admin_token, uid, token):
-    admin_call(base, admin_token, "res.users", "write", [uid], {"active": False})
+    result_of(base, admin_token, "res.users", "write", [uid], {"active": False})
 
 
 def make_portal_user(base, admin_token, uid, token):
-    portal = admin_call(base, admin_token, "ir.model.data", "check_object_reference", "base", "group_portal")[1]
-    admin_call(base, admin_token, "res.users", "write", [uid], {"groups_id": [[6, 0, [portal]]]})
+    portal = result_of(base, admin_token, "ir.model.data", "check_object_reference", "base", "group_portal")[1]
+    result_of(base, admin_token, "res.users", "write", [uid], {"groups_id": [[6, 0, [portal]]]})
 
 
 def delete_user(base, admin_token, uid, token):
-    admin_call(base, admin_token, "res.users", "unlink", [uid])
+    result_of(base, admin_token, "res.users", "unlink", [uid])
 
 
 def json_call_succeeds(session, base, uid, token):

@@ -8,7 +8,7 @@ import xmlrpc.client
 
 import pytest
 
-from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, running
+from .live import DB_A, free_port, login, needs_test_databases, odoo_server, result_of, running
 
 pytestmark = needs_test_databases
 
@@ -24,18 +24,12 @@ def server(tmp_path_factory):
         yield base, logfile
 
 
-def admin_call(base, admin_token, model, method, *args):
-    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
-                  headers={"Authorization": f"Bearer {admin_token}"})
-    assert "result" in answer, answer
-    return answer["result"]
-
 
 def test_xmlrpc_revocation_is_effective_at_once_in_every_worker(server):
     base, logfile = server
     admin_token = login(base, DB_A)
     name = f"rpc-{uuid.uuid4().hex[:8]}"
-    uid = admin_call(base, admin_token, "res.users", "create",
+    uid = result_of(base, admin_token, "res.users", "create",
                      {"login": name, "name": name, "password": "Rpc-pass-2026"})
     token = login(base, DB_A, name, "Rpc-pass-2026")
     outcomes = []  # (sent at, succeeded)
@@ -57,8 +51,8 @@ def test_xmlrpc_revocation_is_effective_at_once_in_every_worker(server):
         caller.start()
     try:
         time.sleep(BEFORE)
-        ids = admin_call(base, admin_token, "api.token", "search", [["user_id", "=", uid]])
-        admin_call(base, admin_token, "api.token", "action_revoke", ids)
+        ids = result_of(base, admin_token, "api.token", "search", [["user_id", "=", uid]])
+        result_of(base, admin_token, "api.token", "action_revoke", ids)
         revoked_at = time.monotonic()
         time.sleep(AFTER)
     finally:

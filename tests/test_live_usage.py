@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import psycopg2
-import pytest
 import requests
 
 from .live import DB_A, free_port, needs_test_databases, odoo_server, post, running
