@@ -251,7 +251,7 @@ class TokenDispatcher:
                 raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:
-            for cursor in (cr, primary or cr):
+            for cursor in filter(None, (cr, primary)):
                 cursor.close()
             raise not_served
         return registry, cr, primary
