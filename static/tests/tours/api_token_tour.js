@@ -4,17 +4,24 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const SECRET = /[A-Za-z0-9_-]{43}/;
 
+/** In the open New API Token dialog: name the token, generate it and, as for
+ * Odoo's API keys, confirm with ``password``. */
+function generateSteps(name, password) {
+    return [
+        { trigger: '.modal div[name="name"] input', run: `edit ${name}` },
+        { trigger: '.modal button[name="action_generate"]', run: "click" },
+        { trigger: '.modal div[name="password"] input', run: `edit ${password}` },
+        { trigger: '.modal button#password_confirm', run: "click" },
+    ];
+}
+
 registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
     url: "/odoo",
     steps: () => [
         ...stepUtils.goToAppSteps("base.menu_administration", "Open Settings"),
         { trigger: 'button[data-menu-xmlid="base.menu_users"]', run: "click" },
         { trigger: 'a[data-menu-xmlid="json_rpc_token.api_token_wizard_menu"]', run: "click" },
-        { trigger: '.modal div[name="name"] input', run: "edit Tour integration" },
-        { trigger: '.modal button[name="action_generate"]', run: "click" },
-        // as for Odoo's API keys: confirm the password first
-        { trigger: '.modal div[name="password"] input', run: "edit admin" },
-        { trigger: '.modal button#password_confirm', run: "click" },
+        ...generateSteps("Tour integration", "admin"),
         // the secret, shown once, with a copy button
         { trigger: '.modal div[name="secret"] .o_clipboard_button' },
         {
@@ -58,10 +65,7 @@ registry.category("web_tour.tours").add("json_rpc_token_manager_tour", {
             { trigger: '.o_control_panel button:contains("New Token")', run: "click" },
             { trigger: '.modal div[name="user_id"] input', run: "edit Integration Bot" },
             { trigger: '.o-autocomplete--dropdown-menu a:contains("Integration Bot")', run: "click" },
-            { trigger: '.modal div[name="name"] input', run: "edit Bot sync" },
-            { trigger: '.modal button[name="action_generate"]', run: "click" },
-            { trigger: '.modal div[name="password"] input', run: "edit Manager-pass-2026" },
-            { trigger: '.modal button#password_confirm', run: "click" },
+            ...generateSteps("Bot sync", "Manager-pass-2026"),
             {
                 trigger: '.modal div[name="secret"]:has(.o_clipboard_button)',
                 run() {
