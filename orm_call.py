@@ -140,8 +140,7 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
         facts = tokens._check_secret(secret, api_keys=api_keys)
         usage.note(request.env.cr.dbname, facts.id)  # from here on the call counts on the token
         facts.check_scope(model_name, method_name)
-        tokens.env["api.token.rate.limit"]._count_call(facts)
-        tokens._note_use(facts.id)
+        tokens._admit_call(facts)
     idempotency.on_token_user(request, facts.user_id)  # in the call's own transaction
     token_session.bind(facts.user_id)
     request.update_env(user=facts.user_id, su=False,

@@ -589,10 +589,9 @@ class ApiToken(models.Model):
                                "cannot enforce a token's scope: use /json-call with this token, or a token "
                                "without scope.")
         try:
-            self.env["api.token.rate.limit"]._count_call(facts)
+            self._admit_call(facts)
         except RateLimitExceeded as exc:
             raise AccessDenied(str(exc)) from None
-        self._note_use(facts.id)
         return facts
 
     @api.model
@@ -641,6 +640,14 @@ class ApiToken(models.Model):
         user = self.env["res.users"].sudo().browse(user_id)
         return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, (),
                           user_rate_limit=user.api_rate_limit)
+
+    @api.model
+    def _admit_call(self, facts):
+        """A call with the checked token ``facts`` is let through: counted on
+        its rate limits (RateLimitExceeded if over), then its use stamped. The
+        last step of every token check that runs a call, whatever the dialect."""
+        self.env["api.token.rate.limit"]._count_call(facts)
+        self._note_use(facts.id)
 
     @api.model
     def _note_use(self, token_id):
