@@ -46,9 +46,9 @@ import hashlib
 import json
 import logging
 
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY
 
 from . import errors
+from .own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -228,10 +228,9 @@ class Claim:
     def _store_error(self):
         (registry, user_id, hours, response), self.error_answer = self.error_answer, None
         try:
-            with registry.cursor() as cr:
-                if cr.connection.status == STATUS_READY:
-                    # a duplicate's answer committed meanwhile: no conflict, nothing stored
-                    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            # READ COMMITTED: a duplicate's answer committed meanwhile is no
+            # conflict, nothing is stored
+            with own_cursor(registry) as cr:
                 self._store(cr, user_id, hours, response)
         except Exception as exc:  # the answer is sent anyway; a retry runs again
             _logger.info("The error answer of an idempotency key was not stored: %s", exc)

@@ -29,11 +29,11 @@ import time
 from datetime import datetime, timezone
 
 import psycopg2
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import sql_db
 from odoo.modules.registry import Registry
 from odoo.tools import config
+
+from .own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -151,12 +151,10 @@ def flush(dbname):
         return  # the database is gone, or the addon uninstalled: nothing to count on
     rows = sorted((token_id, hour, *counts) for (_db, token_id, hour), counts in taken.items())
     try:
-        with registry.cursor() as cr:
-            if isinstance(cr, sql_db.Cursor):  # not a test's cursor, inside the test's transaction
-                # adding to a counter another process has just added to is
-                # no conflict: READ COMMITTED's ON CONFLICT adds to the row
-                # as committed, where a snapshot would fail to serialize
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        # adding to a counter another process has just added to is no
+        # conflict: READ COMMITTED's ON CONFLICT adds to the row as committed,
+        # where a snapshot would fail to serialize
+        with own_cursor(registry) as cr:
             values = ", ".join(["(%s, %s, %s, %s, %s::float8)"] * len(rows))
             cr.execute(_UPSERT.format(values=values), [value for row in rows for value in row])
             written = set(map(tuple, cr.fetchall()))

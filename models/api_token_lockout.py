@@ -12,12 +12,11 @@ import hashlib
 import logging
 from datetime import timedelta
 
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY
-
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
 from ..errors import TooManyAttempts
+from ..own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -40,15 +39,10 @@ def after_transaction(env, func):
         if task:
             pending = task.pop()
             try:
-                with registry.cursor() as cr:
-                    # READ COMMITTED, not Odoo's REPEATABLE READ: concurrent
-                    # failures then add up on the counter row (an upsert waits
-                    # for the other one) instead of failing to serialize and
-                    # losing a count, which parallel guessing would exploit.
-                    # (Only on a fresh connection: changing the level ends an
-                    # open transaction, e.g. a test's.)
-                    if cr.connection.status == STATUS_READY:
-                        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                # READ COMMITTED: concurrent failures add up on the counter
+                # row instead of failing to serialize and losing a count,
+                # which parallel guessing would exploit
+                with own_cursor(registry) as cr:
                     pending(api.Environment(cr, SUPERUSER_ID, {}))
             except Exception:
                 _logger.exception("could not record an API failure")

@@ -40,11 +40,11 @@ import threading
 import time
 
 import psycopg2
-from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT, STATUS_READY
 
 from odoo import api, models
 
 from ..errors import InvalidParams, RateLimitExceeded
+from ..own_cursor import ISOLATION_LEVEL_AUTOCOMMIT, own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -204,12 +204,8 @@ class ApiTokenRateLimit(models.AbstractModel):
         by ``weight``, rounded down) stays within ``limit``; one statement, committed at
         once in a connection of its own. Returns ``(count after, or None if
         refused; previous minute's count; count before)``."""
-        with self.env.registry.cursor() as cr:
-            if cr.connection.status == STATUS_READY:
-                # a fresh connection: one statement, no BEGIN/COMMIT round
-                # trips (Odoo sets its isolation level back on its next use).
-                # Not in tests, whose cursors share the test's transaction.
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
+        # autocommit: one statement, no BEGIN/COMMIT round trips
+        with own_cursor(self.env.registry, ISOLATION_LEVEL_AUTOCOMMIT) as cr:
             self._purge_past(cr, minute)
             cr.execute(
                 """WITH previous AS (

@@ -1,0 +1,29 @@
+"""The cursor of the addon's bookkeeping: lockout counters, rate counters,
+usage hours, an error answer kept for an idempotency key.
+
+Each is written on the primary (``registry.cursor()``, never a replica's) in
+a transaction of its own, so that it neither rolls back with a failed call
+nor holds a lock for the call's length; and at an isolation level of its
+own rather than Odoo's REPEATABLE READ: under READ COMMITTED, concurrent
+upserts of one counter row add up (the second waits for the first) instead
+of failing to serialize; AUTOCOMMIT runs one statement without BEGIN and
+COMMIT round trips. Odoo sets its own level back the next time it lends the
+connection.
+"""
+import contextlib
+
+from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT, ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY
+
+__all__ = ["own_cursor", "ISOLATION_LEVEL_AUTOCOMMIT", "ISOLATION_LEVEL_READ_COMMITTED"]
+
+
+@contextlib.contextmanager
+def own_cursor(registry, isolation_level=ISOLATION_LEVEL_READ_COMMITTED):
+    """``registry.cursor()`` at ``isolation_level``, committed at the end of
+    the block (rolled back on an exception). The level is set only on a
+    fresh connection: changing it would end an open transaction, as a test's
+    cursors share the test's one."""
+    with registry.cursor() as cr:
+        if cr.connection.status == STATUS_READY:
+            cr.connection.set_isolation_level(isolation_level)
+        yield cr
