@@ -195,6 +195,11 @@ list_db = True
 log_level = info
 server_wide_modules = base,web,json_rpc_token
 EOF
+    # the port of Odoo's test HTTP server (HttpCase): two checkouts may run
+    # their suites at once
+    if [ -n "${JSON_RPC_TOKEN_HTTP_PORT:-}" ]; then
+        printf 'http_port = %s\n' "$JSON_RPC_TOKEN_HTTP_PORT" >> "$ODOO_CONF"
+    fi
 }
 
 # Sets ODOO_SRC and ODOO_BIN; everything after this may start Odoo.
