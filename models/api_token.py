@@ -380,17 +380,62 @@ class ApiToken(models.Model):
                                 "e.g. [\"203.0.113.0/24\", \"2001:db8::1\"].") from None
 
     @api.model
+    def _check_may_issue(self, issuer, user):
+        """Refuse unless ``issuer`` may hold a token of ``user``: the one
+        place that decides it, for every way a token is issued (see
+        :meth:`_issue`).
+
+        A token is its user's rights, for as long as it lives, out of any
+        browser session: issuing one for another user hands the issuer those
+        rights. Odoo lets nobody mint an API key for another user; here an
+        API token manager may issue tokens for integration users, but only
+        for active internal users whose rights they hold already: every group
+        of the user (implied ones included) is one of the issuer's, and so is
+        every company the user may work in. So a manager never becomes an
+        administrator, nor anyone with rights they lack, through a token.
+        Anyone else issues only for themselves.
+
+        :raises UserError: ``user`` is archived or not an internal user.
+        :raises AccessError: ``issuer`` may not issue for ``user``.
+        """
+        issuer, user = issuer.sudo(), user.sudo()
+        if not user.active or not user._is_internal():
+            raise UserError(_("API tokens are for active internal users only."))
+        if issuer == user:
+            return
+        if not issuer.has_group("json_rpc_token.group_api_token_manager"):
+            raise AccessError(_("Only API token managers can issue tokens for other users."))
+        groups = user.groups_id | user.groups_id.trans_implied_ids
+        held = issuer.groups_id | issuer.groups_id.trans_implied_ids
+        missing_groups = groups - held
+        missing_companies = user.company_ids - issuer.company_ids
+        if missing_groups or missing_companies:
+            raise AccessError(_(
+                "You cannot issue an API token for %(user)s: a token carries its user's rights, and %(user)s "
+                "has rights you do not have (%(rights)s). API token managers may only issue tokens for "
+                "themselves and for users whose groups and companies they all have.",
+                user=user.name,
+                rights=", ".join(missing_groups.mapped("full_name") + missing_companies.mapped("name"))))
+
+    @api.model
     def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None,
-               apikey_id=None, rate_limit=None):
+               apikey_id=None, rate_limit=None, issuer=None):
         """Create a token for ``user`` and return ``(record, secret)``.
+
+        ``issuer``: the user who asks for it (the backend wizard's user);
+        None when ``user`` asks for it themselves (a login proved who they
+        are). Refused as :meth:`_check_may_issue` decides, before anything
+        is written.
 
         The secret exists only in the return value: the row gets its hash and
         lookup index. Inserted with SQL because ``create`` is closed to
         clients (see :meth:`create`). ``scope_models``: model names, or None
         for any model.
         """
+        issuer = issuer or user
+        self._check_may_issue(issuer, user)
         secret = secrets.token_urlsafe(TOKEN_BYTES)
-        author = self.env.uid or user.id
+        author = issuer.id
         self.env.cr.execute(SQL(
             """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
                                       apikey_id, rate_limit, token_index, token_hash, create_uid, write_uid,
@@ -403,7 +448,8 @@ class ApiToken(models.Model):
             TOKEN_CRYPT_CONTEXT.hash(secret), author, author))
         token = self.browse(self.env.cr.fetchone()[0])
         user.invalidate_recordset(["api_token_ids"])
-        _logger.info("API token #%s issued for %s (#%s) from %s", token.id, user.login, user.id, client_ip())
+        _logger.info("API token #%s issued for %s (#%s) by #%s from %s", token.id, user.login, user.id, issuer.id,
+                     client_ip())
         return token, secret
 
     @api.model
@@ -439,7 +485,7 @@ class ApiToken(models.Model):
         label = label or _("user_authenticate from %s", ip or "n/a")
         token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id,
                                            rate_limit)
-        self.env["api.token.log"]._record("login", user_id=user.id, token_id=token.id)
+        self.env["api.token.log"]._record("login", user_id=user.id, issuer_id=user.id, token_id=token.id)
         return user.id, secret
 
     @api.model

@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.addons.base.models.res_users import check_identity
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..errors import InvalidParams
 
@@ -64,12 +64,16 @@ class ApiTokenWizard(models.TransientModel):
         hijacked session cannot mint a long-lived credential."""
         return self._generate()
 
+    @api.constrains("user_id")
+    def _check_user_id(self):
+        """Refuse at once a user the current user may not issue tokens for
+        (the form shows why when it is saved); the issue itself checks again
+        (:meth:`_generate`), as whoever presses the button is the issuer."""
+        for wizard in self:
+            self.env["api.token"]._check_may_issue(self.env.user, wizard.user_id)
+
     def _generate(self):
         self.ensure_one()
-        if self.user_id != self.env.user and not self.env.user.has_group("json_rpc_token.group_api_token_manager"):
-            raise AccessError(_("Only API token managers can issue tokens for other users."))
-        if not self.user_id._is_internal() or not self.user_id.active:
-            raise UserError(_("API tokens are for active internal users only."))
         expires_at = self._expiry()
         if expires_at and expires_at <= fields.Datetime.now():
             raise UserError(_("The expiry must be in the future."))
@@ -81,10 +85,12 @@ class ApiTokenWizard(models.TransientModel):
             rate_limit = self.env["api.token.rate.limit"]._limit_from_request(self.rate_limit or None, manager)
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
+        # the issuer is whoever presses the button: _issue refuses what they may not issue
         token, secret = Token._issue(self.user_id, self.name, expires_at,
                                      self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks,
-                                     rate_limit=rate_limit)
-        self.env["api.token.log"]._record("issue", user_id=self.user_id.id, token_id=token.id,
+                                     rate_limit=rate_limit, issuer=self.env.user)
+        self.env["api.token.log"]._record("issue", user_id=self.user_id.id, issuer_id=self.env.uid,
+                                          token_id=token.id,
                                           detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login,
                                                    id=self.env.uid))
         self.sudo().unlink()
