@@ -241,7 +241,7 @@ def replayed(dispatcher, status, content_type, body):
     if status == 204:
         response = dispatcher.no_content()
     else:
-        response = dispatcher.with_cors(dispatcher.request.make_response(
+        response = dispatcher.finish(dispatcher.request.make_response(
             body, status=status, headers=[("Content-Type", content_type)]))
     response.headers[REPLAYED_HEADER] = "true"
     return response

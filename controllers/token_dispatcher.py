@@ -13,6 +13,8 @@ addon's types only parses and encodes; this base does the rest, once:
   ``service.model.retrying`` (retry on serialization failures, commit on
   success, rollback on any exception);
 * browsers are admitted by CORS, and pages of other sites refused;
+* no answer may be cached (``Cache-Control: no-store``): each holds a
+  token, data or an outcome;
 * every failure goes through the one error table (:mod:`..errors`); a
   passing database fault is answered as retryable;
 * a request with an idempotency key runs at most once per key
@@ -50,6 +52,11 @@ CORS_MAX_AGE = "86400"
 #: answer headers a granted page may read: a browser hides all but a few
 #: (Content-Type...) unless they are listed
 CORS_EXPOSED_HEADERS = "Retry-After, WWW-Authenticate, Allow, Idempotent-Replayed"
+#: on every answer: each one holds a token (a login), data the token's user
+#: may read, or the outcome of a call. No cache, the browser's, a proxy's or
+#: a CDN's, may keep it (RFC 9111 §5.2.2.5); RFC 6749 §5.1 asks exactly this
+#: of an answer holding a token, with ``Pragma`` for HTTP/1.0 caches.
+NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: faults that pass: the connection to PostgreSQL was lost (a restart, a
 #: failover, a killed backend), the connection pool is full, or a concurrency
 #: failure outlived Odoo's retries. The transaction was not committed.
@@ -303,6 +310,13 @@ class TokenDispatcher:
         """The database a preflight is granted by: the default one."""
         return None
 
+    def finish(self, response):
+        """Every answer of the dialects passes here, whatever it holds (a
+        result, an error, nothing, a stored answer replayed): CORS as
+        granted, and never cached (:data:`NO_STORE_HEADERS`)."""
+        response.headers.update(NO_STORE_HEADERS)
+        return self.with_cors(response)
+
     def with_cors(self, response):
         if self.cors_origin:
             response.headers["Access-Control-Allow-Origin"] = self.cors_origin
@@ -315,7 +329,7 @@ class TokenDispatcher:
         default text/html)."""
         response = self.request.make_response("", status=204)
         response.headers.remove("Content-Type")
-        return self.with_cors(response)
+        return self.finish(response)
 
     def _preflight_response(self):
         response = self.no_content()
@@ -349,5 +363,5 @@ class TokenDispatcher:
     def json_response(self, body, status=200, headers=()):
         """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
         data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)
-        return self.with_cors(self.request.make_response(
+        return self.finish(self.request.make_response(
             data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]))
