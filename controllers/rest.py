@@ -22,7 +22,7 @@ from werkzeug.routing import RequestRedirect
 from odoo import http
 from odoo.exceptions import MissingError
 from odoo.http import request
-from odoo.models import BaseModel
+from odoo.models import BaseModel, regex_order
 
 from .. import errors, field_selection, idempotency, orm_call
 from . import strict_json
@@ -189,15 +189,23 @@ def positive_int(params, name):
 
 def order_param(params):
     """``order``: odoo-rest-api decodes it as JSON (``"name asc"``, quotes
-    included); a plain ``name asc`` is taken as is."""
+    included); a plain ``name asc`` is taken as is.
+
+    Its shape is checked here with Odoo's own pattern: Odoo refuses a
+    malformed order as a ``UserError`` (422, "Odoo refused the values"), where
+    it is bad input of the request (400, as for an unknown field, which Odoo
+    refuses as a ``ValueError``)."""
     value = params.get("order")
     if isinstance(value, str):
         try:
             value = strict_loads(value)
         except ValueError:
-            return value
-    if value is not None and not isinstance(value, str):
-        raise errors.InvalidParams("'order' must be a text such as \"name asc, id desc\".")
+            pass
+    if isinstance(value, str) and not value.strip():
+        return None  # the model's own order
+    if value is not None and not (isinstance(value, str) and regex_order.match(value)):
+        raise errors.InvalidParams("'order' must be a comma-separated list of field names, each optionally "
+                                   "followed by asc or desc, e.g. \"name asc, id desc\".")
     return value
 
 

@@ -33,7 +33,8 @@ LIST_PARAMETERS = [
     QUERY, _query("filter", "A JSON domain, e.g. [[\"id\", \">\", 60]]."), EXCLUDE,
     _query("page_size", "Records per page.", PAGE_INT), _query("page", "The page (from 1; with page_size).", PAGE_INT),
     _query("limit", "At most this many records.", PAGE_INT),
-    _query("order", "Sort order, e.g. name asc (or as JSON text, \"name asc\")."),
+    _query("order", "Sort order: field names separated by commas, each optionally followed by asc or desc, "
+                    "e.g. name asc, id desc (or as JSON text, \"name asc\"); anything else answers 400."),
 ]
 LIST_ANSWER = {
     "type": "object", "required": ["count", "prev", "current", "next", "total_pages", "result"],
