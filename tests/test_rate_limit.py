@@ -153,8 +153,9 @@ class TestRateLimitWizard(JsonCallCase):
             self.issue(self.integrator, 6)
         secret = self.issue(self.integrator, 1)
         self.assertEqual(self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)]).rate_limit, 1)
-        manager = new_test_user(self.env, login="rate-manager",
-                                groups="base.group_user,json_rpc_token.group_api_token_manager")
+        # a manager issues only for users whose rights they hold (the integrator creates contacts)
+        manager = new_test_user(self.env, login="rate-manager", groups="base.group_user,base.group_partner_manager,"
+                                                                       "json_rpc_token.group_api_token_manager")
         self.issue(manager, 1000, for_user=self.integrator)
         self.assertEqual(self.env["api.token"].sudo().search([("name", "=", "rate")], limit=1).rate_limit, 1000)
         self.env.flush_all()
