@@ -458,9 +458,7 @@ class ApiToken(models.Model):
         try:
             auth_info = Users.authenticate(self.env.cr.dbname, credential, {"interactive": False})
         except AccessDenied:
-            user = Users.sudo().search(Users._get_login_domain(login), limit=1)
-            if not user or user._rpc_api_keys_only():
-                _verify_nothing(Users._crypt_context(), password)  # take the time a password check takes
+            Users._spend_refused_login(login, password)  # take the time a password check takes
             raise
         user = Users.sudo().browse(auth_info["uid"])
         if not user._is_internal():
