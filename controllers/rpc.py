@@ -1,16 +1,30 @@
 """Odoo's own RPC routes (``/xmlrpc``, ``/xmlrpc/2``, ``/jsonrpc``), unchanged
-but for the client's address, kept for the checks of a token given there as a
-password (see ``api_token.rpc_client_address``), and for a token as the
-password of ``execute``/``execute_kw``, checked in the call's transaction."""
+but for what a token given there as a password needs: the client's address
+and the page origin, kept for its checks (see ``api_token.rpc_client_address``),
+the token checked in the call's own transaction for ``execute``/``execute_kw``,
+and answers that no cache keeps (``Cache-Control: no-store``: they carry
+records, and ``authenticate``'s uid for a secret).
+
+The routes are process-wide (the addon is loaded with ``--load``), and so is
+the object service patched below: on a database without the addon both leave
+Odoo's behaviour as it is."""
 import threading
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.addons.base.controllers.rpc import RPC
+from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 
 from .. import usage
 from ..models.api_token import may_be_token, rpc_client_address
+
+NO_STORE = ("Cache-Control", "no-store")
+
+
+def _no_store(response):
+    response.headers.set(*NO_STORE)
+    return response
 
 
 class RpcClientAddress(RPC):
@@ -18,17 +32,34 @@ class RpcClientAddress(RPC):
     @http.route()
     def xmlrpc_1(self, service):
         with rpc_client_address():
-            return super().xmlrpc_1(service)
+            try:
+                return _no_store(super().xmlrpc_1(service))
+            except Exception as error:
+                _no_store(error.error_response)  # Odoo's fault answer, set by its route
+                raise
 
     @http.route()
     def xmlrpc_2(self, service):
         with rpc_client_address():
-            return super().xmlrpc_2(service)
+            try:
+                return _no_store(super().xmlrpc_2(service))
+            except Exception as error:
+                _no_store(error.error_response)
+                raise
 
     @http.route()
     def jsonrpc(self, service, method, args):
+        # the answer is made by Odoo's JSON-RPC dispatcher, after the route:
+        # future_response's headers go into it; an error answer is made
+        # here, as Odoo would make it afterwards
+        request.future_response.headers.set(*NO_STORE)
         with rpc_client_address():
-            return super().jsonrpc(service, method, args)
+            try:
+                return super().jsonrpc(service, method, args)
+            except Exception as error:
+                if not hasattr(error, "error_response"):
+                    error.error_response = _no_store(request.dispatcher.handle_error(error))
+                raise
 
 
 # ------------------------------------------------------------------------
@@ -52,13 +83,26 @@ def _execute(cr, uid, obj, method, *args, **kw):
     return service_model.execute_cr(cr, uid, obj, method, *args, **kw)
 
 
+def _registry_with_addon(db):
+    """The registry of ``db`` if it has this addon installed, else None
+    (Odoo's own dispatch then serves the call, failures included)."""
+    try:
+        registry = Registry(db)
+    except Exception:  # noqa: BLE001 - no such database...: Odoo's dispatch answers as it does
+        return None
+    return registry if "api.token" in registry else None
+
+
 def object_dispatch(method, params):
     if method not in ("execute", "execute_kw") or len(params) < 3 or not may_be_token(params[2]):
+        return _odoo_object_dispatch(method, params)
+    registry = _registry_with_addon(params[0])
+    if registry is None:
         return _odoo_object_dispatch(method, params)
     db, uid, secret = params[0], int(params[1]), params[2]
     threading.current_thread().dbname = db
     threading.current_thread().uid = uid
-    registry = Registry(db).check_signaling()
+    registry = registry.check_signaling()
     with usage.metered(), registry.manage_changes(), registry.cursor() as cr:
         facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
         if facts:

@@ -12,7 +12,8 @@ addon's types only parses and encodes; this base does the rest, once:
   Odoo's choice, and the call runs in one transaction on it, wrapped in
   ``service.model.retrying`` (retry on serialization failures, commit on
   success, rollback on any exception);
-* browsers are admitted by CORS, and pages of other sites refused;
+* browsers are admitted by CORS, and pages of other sites refused
+  (:mod:`..origin`);
 * no answer may be cached (``Cache-Control: no-store``): each holds a
   token, data or an outcome;
 * every failure goes through the one error table (:mod:`..errors`); a
@@ -40,6 +41,7 @@ from odoo.service import model as service_model
 from odoo.tools import config
 
 from .. import errors, idempotency, orm_call, read_replica, token_session, usage
+from .. import origin as origin_rule
 from . import database_free, strict_json
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -47,7 +49,6 @@ _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 #: any database is chosen
 MAX_BODY_OPTION, DEFAULT_MAX_BODY = "json_rpc_token_max_body_bytes", 10 * 1024 * 1024
 BODY_PIECE = 64 * 1024  # bytes read from the request body at a time
-CORS_PARAM = "json_rpc_token.cors_origins"
 CORS_MAX_AGE = "86400"
 #: answer headers a granted page may read: a browser hides all but a few
 #: (Content-Type...) unless they are listed
@@ -271,31 +272,15 @@ class TokenDispatcher:
         if not origin or self.cors_checked:
             return
         self.cors_checked = True
-        allowed = env["ir.config_parameter"].sudo().get_param(CORS_PARAM) or ""
-        if origin in {entry.strip() for entry in allowed.split(",") if entry.strip()}:
+        if origin_rule.listed(env, origin):
             self.cors_origin = origin
 
     def _admit_origin(self, env):
         """Refuse, before anything runs, a request that a browser sent from a
-        page of another site the database does not grant.
-
-        Any page can make its visitor's browser send a "simple" request (a
-        ``text/plain`` POST, no preflight) from inside the visitor's network:
-        the page cannot read the answer, but the call would run, passing a
-        token's ``allowed_networks``. Browsers say where such a request comes
-        from in ``Origin``; scripts send none, and the server's own pages
-        (same scheme, host and port) are no other site."""
+        page of another site the database does not admit: the rule of every
+        path that takes a token, in :mod:`..origin`."""
         self._check_cors(env)
-        origin = self.request.httprequest.headers.get("Origin")
-        if origin and not self.cors_origin and not self._is_own_origin(origin):
-            raise errors.OriginRefused(
-                f"Calls from web pages of {origin[:100]} are not accepted by this database; "
-                f"an administrator can list that origin in the system parameter {CORS_PARAM}.")
-
-    def _is_own_origin(self, origin):
-        """Whether ``origin`` is the server as this request addresses it
-        (werkzeug leaves out a default port, as browsers do in ``Origin``)."""
-        return origin.lower() == self.request.httprequest.host_url.rstrip("/").lower()
+        origin_rule.admit(env, self.request.httprequest.headers.get("Origin"))
 
     def _check_cors_outside_call(self):
         """A preflight, or a request refused before it reached a database

@@ -40,9 +40,10 @@ from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import SQL, config
 
+from .. import origin as origin_rule
 from ..orm_call import READ_ONLY_METHODS
-from ..errors import (InvalidParams, RateLimitExceeded, TokenAddressRefused, TokenError, TokenExpired,
-                      TokenInvalid, TokenMissing, TokenRevoked)
+from ..errors import (InvalidParams, OriginRefused, RateLimitExceeded, TokenAddressRefused, TokenError,
+                      TokenExpired, TokenInvalid, TokenMissing, TokenRevoked)
 
 _logger = logging.getLogger(__name__)
 
@@ -153,11 +154,13 @@ def rpc_client_address():
     run: ``odoo.http.dispatch_rpc`` takes the request off the stack before
     it calls them, so a token given there as a password would be checked
     without its client's address (its allowed networks then refuse it, and
-    its last use is stamped without one). Entered by the RPC routes of
-    ``controllers/rpc.py``."""
+    its last use is stamped without one). The request's ``Origin`` is kept
+    as well, for the same reason (see :mod:`...origin`). Entered by the RPC
+    routes of ``controllers/rpc.py``."""
     reset = _rpc_client_ip.set(client_ip())
     try:
-        yield
+        with origin_rule.kept_for_rpc():
+            yield
     finally:
         _rpc_client_ip.reset(reset)
 
@@ -501,9 +504,7 @@ class ApiToken(models.Model):
         try:
             auth_info = Users.authenticate(self.env.cr.dbname, credential, {"interactive": False})
         except AccessDenied:
-            user = Users.sudo().search(Users._get_login_domain(login), limit=1)
-            if not user or user._rpc_api_keys_only():
-                _verify_nothing(Users._crypt_context(), password)  # take the time a password check takes
+            Users._spend_refused_login(login, password)  # take the time a password check takes
             raise
         user = Users.sudo().browse(auth_info["uid"])
         if not user._is_internal():
@@ -616,10 +617,22 @@ class ApiToken(models.Model):
             error; it knows nothing of this API's error codes). A scoped token
             is refused: Odoo's RPC runs any method on any model, nothing there
             could hold the call to the scope.
+        :raises AccessError: a browser sent the request from a web page of an
+            origin the database does not admit, the rule of ``/json-call``
+            (see :mod:`...origin`). Not ``AccessDenied``: ``authenticate`` and
+            ``login`` would turn that into a plain ``False``; this is a fault
+            on every method (XML-RPC fault 4), with the reason.
         """
         facts = self._find_token(secret)
         if facts is None:
             return None
+        try:
+            origin_rule.admit(self.env, origin_rule.request_origin())
+        except OriginRefused as exc:
+            _logger.info("API token #%s refused as a password: %s", facts.id, exc)
+            refused = AccessError(str(exc))
+            refused.loglevel = logging.INFO  # a client's mistake, no server warning
+            raise refused from None
         try:
             if facts.user_id != uid:
                 raise TokenInvalid("The token is not a token of this user.")

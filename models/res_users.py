@@ -1,11 +1,25 @@
 import contextlib
+import contextvars
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
 from ..errors import TooManyAttempts
-from .api_token import client_ip, may_be_token
+from .api_token import _verify_nothing, client_ip, may_be_token
 from ..token_session import is_token_request
+
+#: set by ``_check_credentials`` when it checked (and counted) a login's
+#: credentials; still unset when Odoo's ``_login`` refused an unknown login
+_credentials_checked = contextvars.ContextVar("json_rpc_token_credentials_checked", default=False)
+
+
+def _counted_here(credential, user_agent_env):
+    """Whether this addon's lockout counts this password check: Odoo's own
+    non-interactive RPC (its cooldown does not run there: no request). Not
+    this addon's routes, which count their own logins (``api.token._login``),
+    nor interactive logins, which Odoo's cooldown covers."""
+    return (not (user_agent_env or {}).get("interactive", True) and credential.get("type") == "password"
+            and not is_token_request())
 
 
 class ResUsers(models.Model):
@@ -68,18 +82,64 @@ class ResUsers(models.Model):
             # methods.
             if interactive:
                 raise AccessDenied()
-        elif not interactive and credential.get("type") == "password":
+        elif _counted_here(credential, user_agent_env):
+            _credentials_checked.set(True)
             if self.env["api.token"].sudo()._check_password_token(self.env.uid, credential.get("password")):
                 return {"uid": self.env.uid, "auth_method": "api_token", "mfa": "default"}
-            # Odoo's own cooldown does not run there (its RPC services run
-            # without the request it keys on): this addon's lockout does
-            login = self.env.user.login
-            try:
-                with self.env["api.token.lockout"].sudo()._counting_login(login, client_ip(), {"login": login}):
-                    return super()._check_credentials(credential, user_agent_env)
-            except TooManyAttempts as exc:
-                raise AccessDenied(str(exc)) from None
+            return self._check_on_lockout(
+                self.env.user.login, lambda: super(ResUsers, self)._check_credentials(credential, user_agent_env))
         return super()._check_credentials(credential, user_agent_env)
+
+    def _check_on_lockout(self, login, check):
+        """``check()``, a password check of ``login``, on this addon's
+        lockout (``api.token.lockout._counting_login``): refused at once in
+        cooldown, a failure counted. Odoo's own cooldown does not run on its
+        RPC (its services run without the request it keys on)."""
+        try:
+            with self.env["api.token.lockout"].sudo()._counting_login(login, client_ip(), {"login": login[:128]}):
+                return check()
+        except TooManyAttempts as exc:
+            raise AccessDenied(str(exc)) from None
+
+    @classmethod
+    def _login(cls, db, credential, user_agent_env):
+        """Odoo refuses an unknown login (or an archived one) before any
+        password check: on its RPC, that was neither counted by the lockout
+        nor as slow as a wrong password, which told an attacker which
+        logins exist. Here it is counted as any failure, on the same
+        counters as ``/json-call/user_authenticate``, and takes the time of
+        a password check (see ``_spend_refused_login``)."""
+        if not _counted_here(credential, user_agent_env):
+            return super()._login(db, credential, user_agent_env)
+        checked = _credentials_checked.set(False)
+        try:
+            return super()._login(db, credential, user_agent_env)
+        except AccessDenied:
+            login, password = credential.get("login") or "", credential.get("password")
+            with cls.pool.cursor() as cr:
+                users = api.Environment(cr, SUPERUSER_ID, {})[cls._name]
+                if _credentials_checked.get():  # checked and counted by _check_credentials
+                    users._spend_refused_login(login, password)
+                    raise
+
+                def refuse():  # counted as a failure by the lockout, which lets it through
+                    users._spend_refused_login(login, password)
+                    raise AccessDenied()
+                # an unknown or archived login: refused before anything was checked or counted
+                users._check_on_lockout(login, refuse)
+            raise  # not reached: refuse() raises
+        finally:
+            _credentials_checked.reset(checked)
+
+    @api.model
+    def _spend_refused_login(self, login, password):
+        """After a refused login: if no password hash was checked (unknown or
+        archived login, a user bound to API keys), verify a dummy one made
+        with Odoo's own password settings, so that the refusal takes as long
+        as a wrong password's and its time tells nothing about the login."""
+        user = self.sudo().search(self._get_login_domain(login), limit=1)
+        if not user or user._rpc_api_keys_only():
+            _verify_nothing(self._crypt_context(), password or "")
 
     @classmethod
     def check(cls, db, uid, passwd):
