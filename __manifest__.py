@@ -7,7 +7,7 @@
     "category": "Extra Tools",
     "author": "json_rpc_token developers",
     "license": "LGPL-3",
-    "depends": ["base", "web"],
+    "depends": ["base", "web", "base_setup"],
     "external_dependencies": {"python": ["passlib"]},
     "data": [
         "security/api_token_security.xml",
@@ -18,6 +18,7 @@
         "views/api_token_usage_views.xml",
         "security/api_token_usage_security.xml",
         "data/ir_cron.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["json_rpc_token/static/tests/tours/*.js"],
