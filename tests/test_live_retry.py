@@ -18,13 +18,11 @@ import psycopg2
 import pytest
 import requests
 
-from .live import DB_B as DB, free_port, login, needs_test_databases, odoo_server, running
+from .live import DB_B as DB, addon_setups, free_port, login, needs_test_databases, odoo_server, running
 
 pytestmark = needs_test_databases
 
-#: how the addon is loaded: server-wide (database-free routes), or only in
-#: the database Odoo's --db-filter serves (Odoo's database path)
-SETUPS = {"server-wide": (), "db-filter": ("--load=base,web", f"--db-filter=^{DB}$")}
+SETUPS = addon_setups(DB)
 
 
 @pytest.fixture(scope="module", params=sorted(SETUPS))
