@@ -20,9 +20,16 @@ __all__ = ["own_cursor", "ISOLATION_LEVEL_AUTOCOMMIT", "ISOLATION_LEVEL_READ_COM
 @contextlib.contextmanager
 def own_cursor(registry, isolation_level=ISOLATION_LEVEL_READ_COMMITTED):
     """``registry.cursor()`` at ``isolation_level``, committed at the end of
-    the block (rolled back on an exception). The level is set only on a
-    fresh connection: changing it would end an open transaction, as a test's
-    cursors share the test's one."""
+    the block (rolled back on an exception).
+
+    The level is set only on a connection with no transaction open. Outside
+    tests that is every connection ``registry.cursor()`` gives: the pool
+    resets a connection it lends again, and Odoo's cursor sets REPEATABLE
+    READ without starting a transaction, so the bookkeeping always runs at
+    its own level, whatever connection the pool hands out. Under Odoo's
+    test mode every cursor is a test cursor on the test's one connection,
+    inside the test's transaction, which changing the level would end; there
+    nothing runs concurrently."""
     with registry.cursor() as cr:
         if cr.connection.status == STATUS_READY:
             cr.connection.set_isolation_level(isolation_level)

@@ -62,6 +62,8 @@ NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: failover, a killed backend), the connection pool is full, or a concurrency
 #: failure outlived Odoo's retries. The transaction was not committed.
 TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
+#: request attribute: the body, once read (see TokenDispatcher.read_body)
+_BODY_ATTRIBUTE = "json_rpc_token_body"
 
 
 def server_limit(option, default):
@@ -186,7 +188,21 @@ class TokenDispatcher:
 
     # -------------------------------------------------------------- reading
     def read_body(self):
-        return _read_at_most(self.request.httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
+        """The request body, read from the stream once per request; every
+        later call (a retry) gets the same bytes.
+
+        Odoo runs a request again after a serialization failure
+        (``service.model.retrying``): on its database path (addon not loaded
+        server-wide) the whole dispatch, parsing included. By then the stream
+        is consumed; read again, it gives an empty body, answered -32700 as
+        invalid JSON. (Werkzeug happens to replay the body when Odoo's retry
+        looks at the request's files, but only for a request with a content
+        type it does not parse as a form.)"""
+        body = getattr(self.request, _BODY_ATTRIBUTE, None)
+        if body is None:
+            body = _read_at_most(self.request.httprequest, server_limit(MAX_BODY_OPTION, DEFAULT_MAX_BODY))
+            setattr(self.request, _BODY_ATTRIBUTE, body)
+        return body
 
     def read_json(self, body=None):
         """The body (or ``body``) decoded as strict JSON (see :mod:`.strict_json`)."""

@@ -42,6 +42,7 @@ from odoo.tools import SQL, config
 
 from .. import origin as origin_rule
 from ..orm_call import READ_ONLY_METHODS
+from ..own_cursor import own_cursor
 from ..errors import (InvalidParams, OriginRefused, RateLimitExceeded, TokenAddressRefused, TokenError,
                       TokenExpired, TokenInvalid, TokenMissing, TokenRevoked)
 
@@ -713,7 +714,10 @@ class ApiToken(models.Model):
         """Stamp the token's last use, at most every LAST_USE_INTERVAL
         seconds per process, in its own short transaction: the stamp must not
         roll back with a failed call, nor make concurrent calls with one token
-        fight over the row lock."""
+        fight over the row lock (a row another one is stamping is skipped).
+        READ COMMITTED (:mod:`..own_cursor`): under Odoo's REPEATABLE READ,
+        a stamp committed by another process after this transaction's
+        snapshot fails this one to serialize (logged by Odoo as a bad query)."""
         if not token_id:  # an Odoo API key: Odoo keeps no trace of its use either
             return
         key = (self.env.cr.dbname, token_id)
@@ -724,7 +728,7 @@ class ApiToken(models.Model):
             _last_use_written.clear()
         _last_use_written[key] = now
         try:
-            with self.env.registry.cursor() as cr:
+            with own_cursor(self.env.registry) as cr:
                 cr.execute(
                     """UPDATE api_token SET last_used_at = now() at time zone 'utc', last_used_ip = %s
                         WHERE id IN (SELECT id FROM api_token WHERE id = %s FOR UPDATE SKIP LOCKED)""",

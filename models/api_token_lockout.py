@@ -66,6 +66,9 @@ MAX_KEY_LOGIN_LENGTH = 128
 #: how long a successful login from an address keeps that address exempt
 #: from the lockout of that login caused by failures from elsewhere
 TRUSTED_ADDRESS_DAYS = 30
+#: a trusted address's stamp is not written again for this long (it
+#: matters to the day: see _record_login_success)
+TRUSTED_REFRESH = timedelta(hours=1)
 
 
 class ApiTokenLockout(models.Model):
@@ -170,12 +173,30 @@ class ApiTokenLockout(models.Model):
 
     @api.model
     def _record_login_success(self, login, ip):
-        """Remember that ``ip`` logged in as ``login`` (see the class docstring)."""
-        if ip:
-            self.env.cr.execute(
-                """INSERT INTO api_token_lockout (key, failures, last_success_at) VALUES (%s, 0, %s)
-                   ON CONFLICT (key) DO UPDATE SET last_success_at = EXCLUDED.last_success_at""",
-                [self._trusted_key(login, ip), fields.Datetime.now()])
+        """Remember that ``ip`` logged in as ``login`` (see the class docstring).
+
+        Every login of one user from one address stamps the same row: a
+        script's clients logging in at once would each update it, and in
+        the login's own transaction (Odoo's REPEATABLE READ) all but one
+        fail to serialize, to be run again whole, password check included,
+        or answered -32030 once Odoo's retries run out. So the stamp is
+        skipped while the stored one is recent (it only needs to be within
+        ``TRUSTED_ADDRESS_DAYS``), and otherwise written on a cursor of its
+        own in READ COMMITTED, where concurrent upserts of the row wait for
+        each other instead of failing (see :mod:`..own_cursor`)."""
+        if not ip:
+            return
+        key, now = self._trusted_key(login, ip), fields.Datetime.now()
+        self.env.cr.execute("SELECT 1 FROM api_token_lockout WHERE key = %s AND last_success_at > %s",
+                            [key, now - TRUSTED_REFRESH])
+        if self.env.cr.fetchone():
+            return
+        with own_cursor(self.env.registry) as cr:
+            cr.execute(
+                """INSERT INTO api_token_lockout AS lockout (key, failures, last_success_at) VALUES (%s, 0, %s)
+                   ON CONFLICT (key) DO UPDATE SET last_success_at = EXCLUDED.last_success_at
+                    WHERE lockout.last_success_at IS NULL OR lockout.last_success_at < EXCLUDED.last_success_at""",
+                [key, now])
 
     @api.model
     def _record_failure(self, keys, event, **log_values):

@@ -75,6 +75,14 @@ def odoo_server(database, logfile, *options):
             "--http-interface=127.0.0.1", f"--logfile={logfile}", *options]
 
 
+def addon_setups(database):
+    """How the addon can be loaded, as options to add to :func:`odoo_server`'s:
+    server-wide (its routes served database-free), or only in the database
+    that ``--db-filter`` serves (Odoo's database path serves its routes, in
+    the transaction Odoo opens)."""
+    return {"server-wide": (), "db-filter": ("--load=base,web", f"--db-filter=^{database}$")}
+
+
 def post(base, path, params, **kwargs):
     response = requests.post(base + path, json={"jsonrpc": "2.0", "params": params}, timeout=30, **kwargs)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
