@@ -4,8 +4,6 @@ issue #19): fill it in for the entries written before the field existed.
 A login's token was obtained by its own user; a token issued in the backend
 by the user who created it (``api_token.create_uid``, the wizard's user).
 Entries whose token was purged keep no issuer (their detail still names it).
-
-The lead renames ``NEXT`` to the version that introduces the field.
 """
 
 
