@@ -146,10 +146,11 @@ class ApiTokenRateLimit(models.AbstractModel):
         """``[(counter key, calls per minute, what it limits)]`` for a call
         with the token of ``facts``."""
         limits = []
-        if facts.id:
-            token_limit = facts.rate_limit or self._default_limit()
-            if token_limit:
-                limits.append((f"token:{facts.id}", token_limit, "this token"))
+        # every credential has the limit of a token: its own, or the default
+        # (an Odoo API key on JSON-2 has no limit of its own)
+        token_limit = facts.rate_limit or self._default_limit()
+        if token_limit:
+            limits.append((facts.credential, token_limit, "this token" if facts.id else "this API key"))
         if facts.user_rate_limit:
             limits.append((f"user:{facts.user_id}", facts.user_rate_limit, "this user"))
         return limits
