@@ -90,6 +90,17 @@ class TestIdempotency(JsonCallCase):
         # the token that sent it still gets its answer
         self.assert_replayed(first, self.send(self.create_call(name), key))
 
+    def test_a_key_stored_without_its_credential_is_given_to_no_one(self):
+        """Keys stored by 18.0.1.7.0 have no credential: refused, never
+        replayed to whichever token of the user sends the key."""
+        key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
+        self.assertIsInstance(self.send(self.create_call(name), key).json()["result"], int)
+        self.env.cr.execute("UPDATE api_token_idempotency SET credential = NULL WHERE key = %s", [key])
+        again = self.send(self.create_call(name), key)
+        self.assert_other_credential_refused(again)
+        self.assertEqual(again.json()["error"]["code"], -32041)
+        self.assertEqual(self.count(name), 1)
+
     def test_a_replay_does_not_get_past_a_narrower_scope(self):
         """The attack: token A (unscoped) reads partners with their users'
         logins and groups under key K; token B of the same user, scoped to

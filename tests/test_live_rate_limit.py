@@ -44,7 +44,7 @@ def hammer(targets):
             else:
                 error = answer["error"]
                 assert error["code"] == -32029, error
-                assert 1 <= error["data"]["retry_after"] <= 60, error
+                assert 1 <= error["data"]["retry_after"] <= 61, error
 
     callers = [threading.Thread(target=keep_calling) for _n in range(CALLERS)]
     for caller in callers:
