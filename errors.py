@@ -136,7 +136,9 @@ class IdempotencyInProgress(JsonRpcError):
 
 
 class IdempotencyKeyMismatch(JsonRpcError):
-    """The idempotency key was used by this user for another request."""
+    """The idempotency key was used by this user for another request, or
+    with another of their tokens (a stored answer is given back only to the
+    credential that sent the request)."""
 
 
 class InternalError(Exception):

@@ -4,12 +4,17 @@ A client that loses the answer (a worker killed, a connection cut after the
 commit) cannot tell whether its write happened; sent again, it would happen
 twice. With a key (the ``Idempotency-Key`` header, in every dialect, or the
 ``idempotency_key`` parameter of ``/json-call``), the request runs at most
-once per user and key:
+once per user and key, and its answer is given back to the credential that
+sent it only (the token, or the Odoo API key on JSON-2):
 
 * the answer is stored with the key in the call's own transaction: committed
   with the call's writes, or not at all;
-* the same key again, by the same user, with the same request, gets the
+* the same key again, with the same token and the same request, gets the
   stored answer (``Idempotent-Replayed: true``), and nothing runs;
+* the same key with another token (or API key) of the user is refused
+  (``-32041``, HTTP 422), and nothing runs: a stored answer is what its
+  token was allowed to see; another token of the user may have a narrower
+  scope, and would be handed an answer its scope refuses;
 * while the first is still running, it gets ``-32040`` (HTTP 409,
   ``data.retry_after``): nothing ran, send it again shortly;
 * the same key with another request is refused (``-32041``, HTTP 422);
@@ -24,7 +29,9 @@ once per user and key:
 
 The user is known only once the token is checked, inside the call:
 :func:`on_token_user` (called by ``orm_call.become_token_user``, the one
-token step of every dialect) looks the key up there, and either lets the
+token step of every dialect, after every check that could refuse the token:
+the token itself, its scope and read-only flag for the method, its allowed
+networks, its rate limits) looks the key up there, and either lets the
 call run or answers for the whole request (:class:`Replay` and the
 idempotency errors go through a batch's per-request error handling). The
 answer is inserted when the call has returned, outside any savepoint of a
@@ -56,9 +63,9 @@ KEY_HEADER = "Idempotency-Key"
 KEY_PARAM = "idempotency_key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-#: what a request's fingerprint leaves out: how it authenticates (a retry
-#: may come with a new token of the same user), the key itself, and the
-#: database (the key lives in it)
+#: what a request's fingerprint leaves out: how it authenticates (the
+#: credential is checked on its own, see :meth:`Claim.claim`), the key
+#: itself, and the database (the key lives in it)
 NOT_FINGERPRINTED = frozenset(("token", "secret", KEY_PARAM, "db"))
 #: advisory lock namespace (first 32-bit argument), so as not to meet
 #: anyone else's advisory locks
@@ -123,13 +130,14 @@ def _lock_id(user_id, key):
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-def on_token_user(request, user_id):
-    """The token step has found the call's user: if the request carries a
-    key, claim it for that user (see :meth:`Claim.claim`). Without a key:
-    one attribute read."""
+def on_token_user(request, facts):
+    """The token step has checked the call's credential (``facts``, an
+    ``api.token`` TokenFacts): if the request carries a key, claim it for
+    that user and credential (see :meth:`Claim.claim`). Without a key: one
+    attribute read."""
     claim = getattr(request.dispatcher, "idempotency", None)
     if claim is not None:
-        claim.claim(request.env, user_id)
+        claim.claim(request.env, facts.user_id, facts.credential)
 
 
 class Claim:
@@ -141,7 +149,7 @@ class Claim:
         self._begin()
 
     def _begin(self):
-        self.user_id = self.cr = self.registry = self.hours = self.error_answer = None
+        self.user_id = self.credential = self.cr = self.registry = self.hours = self.error_answer = None
         self.rolled_back = False
 
     def serve(self, dispatcher, serve):
@@ -154,25 +162,37 @@ class Claim:
         except Replay as replay:
             return replayed(dispatcher, replay.status, replay.content_type, replay.body)
         if self.user_id is not None:
-            self._store(self.cr, self.user_id, self.hours, response)
+            self._store(self.cr, self.user_id, self.credential, self.hours, response)
         return response
 
-    def claim(self, env, user_id):
+    def claim(self, env, user_id, credential):
         """The key's stored answer for ``user_id``, raised as :class:`Replay`
-        (or the request refused if it is not the one the key was used
-        for); else the key is this transaction's, for this user."""
+        if ``credential`` (see ``TokenFacts.credential``) sent the request
+        it was stored for; the request refused if another credential of the
+        user did, or if it is not the one the key was used for. Else the key
+        is this transaction's, for this user and credential.
+
+        The stored answer is only ever given to the credential that made it:
+        what a token may be answered is fixed by its scope, read-only flag
+        and networks, which never change, and checked in full (down to the
+        fields a selection reaches) when the request ran. Keys stored before
+        credentials were (18.0.1.7.0) have none, and are given to no one."""
         if self.user_id is not None:
-            if user_id != self.user_id:
-                raise errors.InvalidRequest("A batch sent with an idempotency key must use the tokens of one user.")
+            if credential != self.credential:
+                raise errors.InvalidRequest("A batch sent with an idempotency key must use one token.")
             return
         cr = env.cr
         hours = env["api.token.idempotency"]._hours()
-        cr.execute("""SELECT fingerprint, status, content_type, body,
+        cr.execute("""SELECT fingerprint, status, content_type, body, credential,
                              created_at > now() at time zone 'utc' - make_interval(hours => %s)
                         FROM api_token_idempotency WHERE user_id = %s AND key = %s""",
                    [hours, user_id, self.key])
         row = cr.fetchone()
-        if row and row[4]:
+        if row and row[5]:
+            if row[4] != credential:
+                raise errors.IdempotencyKeyMismatch(
+                    "This idempotency key was used with another token (or API key) of this user: its answer is "
+                    "only given to the one that sent it. Send the retry with that token, or use a new key.")
             if row[0] != self.fingerprint:
                 raise errors.IdempotencyKeyMismatch(
                     "This idempotency key was used for another request: use a new key for each request.")
@@ -182,24 +202,26 @@ class Claim:
             raise errors.IdempotencyInProgress(
                 f"A request with this idempotency key is still running: send it again in {RETRY_AFTER} s "
                 "to get its answer.", retry_after=RETRY_AFTER)
-        self.user_id, self.cr, self.registry, self.hours = user_id, cr, env.registry, hours
+        self.user_id, self.credential, self.cr, self.registry, self.hours = \
+            user_id, credential, cr, env.registry, hours
         cr.postrollback.add(self._rolled_back)
 
-    def _store(self, cr, user_id, hours, response):
+    def _store(self, cr, user_id, credential, hours, response):
         """Insert the answer in ``cr``'s transaction, in place of an expired
         one. Under REPEATABLE READ an answer committed meanwhile by a
         duplicate fails this insert with a serialization failure: the
         transaction is rolled back and run again, and finds that answer."""
-        cr.execute("""INSERT INTO api_token_idempotency AS kept (user_id, key, fingerprint, status, content_type,
-                                                                 body, created_at)
-                      VALUES (%s, %s, %s, %s, %s, %s, now() at time zone 'utc')
+        cr.execute("""INSERT INTO api_token_idempotency AS kept (user_id, key, credential, fingerprint, status,
+                                                                 content_type, body, created_at)
+                      VALUES (%s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc')
                       ON CONFLICT (user_id, key) DO UPDATE
-                         SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status,
+                         SET credential = EXCLUDED.credential, fingerprint = EXCLUDED.fingerprint,
+                             status = EXCLUDED.status,
                              content_type = EXCLUDED.content_type, body = EXCLUDED.body,
                              created_at = EXCLUDED.created_at
                        WHERE kept.created_at <= now() at time zone 'utc' - make_interval(hours => %s)
                       RETURNING id""",
-                   [user_id, self.key, self.fingerprint, response.status_code,
+                   [user_id, self.key, credential, self.fingerprint, response.status_code,
                     response.headers.get("Content-Type"), response.get_data(as_text=True), hours])
         if not cr.fetchone():  # READ COMMITTED (an error's own transaction): the other one answered
             raise errors.IdempotencyInProgress(
@@ -216,7 +238,7 @@ class Claim:
         the call's outcome (a client error that is not "try again")."""
         if self.user_id is None or isinstance(exc, NOT_STORED) or not errors.classify(exc).client_error:
             return
-        self.error_answer = (self.registry, self.user_id, self.hours, response)
+        self.error_answer = (self.registry, self.user_id, self.credential, self.hours, response)
         if self.rolled_back:
             self._store_error()
 
@@ -226,12 +248,12 @@ class Claim:
             self._store_error()
 
     def _store_error(self):
-        (registry, user_id, hours, response), self.error_answer = self.error_answer, None
+        (registry, user_id, credential, hours, response), self.error_answer = self.error_answer, None
         try:
             # READ COMMITTED: a duplicate's answer committed meanwhile is no
             # conflict, nothing is stored
             with own_cursor(registry) as cr:
-                self._store(cr, user_id, hours, response)
+                self._store(cr, user_id, credential, hours, response)
         except Exception as exc:  # the answer is sent anyway; a retry runs again
             _logger.info("The error answer of an idempotency key was not stored: %s", exc)
 

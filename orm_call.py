@@ -138,10 +138,14 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     with read_replica.checking_env(request.env) as env:
         tokens = env["api.token"].sudo()
         facts = tokens._check_secret(secret, api_keys=api_keys)
-        usage.note(request.env.cr.dbname, facts.id)  # from here on the call counts on the token
+        # from here on the call counts on the token, a scope refusal too
+        # (_admit_call notes it again, for the dialects without a scope check)
+        usage.note(request.env.cr.dbname, facts.id)
         facts.check_scope(model_name, method_name)
         tokens._admit_call(facts)
-    idempotency.on_token_user(request, facts.user_id)  # in the call's own transaction
+    # once every check of the credential passed (a stored answer is given to
+    # no one who would be refused), in the call's own transaction
+    idempotency.on_token_user(request, facts)
     token_session.bind(facts.user_id)
     request.update_env(user=facts.user_id, su=False,
                        context=user_context(request.env, facts.user_id, context or {}))

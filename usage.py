@@ -11,6 +11,12 @@ them to ``api_token_usage`` in one UPSERT, in a short transaction of its own
 write what is left. A process killed without exiting (SIGKILL, the hard
 memory limit, a timeout) loses at most one interval of its counts.
 
+The gevent process of a prefork server (``--gevent-port``: websockets, and
+any call a proxy sends there) is such a process on every stop: the master
+ends it with SIGKILL, no exit hook runs. So there, a timer (a greenlet)
+writes its counts every interval: a stop loses at most the calls it served
+in the last interval.
+
 What is a call: one request of any dialect (one member of a batch) whose
 token was accepted (:func:`note`, from the one token step
 ``orm_call.become_token_user`` or a token given as an RPC password). It is
@@ -30,6 +36,7 @@ from datetime import datetime, timezone
 
 import psycopg2
 
+import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -45,6 +52,7 @@ _lock = threading.Lock()
 _pending = {}  # (dbname, token id, hour) -> [calls, errors, server time in ms]
 _last_flush = {}  # dbname -> time.monotonic() of the last flush (or of the first count)
 _meter = contextvars.ContextVar("json_rpc_token_usage_meter", default=None)
+_timer = []  # the gevent process's flushing greenlet, once started
 
 
 class _Meter:
@@ -98,10 +106,28 @@ def record(dbname, token_id, server_ms, failed):
         counts[0] += 1
         counts[1] += bool(failed)
         counts[2] += server_ms
-        due = now - _last_flush.setdefault(dbname, now) >= float(
-            config.get(FLUSH_OPTION) or DEFAULT_FLUSH_SECONDS)
+        due = now - _last_flush.setdefault(dbname, now) >= _interval()
+        timer = getattr(odoo, "evented", False) and not _timer
+        if timer:
+            _timer.append(threading.Thread(target=_flush_every_interval, daemon=True,
+                                           name="json_rpc_token usage flush"))
+    if timer:
+        _timer[0].start()
     if due:
         flush(dbname)
+
+
+def _interval():
+    return float(config.get(FLUSH_OPTION) or DEFAULT_FLUSH_SECONDS)
+
+
+def _flush_every_interval():
+    """The gevent process's timer (a greenlet: gevent patches threads and
+    sleeps there): its counts written every interval, since its stop runs
+    no exit hook (see the module docstring)."""
+    while True:
+        time.sleep(_interval())
+        flush_all()  # never raises: the timer lives on
 
 
 def _take(dbname):

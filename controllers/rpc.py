@@ -105,8 +105,7 @@ def object_dispatch(method, params):
     registry = registry.check_signaling()
     with usage.metered(), registry.manage_changes(), registry.cursor() as cr:
         facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
-        if facts:
-            usage.note(db, facts.id)
+        if facts:  # metered on the token since _admit_call
             return (_execute_kw if method == "execute_kw" else _execute)(cr, uid, *params[3:])
     return _odoo_object_dispatch(method, params)  # no token: Odoo checks it as a password
 

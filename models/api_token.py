@@ -40,7 +40,7 @@ from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import SQL, config
 
-from .. import origin as origin_rule
+from .. import origin as origin_rule, usage
 from ..orm_call import READ_ONLY_METHODS
 from ..own_cursor import own_cursor
 from ..errors import (InvalidParams, OriginRefused, RateLimitExceeded, TokenAddressRefused, TokenError,
@@ -210,6 +210,15 @@ class TokenFacts(NamedTuple):
     networks: tuple  # ipaddress networks; empty: any address
     rate_limit: int = 0  # the token's own calls per minute; 0: the default (see api_token_rate_limit)
     user_rate_limit: int = 0  # the user's calls per minute, over all their tokens; 0: none
+    apikey_id: int = 0  # an Odoo API key (JSON-2), id None: the key's id, its own credential
+
+    @property
+    def credential(self):
+        """What sent the call, as one string: ``token:<id>``, or
+        ``apikey:<id>`` for an Odoo API key (JSON-2), each a credential of
+        its own (for its rate limit, and the answers kept for idempotency
+        keys)."""
+        return f"token:{self.id}" if self.id else f"apikey:{self.apikey_id}"
 
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
@@ -518,13 +527,18 @@ class ApiToken(models.Model):
     def _apikey_used(self, user, key):
         """(id, expiry) of ``user``'s Odoo API key ``key``, the one Odoo's
         ``res.users.apikeys._check_credentials`` just accepted (same lookup:
-        global or RPC scope, not expired)."""
+        global or RPC scope, not expired). The only candidate is that key
+        (Odoo has just verified it): only when the user has several keys
+        sharing its index is a hash verified again."""
         self.env.cr.execute(
             """SELECT id, key, expiration_date FROM res_users_apikeys
                 WHERE user_id = %s AND index = %s AND (scope IS NULL OR scope = 'rpc')
                   AND (expiration_date IS NULL OR expiration_date >= now() at time zone 'utc')""",
             [user.id, key[:APIKEY_INDEX_SIZE]])
-        for key_id, key_hash, expiration in self.env.cr.fetchall():
+        rows = self.env.cr.fetchall()
+        if len(rows) == 1:
+            return rows[0][0], rows[0][2]
+        for key_id, key_hash, expiration in rows:
             if KEY_CRYPT_CONTEXT.verify(key, key_hash):
                 return key_id, expiration
         raise AccessDenied()  # Odoo accepted a key we cannot find: refuse rather than outlive it
@@ -693,19 +707,27 @@ class ApiToken(models.Model):
 
     @api.model
     def _api_key_facts(self, key):
-        """:class:`TokenFacts` for the Odoo API key ``key``, or None."""
+        """:class:`TokenFacts` for the Odoo API key ``key``, or None. The
+        key is a credential of its own, as a token is (``apikey_id``): the
+        default rate limit of every token applies to it, and an answer kept
+        for an idempotency key is given back to it only."""
         user_id = self.env["res.users.apikeys"]._check_credentials(scope="rpc", key=key)
         if not user_id:
             return None
         user = self.env["res.users"].sudo().browse(user_id)
+        apikey_id = self._apikey_used(user, key)[0]
         return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, (),
-                          user_rate_limit=user.api_rate_limit)
+                          user_rate_limit=user.api_rate_limit, apikey_id=apikey_id)
 
     @api.model
     def _admit_call(self, facts):
-        """A call with the checked token ``facts`` is let through: counted on
-        its rate limits (RateLimitExceeded if over), then its use stamped. The
-        last step of every token check that runs a call, whatever the dialect."""
+        """A call with the checked token ``facts`` is let through: metered on
+        the token (:func:`..usage.note`: from here on it is a call of the
+        token, and an error if it fails, a rate limit's refusal included),
+        counted on its rate limits (RateLimitExceeded if over), then its use
+        stamped. The last step of every token check that runs a call,
+        whatever the dialect, so that every dialect counts alike."""
+        usage.note(self.env.cr.dbname, facts.id)
         self.env["api.token.rate.limit"]._count_call(facts)
         self._note_use(facts.id)
 

@@ -1,6 +1,7 @@
 """The answers kept for idempotency keys (see :mod:`..idempotency`).
 
-One row per (user, key): what the request was (a SHA-256 fingerprint, so
+One row per (user, key): the credential that sent the request (a token or
+an Odoo API key: only it is given the answer back), what the request was (a SHA-256 fingerprint, so
 that the same key sent with another request is refused), and the answer as
 it was sent (HTTP status, content type, body), so that a retry gets it byte
 for byte. The rows are written and read with SQL by :mod:`..idempotency`,
@@ -29,6 +30,8 @@ class ApiTokenIdempotency(models.Model):
     key = fields.Char(required=True, readonly=True)
     # the unique index below starts with user_id: no index of its own
     user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade")
+    credential = fields.Char(readonly=True, help="What sent the request: token:<id> or apikey:<id> (an Odoo API "
+                                                 "key). Only it is given the stored answer.")
     fingerprint = fields.Char(required=True, readonly=True, help="SHA-256 of the request the key was sent with.")
     status = fields.Integer("HTTP Status", readonly=True)
     content_type = fields.Char(readonly=True)

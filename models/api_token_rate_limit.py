@@ -4,7 +4,8 @@ process of every server on the database.
 Which limits apply to a call (see :meth:`ApiTokenRateLimit._limits`):
 
 * the token's own ``rate_limit``, else the default of every token, the system
-  parameter ``json_rpc_token.rate_limit_per_minute`` (0: off);
+  parameter ``json_rpc_token.rate_limit_per_minute`` (0: off); an Odoo API
+  key on JSON-2 is a credential of its own with the default limit;
 * the user's ``api_rate_limit`` (0: none), counted over all their tokens
   (and their Odoo API keys on JSON-2).
 
@@ -12,30 +13,40 @@ Both come from what the token check already read (:class:`TokenFacts`) and
 from Odoo's cached system parameters: with no limit set, a call costs no
 query more.
 
-How calls are counted, and why so:
+The promise: in any 60 seconds, wherever they start, at most the limit of
+calls get through, across the processes and servers of a database. How, and
+why so:
 
-* The counters live in the database, the one thing the processes and
-  servers share, in an UNLOGGED table of their own (a crash may forget the
-  last minutes' counts: no harm, and no WAL written per call).
-* They are never written in the call's transaction: Odoo's transactions are
-  REPEATABLE READ, so parallel calls with one token would fight over the
-  counter row's lock and fail to serialize. A counter is one statement in a
-  connection of its own, in autocommit: an upsert that adds the calls only
-  if they fit (atomic under concurrency: no process can count past the
-  limit), and a refused call is not counted.
-* Windows are fixed minutes, and the previous minute's count weighs in for
-  the part of it that the last 60 seconds still cover, rounded down (the
-  "sliding window" approximation): a burst at the end of one minute and
-  another at the start of the next cannot get twice the limit through, and a
-  limit of 1 a minute still lets one call through each minute.
+* Calls are counted in one-second buckets, by the database's clock (one
+  clock for every server). A call at time ``t`` is let through only if the
+  calls of the seconds ``floor(t) - 60`` to ``floor(t)``, plus it, fit the
+  limit. Any 60-second window ``[a, a + 60)`` lies within the seconds
+  ``floor(a)`` to ``floor(a) + 60``; when its last call was let through, all
+  the window's earlier calls were in the 61 seconds that call counted, so no
+  window holds more than the limit. (The earlier design, fixed minutes with
+  the previous minute weighted by the part still covered, let 1.5 to 2
+  times the limit through in the first minute of a token that had been
+  idle: the previous minute weighed nothing.)
+* One row per counter key (``api_token_rate``: the last second counted, and
+  the 61 buckets up to it as an array), updated under its row lock by one
+  call of the SQL function ``json_rpc_token_rate_take`` (created by
+  :meth:`init`), in a connection of its own in autocommit: atomic under
+  concurrency (no process can count past the limit), never in the call's
+  transaction (Odoo's REPEATABLE READ would make parallel calls of one token
+  fail to serialize on the row), and a refused call is not counted. The
+  table is UNLOGGED: a crash may forget the last minute's counts, no WAL is
+  written per call.
 * A process takes quota in chunks of ``limit // 200`` calls (1 below 400 a
-  minute): it counts the chunk at once, then spends it without asking the
-  database. What a process took and did not spend is lost at the end of
-  the minute; with up to 20 processes spending one limit, that costs at
-  most 10 % of it, and can never let more calls through than the limit.
+  minute): it counts the chunk in the second the database says it is, and
+  spends it without asking the database, but only until that second ends
+  (by its own monotonic clock, from when it asked: never later than the
+  database's second), so that reserved calls never land in a later window.
+  What it took and did not spend is lost: at most the chunk's worth per
+  process and second in which it ran out.
+* A refused call is told ``retry_after``: the seconds until the oldest
+  counted calls leave the 61 seconds, enough of them for one more call.
 """
 import logging
-import math
 import threading
 import time
 
@@ -49,57 +60,103 @@ from ..own_cursor import ISOLATION_LEVEL_AUTOCOMMIT, own_cursor
 _logger = logging.getLogger(__name__)
 
 DEFAULT_PARAM = "json_rpc_token.rate_limit_per_minute"
-WINDOW = 60  # seconds
+#: the buckets of one counter: the current second and the 60 before it
+BUCKETS = 61
 #: a process takes quota ``limit // CHUNK_DIVISOR`` calls at a time (see the
 #: module docstring)
 CHUNK_DIVISOR = 200
 
 _lock = threading.Lock()
-#: (dbname, counter key) -> [minute, calls taken by this process and not
-#: spent yet, in that minute]
+#: (dbname, counter key) -> [time.monotonic() until which the calls may be
+#: spent (the end of the second they were counted in), calls taken by this
+#: process and not spent yet]
 _taken = {}
-#: dbname -> the last minute this process purged past counters in
+#: dbname -> the last minute (of time.time()) this process purged idle counters in
 _purged = {}
+
+#: ``(counted, retry_after, seconds left in the database's current second)``;
+#: the row is locked first, the clock read after: under the lock, seconds
+#: never go back
+TAKE_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION json_rpc_token_rate_take(
+        p_key varchar, p_calls integer, p_limit integer,
+        OUT counted boolean, OUT retry_after integer, OUT second_left double precision)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_now double precision;
+    v_second bigint;
+    v_last bigint;
+    v_counts integer[];
+    v_total integer;
+    v_excess integer;
+    v_run integer := 0;
+BEGIN
+    LOOP  -- again if an idle row was purged between the two
+        SELECT second, counts INTO v_last, v_counts FROM api_token_rate WHERE key = p_key FOR UPDATE;
+        EXIT WHEN FOUND;
+        INSERT INTO api_token_rate (key, second, counts)
+             VALUES (p_key, 0, array_fill(0, ARRAY[{BUCKETS}])) ON CONFLICT (key) DO NOTHING;
+    END LOOP;
+    v_now := extract(epoch FROM clock_timestamp());
+    v_second := greatest(floor(v_now)::bigint, v_last);
+    second_left := greatest(0, v_second + 1 - v_now);
+    IF v_second - v_last >= {BUCKETS} THEN
+        v_counts := array_fill(0, ARRAY[{BUCKETS}]);
+    ELSIF v_second > v_last THEN
+        v_counts := v_counts[(v_second - v_last + 1)::integer:{BUCKETS}]
+                    || array_fill(0, ARRAY[(v_second - v_last)::integer]);
+    END IF;
+    SELECT sum(c) INTO v_total FROM unnest(v_counts) AS c;
+    IF v_total + p_calls <= p_limit THEN
+        v_counts[{BUCKETS}] := v_counts[{BUCKETS}] + p_calls;
+        UPDATE api_token_rate SET second = v_second, counts = v_counts WHERE key = p_key;
+        counted := true;
+        retry_after := 0;
+        RETURN;
+    END IF;
+    counted := false;
+    -- one call fits once this many counted calls have left the window;
+    -- bucket i (second v_second - {BUCKETS} + i) leaves it i seconds on
+    v_excess := v_total + 1 - p_limit;
+    retry_after := {BUCKETS};
+    FOR i IN 1..{BUCKETS} LOOP
+        v_run := v_run + v_counts[i];
+        IF v_run >= v_excess THEN
+            retry_after := i;
+            EXIT;
+        END IF;
+    END LOOP;
+END
+$$"""
 
 
 def _chunk(limit):
     return max(1, limit // CHUNK_DIVISOR)
 
 
-def _take_local(slot, minute):
-    """Spend one call of the chunk this process holds for ``slot``, if any."""
+def _take_local(slot):
+    """Spend one call of the chunk this process holds for ``slot``, if any
+    is left and its second has not ended. Returns when it ends, or None."""
     with _lock:
         held = _taken.get(slot)
-        if held and held[0] == minute and held[1] > 0:
+        if held and held[1] > 0 and time.monotonic() < held[0]:
             held[1] -= 1
-            return True
-    return False
+            return held[0]
+    return None
 
 
-def _keep_local(slot, minute, calls):
+def _keep_local(slot, until, calls):
+    """Keep ``calls`` counted for ``slot``, to spend until ``until``
+    (time.monotonic()); calls of an older second are dropped rather than
+    spent later."""
     with _lock:
         if len(_taken) > 100_000:
             _taken.clear()
         held = _taken.get(slot)
-        if held and held[0] == minute:
+        if held and held[0] == until:
             held[1] += calls
-        else:
-            _taken[slot] = [minute, calls]
-
-
-def retry_after(limit, previous, current, elapsed):
-    """Seconds until one more call fits in ``limit``, for a counter of
-    ``current`` calls this minute (``elapsed`` seconds into it) and
-    ``previous`` the minute before."""
-    if current < limit:
-        # the previous minute's weight must fall until one more fits:
-        # floor(previous * (1 - f)) <= limit - current - 1
-        wait = WINDOW * (1 - (limit - current) / previous) - elapsed if previous else 0
-    else:
-        # next minute, once this one's weight has fallen enough:
-        # floor(current * (1 - f)) <= limit - 1
-        wait = WINDOW - elapsed + WINDOW * max(0, 1 - limit / current)
-    return max(1, math.ceil(wait))
+        elif not held or held[0] < until:
+            _taken[slot] = [until, calls]
 
 
 class ApiTokenRateLimit(models.AbstractModel):
@@ -109,10 +166,17 @@ class ApiTokenRateLimit(models.AbstractModel):
     _description = "API Rate Limit Counters"
 
     def init(self):
-        self.env.cr.execute(
+        cr = self.env.cr
+        # counts are disposable: a table of the per-minute shape (up to
+        # 18.0.1.7.0) is dropped rather than converted
+        cr.execute("""SELECT 1 FROM information_schema.columns
+                       WHERE table_name = 'api_token_rate' AND column_name = 'minute'""")
+        if cr.fetchone():
+            cr.execute("DROP TABLE api_token_rate")
+        cr.execute(
             """CREATE UNLOGGED TABLE IF NOT EXISTS api_token_rate (
-                   key varchar NOT NULL, minute bigint NOT NULL, calls integer NOT NULL,
-                   PRIMARY KEY (key, minute))""")
+                   key varchar PRIMARY KEY, second bigint NOT NULL, counts integer[] NOT NULL)""")
+        cr.execute(TAKE_FUNCTION)
 
     @api.model
     def _default_limit(self):
@@ -144,94 +208,81 @@ class ApiTokenRateLimit(models.AbstractModel):
     @api.model
     def _limits(self, facts):
         """``[(counter key, calls per minute, what it limits)]`` for a call
-        with the token of ``facts``."""
+        with the credential of ``facts``."""
         limits = []
-        if facts.id:
-            token_limit = facts.rate_limit or self._default_limit()
-            if token_limit:
-                limits.append((f"token:{facts.id}", token_limit, "this token"))
+        # every credential has the limit of a token: its own, or the default
+        # (an Odoo API key on JSON-2 has no limit of its own)
+        token_limit = facts.rate_limit or self._default_limit()
+        if token_limit:
+            limits.append((facts.credential, token_limit, "this token" if facts.id else "this API key"))
         if facts.user_rate_limit:
             limits.append((f"user:{facts.user_id}", facts.user_rate_limit, "this user"))
         return limits
 
     @api.model
     def _count_call(self, facts):
-        """Count one call with the token of ``facts`` against each of its
-        limits, or refuse it (counting it nowhere).
+        """Count one call with the credential of ``facts`` against each of
+        its limits, or refuse it (counting it nowhere).
 
         :raises RateLimitExceeded: with ``retry_after``, the seconds after
             which a call fits again."""
         limits = self._limits(facts)
         if not limits:
             return
-        now = time.time()
-        minute, elapsed = divmod(now, WINDOW)
-        minute = int(minute)
         dbname = self.env.cr.dbname
-        spent = []  # (slot, ...) taken for this call, given back if another limit refuses it
+        spent = []  # (slot, until) taken for this call, given back if another limit refuses it
         try:
             for key, limit, what in limits:
                 slot = (dbname, key)
-                if not _take_local(slot, minute):
-                    self._take(slot, limit, minute, elapsed, what)
-                spent.append(slot)
+                until = _take_local(slot) or self._take(slot, limit, what)
+                spent.append((slot, until))
         except RateLimitExceeded:
-            for slot in spent:
-                _keep_local(slot, minute, 1)
+            for slot, until in spent:
+                _keep_local(slot, until, 1)
             raise
 
     @api.model
-    def _take(self, slot, limit, minute, elapsed, what):
+    def _take(self, slot, limit, what):
         """Count a chunk of calls for ``slot`` in the database, or one if a
-        chunk no longer fits; keep what this call does not spend."""
-        weight = 1 - elapsed / WINDOW
+        chunk no longer fits; keep what this call does not spend, for the
+        rest of the second it was counted in. Returns when that second
+        ends (time.monotonic())."""
         chunk = _chunk(limit)
         for calls in dict.fromkeys((chunk, 1)):
-            counted, previous, current = self._reserve(slot[1], minute, calls, limit, weight)
-            if counted is not None:
+            asked = time.monotonic()
+            counted, seconds, second_left = self._reserve(slot[1], calls, limit)
+            if counted:
+                until = asked + second_left
                 if calls > 1:
-                    _keep_local(slot, minute, calls - 1)
-                return
-        seconds = retry_after(limit, previous, current, elapsed)
+                    _keep_local(slot, until, calls - 1)
+                return until
         _logger.info("API call refused: rate limit of %s (%s calls per minute) reached", slot[1], limit)
         raise RateLimitExceeded(f"Rate limit exceeded: at most {limit} calls per minute for {what}; "
                                 f"retry in {seconds} s.", retry_after=seconds)
 
     @api.model
-    def _reserve(self, key, minute, calls, limit, weight):
-        """Add ``calls`` to the counter ``key`` of ``minute`` if the
-        estimate (this minute's count, plus the previous minute's weighted
-        by ``weight``, rounded down) stays within ``limit``; one statement, committed at
-        once in a connection of its own. Returns ``(count after, or None if
-        refused; previous minute's count; count before)``."""
+    def _reserve(self, key, calls, limit):
+        """Add ``calls`` to the counter ``key`` in the current second if the
+        calls of the last 61 seconds, plus them, fit ``limit``: one
+        statement, committed at once in a connection of its own. Returns
+        ``(counted, seconds until one call fits if not, seconds left in the
+        database's current second)``."""
         # autocommit: one statement, no BEGIN/COMMIT round trips
         with own_cursor(self.env.registry, ISOLATION_LEVEL_AUTOCOMMIT) as cr:
-            self._purge_past(cr, minute)
-            cr.execute(
-                """WITH previous AS (
-                       SELECT COALESCE((SELECT calls FROM api_token_rate
-                                         WHERE key = %(key)s AND minute = %(minute)s - 1), 0) AS calls),
-                   counted AS (
-                       INSERT INTO api_token_rate AS rate (key, minute, calls)
-                       SELECT %(key)s, %(minute)s, %(calls)s FROM previous
-                        WHERE floor(previous.calls * %(weight)s) + %(calls)s <= %(limit)s
-                       ON CONFLICT (key, minute) DO UPDATE SET calls = rate.calls + EXCLUDED.calls
-                        WHERE rate.calls + EXCLUDED.calls + floor((SELECT calls FROM previous) * %(weight)s)
-                              <= %(limit)s
-                       RETURNING rate.calls)
-                   SELECT (SELECT calls FROM counted), (SELECT calls FROM previous),
-                          COALESCE((SELECT calls FROM api_token_rate WHERE key = %(key)s AND minute = %(minute)s), 0)
-                """, {"key": key, "minute": minute, "calls": calls, "limit": limit, "weight": weight})
+            self._purge_idle(cr)
+            cr.execute("SELECT * FROM json_rpc_token_rate_take(%s, %s, %s)", [key, calls, limit])
             return cr.fetchone()
 
     @api.model
-    def _purge_past(self, cr, minute):
+    def _purge_idle(self, cr):
         """Once a minute per process and database: drop the counters that
-        no longer count (older than the previous minute)."""
+        counted nothing in the last 61 seconds."""
+        minute = int(time.time() // 60)
         if _purged.get(cr.dbname) == minute:
             return
         _purged[cr.dbname] = minute
         try:
-            cr.execute("DELETE FROM api_token_rate WHERE minute < %s", [minute - 1])
+            cr.execute("DELETE FROM api_token_rate WHERE second < extract(epoch FROM clock_timestamp()) - %s",
+                       [BUCKETS + 1])
         except psycopg2.Error as exc:  # e.g. two processes purging at once: the next minute's purge
-            _logger.debug("purge of past rate counters skipped: %s", exc)
+            _logger.debug("purge of idle rate counters skipped: %s", exc)

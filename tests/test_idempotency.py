@@ -9,7 +9,7 @@ from unittest.mock import patch
 import odoo
 from odoo.tests import tagged
 
-from .common import JsonCallCase
+from .common import PASSWORD, JsonCallCase
 
 CALL = "/json-call"
 REPLAYED = "Idempotent-Replayed"
@@ -30,7 +30,7 @@ class TestIdempotency(JsonCallCase):
         headers = {"Authorization": f"Bearer {token or self.token}", **(headers or {})}
         if key is not None:
             headers["Idempotency-Key"] = key
-        return self.http(method, path, json.dumps(body), headers)
+        return self.http(method, path, None if body is None else json.dumps(body), headers)
 
     def create_call(self, name, request_id=1, **params):
         return {"jsonrpc": "2.0", "id": request_id,
@@ -63,10 +63,68 @@ class TestIdempotency(JsonCallCase):
         again = self.send(self.create_call(name, idempotency_key=key))
         self.assert_replayed(first, again)
         self.assertEqual(self.count(name), 1)
-        # a new token of the same user (logged in again): still the same request
+
+    # ------------------------------------------- the credential that sent it
+    def scoped_token(self):
+        """A token of the same user, narrowed to reading res.partner."""
+        return self.result("/json-call/user_authenticate", {
+            "login": "integrator", "password": PASSWORD,
+            "scope": {"models": ["res.partner"], "read_only": True}})["token"]
+
+    def assert_other_credential_refused(self, response, status=200):
+        """Refused (-32041, said why), not replayed."""
+        self.assertNotIn(REPLAYED, response.headers)
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertIn("another token", response.text)
+
+    def test_another_token_of_the_user_gets_no_stored_answer(self):
+        """A token's stored answer is never handed to another token of its
+        user, who may be narrower: refused, and nothing runs again."""
+        key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
+        first = self.send(self.create_call(name), key)
+        self.assertIsInstance(first.json()["result"], int, first.text)
         again = self.send(self.create_call(name), key, token=self.login())
-        self.assert_replayed(first, again)
+        self.assert_other_credential_refused(again)
+        self.assertEqual(again.json()["error"]["code"], -32041)
         self.assertEqual(self.count(name), 1)
+        # the token that sent it still gets its answer
+        self.assert_replayed(first, self.send(self.create_call(name), key))
+
+    def test_a_key_stored_without_its_credential_is_given_to_no_one(self):
+        """Keys stored by 18.0.1.7.0 have no credential: refused, never
+        replayed to whichever token of the user sends the key."""
+        key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
+        self.assertIsInstance(self.send(self.create_call(name), key).json()["result"], int)
+        self.env.cr.execute("UPDATE api_token_idempotency SET credential = NULL WHERE key = %s", [key])
+        again = self.send(self.create_call(name), key)
+        self.assert_other_credential_refused(again)
+        self.assertEqual(again.json()["error"]["code"], -32041)
+        self.assertEqual(self.count(name), 1)
+
+    def test_a_replay_does_not_get_past_a_narrower_scope(self):
+        """The attack: token A (unscoped) reads partners with their users'
+        logins and groups under key K; token B of the same user, scoped to
+        reading res.partner, sends the same request with K."""
+        self.env["res.users"].browse(self.integrator.id).write({"groups_id": [(4, self.env.ref(
+            "base.group_partner_manager").id)]})
+        key = str(uuid.uuid4())
+        read = {"jsonrpc": "2.0", "id": 1, "params": {
+            "model": "res.partner", "method": "read",
+            "args": [[self.colleague.partner_id.id], "{name, user_ids{login, groups_id}}"]}}
+        first = self.send(read, key)
+        self.assertIn("colleague", first.text, first.text)
+        scoped = self.scoped_token()
+        without_key = self.send(read, token=scoped)
+        self.assertEqual(without_key.json()["error"]["code"], -32010, without_key.text)
+        again = self.send(read, key, token=scoped)
+        self.assert_other_credential_refused(again)
+        self.assertEqual(again.json()["error"]["code"], -32041)
+        self.assertNotIn("colleague", again.text)
+        # the scoped token's own key: its scope refuses it, and that is its answer
+        own = str(uuid.uuid4())
+        refused = self.send(read, own, token=scoped)
+        self.assertEqual(refused.json()["error"]["code"], -32010, refused.text)
+        self.assert_replayed(refused, self.send(read, own, token=scoped))
 
     def test_without_a_key_nothing_is_kept(self):
         self.env.cr.execute("SELECT count(*) FROM api_token_idempotency")
@@ -242,3 +300,43 @@ class TestIdempotency(JsonCallCase):
         other = self.send(body, key, path="/json/2/res.partner/search_count", headers=headers)
         self.assertEqual((other.status_code, other.json()["name"].rsplit(".", 1)[-1]),
                          (422, "IdempotencyKeyMismatch"))
+
+    def test_rest_and_json2_give_a_stored_answer_to_its_credential_only(self):
+        """The scoped token's replay, in REST and JSON-2; an Odoo API key of
+        the user (JSON-2) is a credential of its own too."""
+        self.env["res.users"].browse(self.integrator.id).write({"groups_id": [(4, self.env.ref(
+            "base.group_partner_manager").id)]})
+        scoped, partner = self.scoped_token(), self.colleague.partner_id.id
+        selection = "{name, user_ids{login, groups_id}}"
+        # REST
+        key, path = str(uuid.uuid4()), f"/api/res.partner/{partner}?query={selection}"
+        first = self.send(None, key, path=path, method="GET")
+        self.assertEqual(first.status_code, 200, first.text)
+        self.assertIn("colleague", first.text)
+        self.assertEqual(self.send(None, path=path, method="GET", token=scoped).status_code, 403)
+        again = self.send(None, key, path=path, method="GET", token=scoped)
+        self.assert_other_credential_refused(again, 422)
+        self.assertEqual(again.json()["error"]["code"], -32041)
+        self.assert_replayed(first, self.send(None, key, path=path, method="GET"))
+        # JSON-2: the token, the scoped token, an API key
+        apikey = self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "idem", None)
+        json2 = {"path": "/json/2/res.partner/read", "headers": {"Content-Type": "application/json"}}
+        body = {"ids": [partner], "fields": selection}
+        key = str(uuid.uuid4())
+        first = self.send(body, key, **json2)
+        self.assertEqual(first.status_code, 200, first.text)
+        self.assertIn("colleague", first.text)
+        self.assertEqual(self.send(body, token=scoped, **json2).status_code, 403)
+        for other in (scoped, apikey):
+            again = self.send(body, key, token=other, **json2)
+            self.assert_other_credential_refused(again, 422)
+            self.assertEqual(again.json()["name"].rsplit(".", 1)[-1], "IdempotencyKeyMismatch")
+        self.assert_replayed(first, self.send(body, key, **json2))
+        # the API key's own answer: given back to it, to no token of its user
+        key, name = str(uuid.uuid4()), f"Idem key {uuid.uuid4()}"
+        create = {"path": "/json/2/res.partner/create", "headers": json2["headers"]}
+        first = self.send({"vals_list": [{"name": name}]}, key, token=apikey, **create)
+        self.assertEqual(first.status_code, 200, first.text)
+        self.assert_replayed(first, self.send({"vals_list": [{"name": name}]}, key, token=apikey, **create))
+        self.assert_other_credential_refused(self.send({"vals_list": [{"name": name}]}, key, **create), 422)
+        self.assertEqual(self.count(name), 1)

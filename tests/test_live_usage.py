@@ -17,14 +17,15 @@ from .test_live_server import until_both_workers
 pytestmark = needs_test_databases
 
 
-def start_command(tmp_path, flush_seconds):
+def start_command(tmp_path, flush_seconds, gevent_port=None):
     """A prefork server on DB_A whose processes write their usage counts
     every ``flush_seconds`` (server option in its configuration file)."""
     conf = tmp_path / "odoo.conf"
     conf.write_text(Path(os.environ["ODOO_RC"]).read_text()
                     + f"json_rpc_token_usage_flush_seconds = {flush_seconds}\n")
     port, logfile = free_port(), tmp_path / "odoo.log"
-    command = odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={free_port()}")
+    command = odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
+                          f"--gevent-port={gevent_port or free_port()}")
     command[command.index(os.environ["ODOO_RC"])] = str(conf)
     return command, port, logfile
 
@@ -76,6 +77,35 @@ def test_counts_of_both_workers_are_written_when_the_server_stops(tmp_path):
     calls, errors, server_time = counted(label)
     assert (calls, errors) == (len(sent), sent.count("no_such_method"))
     assert server_time > 0
+
+
+def test_calls_served_by_the_gevent_process_are_written_before_the_server_stops(tmp_path):
+    """The master of a prefork server ends its gevent process with SIGKILL
+    (no exit hook runs): that process writes its counts on a timer, every
+    interval (here 1 s), so a stop loses at most the last interval's."""
+    label, gevent_port = f"usage-gevent-{time.time_ns()}", free_port()
+    command, port, logfile = start_command(tmp_path, 1, gevent_port)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        base, gevent_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{gevent_port}"
+        deadline = time.monotonic() + 120
+        while not (_healthy(base) and _healthy(gevent_base)):
+            assert process.poll() is None and time.monotonic() < deadline, f"server did not start; see {logfile}"
+            time.sleep(0.5)
+        token = _login(base, label)
+        for _n in range(20):
+            answer = post(gevent_base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "search_count",
+                                                      "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
+            assert "result" in answer, answer
+        time.sleep(2.5)  # more than one interval, no call after the last: only a timer writes them
+        process.send_signal(signal.SIGTERM)  # the master only, as an admin stops it
+        process.wait(60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(30)
+    assert counted(label)[:2] == (20, 0)
 
 
 def test_each_worker_writes_its_counts_every_interval(tmp_path):

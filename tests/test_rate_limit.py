@@ -121,6 +121,41 @@ class TestRateLimit(JsonCallCase):
         self.assertEqual(self.http("POST", "/json/2/res.partner/search_count", body, headers).status_code, 200)
         self.assertEqual(self.http("POST", "/json/2/res.partner/search_count", body, headers).status_code, 429)
 
+    def test_json2_api_key_has_the_default_limit_of_every_token(self):
+        """Every credential this addon accepts counts: an Odoo API key has
+        the default limit of a token, counted on its own."""
+        self.env["ir.config_parameter"].sudo().set_param(DEFAULT_PARAM, "2")
+        Keys = self.env["res.users.apikeys"].with_user(self.integrator).sudo()
+        key, other_key = Keys._generate(None, "rate", None), Keys._generate(None, "rate 2", None)
+        body = '{"domain": []}'
+
+        def call(secret):
+            return self.http("POST", "/json/2/res.partner/search_count", body, {"Authorization": f"bearer {secret}"})
+        self.assertEqual([call(key).status_code for _n in range(3)], [200, 200, 429])
+        refused = call(key)
+        self.assertEqual(refused.status_code, 429, refused.text)
+        self.assertIn("at most 2 calls per minute for this API key", refused.json()["message"])
+        self.assertEqual(refused.headers["Retry-After"], str(refused.json()["retry_after"]))
+        self.assertEqual(call(other_key).status_code, 200, "another key has its own count")
+
+    def test_the_per_minute_counters_of_18_0_1_7_0_are_replaced_at_the_upgrade(self):
+        """Counts are disposable: init() drops a table of the old shape and
+        makes the per-second one (and its function); limits then work."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE api_token_rate")
+        cr.execute("""CREATE UNLOGGED TABLE api_token_rate (key varchar NOT NULL, minute bigint NOT NULL,
+                      calls integer NOT NULL, PRIMARY KEY (key, minute))""")
+        cr.execute("INSERT INTO api_token_rate VALUES ('token:1', 1, 5)")
+        self.env["api.token.rate.limit"].init()
+        self.env["api.token.rate.limit"].init()  # and again: nothing to do
+        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'api_token_rate' "
+                   "ORDER BY ordinal_position")
+        self.assertEqual([name for name, in cr.fetchall()], ["key", "second", "counts"])
+        token = self.token(rate_limit=2)
+        self.count(token)
+        self.count(token)
+        self.assert_rate_limited(token, 2)
+
     def test_token_as_xmlrpc_password_is_limited(self):
         token = self.token(rate_limit=1)
         self.env.flush_all()

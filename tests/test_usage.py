@@ -102,6 +102,46 @@ class TestUsage(JsonCallCase):
         self.flush()
         self.assertEqual(self.usage_of(self.token_id)[:2], (5, 2))
 
+    def test_a_call_refused_by_a_rate_limit_is_a_call_and_an_error_on_every_dialect(self):
+        """One rule for every dialect: one call let through, one refused by
+        the token's limit of 1 a minute, counted as 2 calls and 1 error."""
+        db, uid = self.env.cr.dbname, self.integrator.id
+        search_count = ("res.partner", "search_count", [[]])
+
+        def json_call(token):
+            return "result" in self.rpc(CALL, {"token": token, "model": "res.partner", "method": "search_count",
+                                               "args": [[]]})
+
+        def rest(token):
+            return self.http("GET", "/api/res.partner/", headers={"Authorization": f"Bearer {token}"}).ok
+
+        def json2(token):
+            return self.http("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}),
+                             {"Authorization": f"Bearer {token}"}).ok
+
+        def xml_rpc(token):
+            self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
+            try:
+                xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object").execute_kw(db, uid, token,
+                                                                                           *search_count)
+            except xmlrpc.client.Fault as fault:
+                self.assertIn("Rate limit exceeded", fault.faultString)
+                return False
+            return True
+
+        def jsonrpc(token):
+            answer = self.rpc("/jsonrpc", {"service": "object", "method": "execute_kw",
+                                           "args": [db, uid, token, *search_count]})
+            return "result" in answer
+
+        for dialect in (json_call, rest, json2, xml_rpc, jsonrpc):
+            token = self.result("/json-call/user_authenticate",
+                                {"login": "integrator", "password": PASSWORD, "rate_limit": 1})["token"]
+            token_id = self.env["api.token"].sudo().search([("user_id", "=", uid)], limit=1).id
+            self.assertEqual([dialect(token), dialect(token)], [True, False], dialect.__name__)
+            self.flush()
+            self.assertEqual(self.usage_of(token_id)[:2], (2, 1), dialect.__name__)
+
     def test_a_flush_skips_a_token_deleted_since(self):
         self.call(self.token, "res.partner", "search_count", [[]])
         other = self.login("colleague")
