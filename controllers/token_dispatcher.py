@@ -30,11 +30,10 @@ import threading
 
 import psycopg2
 import werkzeug.exceptions
-from psycopg2.pool import PoolError
 
 from odoo import api, http
 from odoo.modules.registry import Registry
-from odoo.service import model as service_model
+from odoo.service import db as service_db, model as service_model
 from odoo.tools import config
 
 from .. import errors, idempotency, orm_call, read_replica, token_session, usage
@@ -50,10 +49,9 @@ CORS_MAX_AGE = "86400"
 #: answer headers a granted page may read: a browser hides all but a few
 #: (Content-Type...) unless they are listed
 CORS_EXPOSED_HEADERS = "Retry-After, WWW-Authenticate, Allow, Idempotent-Replayed"
-#: faults that pass: the connection to PostgreSQL was lost (a restart, a
-#: failover, a killed backend), the connection pool is full, or a concurrency
-#: failure outlived Odoo's retries. The transaction was not committed.
-TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
+#: a passing fault (lost connection...) is answered -32030: errors.retryable,
+#: decided by errors.is_passing_fault for every path
+retryable = errors.retryable
 
 
 def server_limit(option, default):
@@ -88,19 +86,6 @@ def _read_at_most(httprequest, max_body):
         raise too_large
     wrapped._cached_data = body = b"".join(pieces)
     return body
-
-
-def retryable(exc):
-    """``exc`` as the client is told: a passing database fault becomes
-    :class:`errors.ServiceUnavailable` (-32030), which says the request may be
-    sent again and names no internals; the log keeps the original."""
-    if not isinstance(exc, TRANSIENT_FAULTS):
-        return exc
-    unavailable = errors.ServiceUnavailable(
-        "The database was briefly unavailable (connection lost, or too much contention): the request "
-        "was not carried out. It is safe to send it again after a short pause.")
-    unavailable.__cause__ = exc
-    return unavailable
 
 
 class TokenDispatcher:
@@ -241,13 +226,16 @@ class TokenDispatcher:
         # one answer whether the database does not exist, is filtered out or
         # lacks the addon: the answer must not tell which databases exist
         not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        # Odoo's http.db_list answers [] when PostgreSQL is out of reach:
+        # "not served" then, where the truth is "unavailable" (-32030)
         if not http.db_filter([dbname], host=host) or (
-                dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
+                dbname not in Registry.registries
+                and dbname not in http.db_filter(service_db.list_dbs(force=True), host=host)):
             raise not_served
         try:
             registry, cr, primary = read_replica.open_cursors(Registry(dbname), readonly)
         except Exception as exc:
-            if isinstance(exc, TRANSIENT_FAULTS):
+            if errors.is_passing_fault(exc):
                 raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:
