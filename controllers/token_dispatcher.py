@@ -188,9 +188,10 @@ class TokenDispatcher:
     def in_database(self, serve, dbname, readonly=False):
         """Run ``serve()`` in a transaction on ``dbname`` (default: the
         database Odoo chose for this request); on a read-only cursor if
-        ``readonly``, run again on a read/write one if it tries to write. A
-        read-only cursor is the replica's when one is configured; the token
-        is then checked on the primary (see :mod:`..read_replica`)."""
+        ``readonly``, run again on a read/write one if it tries to write, or
+        if the replica is lost or hangs meanwhile. A read-only cursor is the
+        replica's when one is configured; the token is then checked on the
+        primary (see :mod:`..read_replica`)."""
         request = self.request
         if request.db and dbname in (None, request.db):
             return serve()  # Odoo's _transactioning already wraps us
@@ -212,6 +213,10 @@ class TokenDispatcher:
                     except psycopg2.errors.ReadOnlySqlTransaction:
                         if not readonly_cursor:
                             raise
+                    except Exception:
+                        if not read_replica.lost(cr):
+                            raise
+                        # the replica crashed or hung: the read runs again on the primary
         finally:
             request.registry, request.env = saved
 
