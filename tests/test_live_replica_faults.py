@@ -1,0 +1,229 @@
+"""A primary and its streaming replica crash and hang while clients call.
+
+Throwaway clusters (tests/pg_clusters.py: never the machine's own), a copy
+of the second test database restored on the primary, a prefork Odoo server
+(``--workers=2``) writing on the primary and reading on the replica. Every
+answer must be the call's result or the retryable -32030 / 503: never "not
+found" (-32000 / 404), never an internal error (-32603 / 500), which a
+client following the README gives up on. A replica frozen (SIGSTOP: a hung
+host, a partition) delays reads by the replica timeouts at most, then the
+reads run on the primary; writes do not wait for it.
+"""
+import configparser
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from . import pg_clusters
+from .live import DB_B as SOURCE_DB, free_port, login, needs_test_databases, odoo_server, running
+from .scale import WHERE_CODE, WHERE_FIELD, call
+
+pytestmark = needs_test_databases
+
+#: the server's replica bounds (seconds), shorter than the defaults to keep the test short
+CONNECT_TIMEOUT, TIMEOUT, RETRY_AFTER = 2, 3, 4
+#: the longest a read may take while the replica hangs: one bound for
+#: taking a connection, one for connecting anew, one for a statement, slack
+READ_BOUND = CONNECT_TIMEOUT + CONNECT_TIMEOUT + TIMEOUT + 2
+ON_REPLICA, ON_PRIMARY = "True", "False"
+#: a field whose reading takes a second of the database (then says where it ran)
+SLOW_FIELD = "x_jrt_slow_where"
+SLOW_CODE = WHERE_CODE.replace("SELECT pg_is_in_recovery()", "SELECT pg_is_in_recovery() FROM pg_sleep(1)") \
+    .replace(WHERE_FIELD, SLOW_FIELD)
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    """(base URL, database, administrator's token, a partner id, primary, replica)."""
+    directory = tmp_path_factory.mktemp("replica_faults")
+    with pg_clusters.primary_and_replica() as (primary, replica):
+        db = primary.restore(SOURCE_DB)
+        conf = configparser.RawConfigParser()
+        conf.read(os.environ["ODOO_RC"])
+        conf["options"].update({
+            **primary.odoo_options("db_"), **replica.odoo_options("db_replica_"),
+            "json_rpc_token_replica_connect_timeout": str(CONNECT_TIMEOUT),
+            "json_rpc_token_replica_timeout": str(TIMEOUT),
+            "json_rpc_token_replica_retry_after": str(RETRY_AFTER),
+        })
+        with open(directory / "odoo.conf", "w") as rc:
+            conf.write(rc)
+        port, logfile = free_port(), directory / "odoo.log"
+        command = odoo_server(db, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}",
+                              "-c", str(directory / "odoo.conf"))
+        with running(command, port, logfile) as base:
+            admin = login(base, db)
+            model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
+            for name, code in ((WHERE_FIELD, WHERE_CODE), (SLOW_FIELD, SLOW_CODE)):
+                if not call(base, db, admin, "ir.model.fields", "search",
+                            [["model", "=", "res.partner"], ["name", "=", name]]):
+                    created = call(base, db, admin, "ir.model.fields", "create", {
+                        "model_id": model_id, "name": name, "field_description": name, "ttype": "char",
+                        "store": False, "compute": code})
+                    assert isinstance(created, int), created
+            partner = call(base, db, admin, "res.partner", "create", {"name": "Read during faults"})
+            replica.wait_replayed(primary)
+            yield base, db, admin, partner, primary, replica
+
+
+# ---------------------------------------------------------------- clients
+def json_call_read(base, db, token, partner, field=WHERE_FIELD):
+    """("json-call read", "ok" or the error code, where the read ran)."""
+    response = requests.post(f"{base}/json-call", json={"jsonrpc": "2.0", "id": 1, "params": {
+        "db": db, "model": "res.partner", "method": "read", "args": [[partner], [field]]}},
+        headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    answer = response.json()
+    assert response.status_code == 200, response.text[:300]
+    if "error" in answer:
+        return "json-call read", answer["error"]["code"], None
+    return "json-call read", "ok", answer["result"][0][field]
+
+
+def rest_get(base, db, token, partner):
+    response = requests.get(f"{base}/api/res.partner/{partner}", params={"query": "{%s}" % WHERE_FIELD},
+                            headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db}, timeout=60)
+    assert response.headers["Content-Type"].startswith("application/json"), response.text[:300]
+    if response.status_code == 200:
+        return "REST GET", "ok", response.json()[WHERE_FIELD]
+    return "REST GET", response.status_code, None
+
+
+def json_call_write(base, db, token, partner):
+    response = requests.post(f"{base}/json-call", json={"jsonrpc": "2.0", "id": 1, "params": {
+        "db": db, "model": "res.partner", "method": "write", "args": [[partner], {"comment": uuid.uuid4().hex}]}},
+        headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    answer = response.json()
+    return "json-call write", "ok" if "result" in answer else answer["error"]["code"], None
+
+
+def keyed_create(base, db, token, answers):
+    """A JSON-2 create with an idempotency key, sent again with the same key
+    while it answers 503, as the README tells a client to; every answer is
+    kept. Returns the final status."""
+    key, name = str(uuid.uuid4()), f"keyed {uuid.uuid4().hex[:8]}"
+    for attempt in range(12):
+        response = requests.post(f"{base}/json/2/res.partner/create", json={"vals_list": [{"name": name}]},
+                                 headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db,
+                                          "Idempotency-Key": key}, timeout=60)
+        assert response.headers["Content-Type"].startswith("application/json"), response.text[:300]
+        answers.append(("JSON-2 keyed create", "ok" if response.status_code == 200 else response.status_code, None))
+        if response.status_code != 503:
+            return response.status_code
+        time.sleep(min(0.25 * 2 ** attempt, 4))
+    return 503
+
+
+def keep_calling(stop, answers, request):
+    while not stop.is_set():
+        try:
+            answers.append(request())
+        except requests.RequestException as exc:  # no answer at all: as bad as a wrong one
+            answers.append((getattr(request, "__name__", "call"), type(exc).__name__, None))
+
+
+def tally(answers):
+    counts = {}
+    for path, outcome, _where in answers:
+        counts[path, outcome] = counts.get((path, outcome), 0) + 1
+    return counts
+
+
+SUCCESS_OR_RETRYABLE = {"ok", -32030, 503}
+
+
+# ------------------------------------------------------------------ tests
+def test_crashes_answer_success_or_retryable(faulty):
+    """The replica crashes (``pg_ctl stop -m immediate``) three times, then
+    the primary once, while clients read through /json-call and REST and
+    create through JSON-2 with an idempotency key."""
+    base, db, admin, partner, primary, replica = faulty
+    answers, creates, stop = [], [], threading.Event()
+
+    def creator():
+        while not stop.is_set():
+            creates.append(keyed_create(base, db, admin, answers))
+
+    with ThreadPoolExecutor(4) as pool:
+        clients = [pool.submit(keep_calling, stop, answers, lambda: json_call_read(base, db, admin, partner)),
+                   pool.submit(keep_calling, stop, answers, lambda: rest_get(base, db, admin, partner)),
+                   pool.submit(creator)]
+        for cluster in (replica, replica, replica, primary):
+            time.sleep(1.5)
+            cluster.crash()
+            time.sleep(1)
+            cluster.start()
+        time.sleep(2)
+        stop.set()
+        for client in clients:
+            client.result()
+
+    counts = tally(answers)
+    assert {outcome for _path, outcome, _where in answers} <= SUCCESS_OR_RETRYABLE, counts
+    assert sum(count for (_path, outcome), count in counts.items() if outcome != "ok") > 0, \
+        f"no call met a fault: the test proves nothing {counts}"
+    assert creates and set(creates) == {200}, creates  # a client that retries 503 gets there
+    # the server serves on, the replica included (once it is tried again)
+    time.sleep(RETRY_AFTER)
+    replica.wait_replayed(primary)
+    assert {json_call_read(base, db, admin, partner)[1] for _ in range(4)} == {"ok"}
+
+
+def test_a_frozen_replica_delays_reads_by_its_timeouts_only(faulty):
+    """The replica's processes stopped for 10 s: the reads are answered,
+    from the primary, after the replica's timeouts at most; the writes,
+    which never touch the replica, do not wait for it; the replica serves
+    again after it resumes."""
+    base, db, admin, partner, _primary, replica = faulty
+    wait_until_read_on(ON_REPLICA, base, db, admin, partner)
+    reads, writes, stop = [], [], threading.Event()
+
+    def timed(into, request):
+        def run():
+            started = time.monotonic()
+            try:
+                path, outcome, where = request()
+            except requests.RequestException as exc:  # no answer (timed out): as bad as a wrong one
+                path, outcome, where = "call", type(exc).__name__, None
+            into.append((path, outcome, where, time.monotonic() - started))
+            return path, outcome, where
+        return run
+
+    slow = []
+    with ThreadPoolExecutor(4) as pool:
+        in_flight = pool.submit(timed(slow, lambda: json_call_read(base, db, admin, partner, SLOW_FIELD)))
+        time.sleep(0.5)  # its statement runs on the replica, for a second
+        with replica.frozen():
+            clients = [
+                pool.submit(keep_calling, stop, [], timed(reads, lambda: json_call_read(base, db, admin, partner))),
+                pool.submit(keep_calling, stop, [], timed(reads, lambda: rest_get(base, db, admin, partner))),
+                pool.submit(keep_calling, stop, [], timed(writes, lambda: json_call_write(base, db, admin, partner))),
+            ]
+            time.sleep(10)
+            stop.set()
+            for client in [in_flight, *clients]:
+                client.result()
+
+    # the statement in flight when the replica froze: cut after the timeout, run again on the primary
+    [(_path, outcome, where, seconds)] = slow
+    assert (outcome, where) == ("ok", ON_PRIMARY) and TIMEOUT <= seconds <= READ_BOUND, slow
+    assert {outcome for _path, outcome, _where, _s in reads + writes} == {"ok"}, tally(
+        [answer[:3] for answer in reads + writes])
+    slowest_read = max(seconds for *_answer, seconds in reads)
+    slowest_write = max(seconds for *_answer, seconds in writes)
+    assert slowest_read <= READ_BOUND, f"a read waited {slowest_read:.1f} s on the frozen replica"
+    assert slowest_write <= READ_BOUND, f"a write waited {slowest_write:.1f} s"
+    assert len(reads) >= 10 and len(writes) >= 5, (len(reads), len(writes))
+    assert {where for _path, _outcome, where, _s in reads} == {ON_PRIMARY}
+    wait_until_read_on(ON_REPLICA, base, db, admin, partner, within=RETRY_AFTER + READ_BOUND)
+
+
+def wait_until_read_on(where, base, db, token, partner, within=30):
+    deadline = time.monotonic() + within
+    while (seen := json_call_read(base, db, token, partner)) != ("json-call read", "ok", where):
+        assert time.monotonic() < deadline, f"reads do not run on the {where} side: {seen}"
+        time.sleep(0.2)
