@@ -101,6 +101,20 @@ def json_call_write(base, db, token, partner):
     return "json-call write", "ok" if "result" in answer else answer["error"]["code"], None
 
 
+def jsonrpc_execute_kw(base, db, token):
+    """Odoo's own /jsonrpc, the token as the administrator's password: a
+    lost connection answers Odoo's error object naming the addon's
+    ServiceUnavailable, not psycopg2's class."""
+    response = requests.post(f"{base}/jsonrpc", json={"jsonrpc": "2.0", "id": 1, "method": "call", "params": {
+        "service": "object", "method": "execute_kw",
+        "args": [db, 2, token, "res.partner", "search_count", [[]]]}}, timeout=60)
+    answer = response.json()
+    if "result" in answer:
+        return "/jsonrpc execute_kw", "ok", None
+    name = answer["error"]["data"]["name"]
+    return "/jsonrpc execute_kw", -32030 if name == "odoo.addons.json_rpc_token.errors.ServiceUnavailable" else name, None
+
+
 def keyed_create(base, db, token, answers):
     """A JSON-2 create with an idempotency key, sent again with the same key
     while it answers 503, as the README tells a client to; every answer is
@@ -139,8 +153,9 @@ SUCCESS_OR_RETRYABLE = {"ok", -32030, 503}
 # ------------------------------------------------------------------ tests
 def test_crashes_answer_success_or_retryable(faulty):
     """The replica crashes (``pg_ctl stop -m immediate``) three times, then
-    the primary once, while clients read through /json-call and REST and
-    create through JSON-2 with an idempotency key."""
+    the primary once, while clients read through /json-call, REST and
+    Odoo's /jsonrpc (a token as password), and create through JSON-2 with
+    an idempotency key."""
     base, db, admin, partner, primary, replica = faulty
     answers, creates, stop = [], [], threading.Event()
 
@@ -151,6 +166,7 @@ def test_crashes_answer_success_or_retryable(faulty):
     with ThreadPoolExecutor(4) as pool:
         clients = [pool.submit(keep_calling, stop, answers, lambda: json_call_read(base, db, admin, partner)),
                    pool.submit(keep_calling, stop, answers, lambda: rest_get(base, db, admin, partner)),
+                   pool.submit(keep_calling, stop, answers, lambda: jsonrpc_execute_kw(base, db, admin)),
                    pool.submit(creator)]
         for cluster in (replica, replica, replica, primary):
             time.sleep(1.5)
