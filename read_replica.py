@@ -58,7 +58,6 @@ minutes (``odoo.modules.registry._REPLICA_RETRY_TIME``); Odoo's own read-only
 routes keep that behaviour.
 """
 import contextlib
-import heapq
 import itertools
 import logging
 import os
@@ -217,12 +216,15 @@ def _shut_down(connection):
 class _Watchdog:
     """One thread per process that runs a callback when a bounded block
     outlives its deadline. Blocks nest: an inner one (a statement inside a
-    commit's flush) is covered by the outer one."""
+    commit's flush) is covered by the outer one. The blocks running at a
+    time are few (one per thread on the replica), so the thread scans them
+    all when it wakes up: at the earliest deadline, or when a block starts
+    with an earlier one."""
 
     def __init__(self):
         self._condition = threading.Condition()
-        self._deadlines = []  # heap of (deadline, sequence number)
-        self._callbacks = {}  # sequence number -> callback, while its block runs
+        self._blocks = {}  # sequence number -> [deadline, callback], while the block runs
+        self._wake_at = None  # the deadline the thread sleeps until (None: none)
         self._sequence = itertools.count()
         self._local = threading.local()
         self._pid = None
@@ -232,12 +234,11 @@ class _Watchdog:
         if getattr(self._local, "active", False):
             yield
             return
-        number = next(self._sequence)
+        number, deadline = next(self._sequence), time.monotonic() + seconds
         with self._condition:
             self._start()
-            self._callbacks[number] = on_timeout
-            heapq.heappush(self._deadlines, (time.monotonic() + seconds, number))
-            if self._deadlines[0][1] == number:
+            self._blocks[number] = (deadline, on_timeout)
+            if self._wake_at is None or deadline < self._wake_at:
                 self._condition.notify()
         self._local.active = True
         try:
@@ -245,34 +246,29 @@ class _Watchdog:
         finally:
             self._local.active = False
             with self._condition:
-                self._callbacks.pop(number, None)
+                self._blocks.pop(number, None)
 
     def _start(self):
         """The thread of this process (a prefork worker is forked without it)."""
         if self._pid != os.getpid():
-            self._pid = os.getpid()
+            self._pid, self._wake_at = os.getpid(), None
             threading.Thread(target=self._run, name="json_rpc_token replica watchdog", daemon=True).start()
 
     def _run(self):
-        while True:
-            with self._condition:
-                while self._deadlines and self._deadlines[0][1] not in self._callbacks:
-                    heapq.heappop(self._deadlines)  # its block ended in time
+        with self._condition:
+            while True:
                 now = time.monotonic()
-                if not self._deadlines:
-                    self._condition.wait()
-                    continue
-                deadline, number = self._deadlines[0]
-                if deadline > now:
-                    self._condition.wait(deadline - now)
-                    continue
-                heapq.heappop(self._deadlines)
-                # under the lock: the block cannot end (and its connection go
-                # back to the pool) while its callback runs
-                try:
-                    self._callbacks.pop(number)()
-                except Exception:
-                    _logger.exception("replica watchdog")
+                for number, (deadline, callback) in list(self._blocks.items()):
+                    if deadline <= now:
+                        del self._blocks[number]
+                        # under the lock: the block cannot end (and its
+                        # connection go back to the pool) while this runs
+                        try:
+                            callback()
+                        except Exception:
+                            _logger.exception("replica watchdog")
+                self._wake_at = min((deadline for deadline, _callback in self._blocks.values()), default=None)
+                self._condition.wait(None if self._wake_at is None else self._wake_at - now)
 
 
 _watchdog = _Watchdog()
