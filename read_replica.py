@@ -222,10 +222,15 @@ class _Watchdog:
     with an earlier one."""
 
     def __init__(self):
-        self._condition = threading.Condition()
-        self._blocks = {}  # sequence number -> [deadline, callback], while the block runs
-        self._wake_at = None  # the deadline the thread sleeps until (None: none)
         self._sequence = itertools.count()
+        self._after_fork()
+        # a prefork worker starts with none of its parent's thread, lock state or blocks
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self):
+        self._condition = threading.Condition()
+        self._blocks = {}  # sequence number -> (deadline, callback), while the block runs
+        self._wake_at = None  # the deadline the thread sleeps until (None: none)
         self._local = threading.local()
         self._pid = None
 
@@ -249,9 +254,9 @@ class _Watchdog:
                 self._blocks.pop(number, None)
 
     def _start(self):
-        """The thread of this process (a prefork worker is forked without it)."""
+        """The thread of this process, started on first use."""
         if self._pid != os.getpid():
-            self._pid, self._wake_at = os.getpid(), None
+            self._pid = os.getpid()
             threading.Thread(target=self._run, name="json_rpc_token replica watchdog", daemon=True).start()
 
     def _run(self):
