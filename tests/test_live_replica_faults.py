@@ -10,6 +10,7 @@ host, a partition) delays reads by the replica timeouts at most, then the
 reads run on the primary; writes do not wait for it.
 """
 import configparser
+import contextlib
 import os
 import threading
 import time
@@ -39,7 +40,8 @@ SLOW_CODE = WHERE_CODE.replace("SELECT pg_is_in_recovery()", "SELECT pg_is_in_re
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
-    """(base URL, database, administrator's token, a partner id, primary, replica)."""
+    """(base URL, database, administrator's token, a partner id, primary,
+    replica, base URL of Odoo's gevent process)."""
     directory = tmp_path_factory.mktemp("replica_faults")
     with pg_clusters.primary_and_replica() as (primary, replica):
         db = primary.restore(SOURCE_DB)
@@ -53,8 +55,8 @@ def faulty(tmp_path_factory):
         })
         with open(directory / "odoo.conf", "w") as rc:
             conf.write(rc)
-        port, logfile = free_port(), directory / "odoo.log"
-        command = odoo_server(db, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}",
+        port, gevent_port, logfile = free_port(), free_port(), directory / "odoo.log"
+        command = odoo_server(db, logfile, "--workers=2", f"--gevent-port={gevent_port}", f"--http-port={port}",
                               "-c", str(directory / "odoo.conf"))
         with running(command, port, logfile) as base:
             admin = login(base, db)
@@ -68,7 +70,7 @@ def faulty(tmp_path_factory):
                     assert isinstance(created, int), created
             partner = call(base, db, admin, "res.partner", "create", {"name": "Read during faults"})
             replica.wait_replayed(primary)
-            yield base, db, admin, partner, primary, replica
+            yield base, db, admin, partner, primary, replica, f"http://127.0.0.1:{gevent_port}"
 
 
 # ---------------------------------------------------------------- clients
@@ -156,7 +158,7 @@ def test_crashes_answer_success_or_retryable(faulty):
     the primary once, while clients read through /json-call, REST and
     Odoo's /jsonrpc (a token as password), and create through JSON-2 with
     an idempotency key."""
-    base, db, admin, partner, primary, replica = faulty
+    base, db, admin, partner, primary, replica, _gevent = faulty
     answers, creates, stop = [], [], threading.Event()
 
     def creator():
@@ -194,7 +196,7 @@ def test_a_frozen_replica_delays_reads_by_its_timeouts_only(faulty):
     from the primary, after the replica's timeouts at most; the writes,
     which never touch the replica, do not wait for it; the replica serves
     again after it resumes."""
-    base, db, admin, partner, _primary, replica = faulty
+    base, db, admin, partner, _primary, replica, _gevent = faulty
     wait_until_read_on(ON_REPLICA, base, db, admin, partner)
     reads, writes, stop = [], [], threading.Event()
 
@@ -243,3 +245,26 @@ def wait_until_read_on(where, base, db, token, partner, within=30):
     while (seen := json_call_read(base, db, token, partner)) != ("json-call read", "ok", where):
         assert time.monotonic() < deadline, f"reads do not run on the {where} side: {seen}"
         time.sleep(0.2)
+
+
+def test_odoos_gevent_process_reads_on_the_replica(faulty):
+    """Odoo's gevent process serves every route too, its queries waiting
+    through psycogreen's wait callback: the replica path works there as well,
+    and a statement cut by the watchdog wakes its greenlet."""
+    _base, db, admin, partner, _primary, replica, base = faulty
+    deadline = time.monotonic() + 60
+    while True:  # the gevent process starts after the workers
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(f"{base}/web/health", timeout=5).ok:
+                break
+        assert time.monotonic() < deadline, "Odoo's gevent process does not answer"
+        time.sleep(0.2)
+    wait_until_read_on(ON_REPLICA, base, db, admin, partner)
+    assert json_call_write(base, db, admin, partner)[1] == "ok"
+    with ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        in_flight = pool.submit(json_call_read, base, db, admin, partner, SLOW_FIELD)
+        time.sleep(0.5)
+        with replica.frozen():
+            assert in_flight.result() == ("json-call read", "ok", ON_PRIMARY)
+    assert time.monotonic() - started <= READ_BOUND
