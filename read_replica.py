@@ -129,9 +129,12 @@ def _replica_cursor(registry):
     try:
         return ReplicaCursor(sql_db._Pool_readonly, dbname, dsn)
     except Exception as exc:
-        if not errors.is_passing_fault(exc):
+        # down, hung, restarting, or refusing (a database it has not
+        # replayed yet, its configuration): the replica only saves the
+        # primary work, the read runs there
+        if not (isinstance(exc, psycopg2.Error) or errors.is_passing_fault(exc)):
             raise
-        avoid(dbname, f"it could not be reached ({type(exc).__name__})")
+        avoid(dbname, f"it could not be reached ({type(exc).__name__}: {str(exc).strip()[:200]})")
         return None
 
 

@@ -11,9 +11,7 @@ Unlike devtools/replica.sh's replica of the machine's own cluster, shared by
 every checkout and only ever paused, these may be crashed, frozen and
 killed: the fault tests do. Use::
 
-    with pg_clusters.primary_and_replica() as (primary, replica):
-        primary.restore(source_db)   # a copy of a database of the machine's cluster
-        replica.wait_replayed(primary)
+    with pg_clusters.primary_and_replica(prepare=lambda primary: primary.restore(source_db)) as (primary, replica):
         ...options of an Odoo server: primary.odoo_options() + replica.odoo_options("db_replica_")
 """
 import contextlib
@@ -165,8 +163,13 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def primary_and_replica(replica=True):
-    """``(primary, replica or None)``, running; removed at the end."""
+def primary_and_replica(replica=True, prepare=None):
+    """``(primary, replica or None)``, running; removed at the end.
+    ``prepare(primary)`` runs before the replica is made: what it writes
+    (a restored database) is in the replica's base backup, so a replica
+    that crashes and restarts never comes back consistent at an earlier
+    point (it does for what was written after the backup until it has
+    replayed it again)."""
     root = Path(tempfile.mkdtemp(prefix="jrt_pg_"))  # short: a socket path is at most 107 bytes
     if OWNER != getpass.getuser():
         shutil.chown(root, pwd.getpwnam(OWNER).pw_uid, pwd.getpwnam(OWNER).pw_gid)
@@ -176,6 +179,8 @@ def primary_and_replica(replica=True):
         clusters.append(primary)
         primary.init()
         primary.start()
+        if prepare:
+            prepare(primary)
         standby = None
         if replica:
             standby = Cluster(root, "replica")
