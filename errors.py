@@ -244,16 +244,20 @@ def is_passing_fault(exc):
     * no SQLSTATE at all, and no query mistake psycopg2 caught itself: the
       server sent no error, libpq lost or could not make the connection;
     * the pool had no free connection (``PoolError``);
-    * a server fault of no known kind (:data:`INTERNAL_ERROR`) raised while
-      handling one of the above (Odoo's clean-up after a lost connection)
-      is that fault.
+    * an exception of no public class (not Odoo's, not this module's: a
+      ``ValueError``, a ``KeyError``...) raised while handling one of the
+      above is that fault: Odoo's clean-up after a lost connection, or
+      ``safe_eval`` (a custom computed field, a server action) turning it
+      into "ValueError: ... while evaluating". A public exception raised
+      there (a ``UserError`` "the record is locked, try again") is the
+      answer its code chose.
 
     The one test of every path: opening a database, a call, a token check
     on the primary, the addon's bookkeeping, Odoo's RPC with a token."""
     if _passing_itself(exc):
         return True
-    if classify(exc) is not INTERNAL_ERROR:
-        return False  # a client's mistake, an access refused...: the answer it deserves
+    if isinstance(exc, _PUBLIC_EXCEPTIONS):
+        return False
     seen, cause = {id(exc)}, exc.__cause__ or exc.__context__
     while cause is not None and id(cause) not in seen:
         if _passing_itself(cause):
@@ -261,6 +265,11 @@ def is_passing_fault(exc):
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+#: exceptions whose class is an answer chosen by the code that raised them
+_PUBLIC_EXCEPTIONS = (JsonRpcError, odoo_exceptions.UserError, odoo_exceptions.RedirectWarning,
+                      werkzeug.exceptions.HTTPException)
 
 
 def _passing_itself(exc):

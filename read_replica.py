@@ -146,15 +146,30 @@ def avoid(dbname, why):
     _avoided_until[dbname] = time.monotonic() + retry_after
 
 
-def lost(cr):
-    """Whether ``cr`` is a replica cursor whose connection was lost or did
-    not answer in time: the read it served may run again on the primary
-    (the replica is then avoided)."""
-    if not isinstance(cr, ReplicaCursor) or not (cr.timed_out or cr._cnx.closed):
+def lost(cr, exc):
+    """Whether ``exc``, raised by a call on ``cr``, says that ``cr`` is a
+    replica cursor whose connection was lost or did not answer in time: the
+    read may run again on the primary (the replica is then avoided). The
+    connection is not always marked closed (psycopg2 may report its loss as
+    a bare ``DatabaseError``), hence also a passing fault raised on it,
+    anywhere in ``exc``'s chain (``safe_eval`` wraps it in a ValueError)."""
+    if not isinstance(cr, ReplicaCursor):
+        return False
+    if not (cr.timed_out or cr._cnx.closed or any(
+            getattr(getattr(fault, "cursor", None), "connection", None) is cr._cnx
+            and errors.is_passing_fault(fault) for fault in _chain(exc))):
         return False
     avoid(cr.dbname, "its connection was lost" if not cr.timed_out else
           f"it did not answer within {_option(TIMEOUT_OPTION, DEFAULT_TIMEOUT):g} s")
     return True
+
+
+def _chain(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
 
 
 class ReplicaCursor(sql_db.Cursor):
@@ -192,15 +207,6 @@ class ReplicaCursor(sql_db.Cursor):
     def rollback(self):
         with self._bounded():
             return super().rollback()
-
-    def _close(self, leak=False):
-        try:
-            return super()._close(leak)
-        except psycopg2.Error:
-            if not self._cnx.closed:
-                raise
-            # the connection is gone: nothing to roll back, the pool drops it
-            self._closed = True
 
 
 def _shut_down(connection):

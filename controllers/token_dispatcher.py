@@ -213,8 +213,8 @@ class TokenDispatcher:
                     except psycopg2.errors.ReadOnlySqlTransaction:
                         if not readonly_cursor:
                             raise
-                    except Exception:
-                        if not read_replica.lost(cr):
+                    except Exception as exc:
+                        if not read_replica.lost(cr, exc):
                             raise
                         # the replica crashed or hung: the read runs again on the primary
         finally:

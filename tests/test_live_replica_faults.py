@@ -107,10 +107,18 @@ def json_call_write(base, db, token, partner):
     return "json-call write", "ok" if "result" in answer else answer["error"]["code"], None
 
 
+#: what Odoo's own request handling names a connection it could not open,
+#: before the call reaches the addon (the cursor of Odoo's transaction)
+ODOO_OWN_LOST_CONNECTION = "psycopg2.OperationalError"
+
+
 def jsonrpc_execute_kw(base, db, token):
     """Odoo's own /jsonrpc, the token as the administrator's password: a
     lost connection answers Odoo's error object naming the addon's
-    ServiceUnavailable, not psycopg2's class."""
+    ServiceUnavailable once the call reached the addon's token check; Odoo
+    itself names a connection it could not open for the request
+    ``psycopg2.OperationalError`` (Odoo's code, kept as such); never another
+    psycopg2 class, never an HTML page."""
     response = requests.post(f"{base}/jsonrpc", json={"jsonrpc": "2.0", "id": 1, "method": "call", "params": {
         "service": "object", "method": "execute_kw",
         "args": [db, 2, token, "res.partner", "search_count", [[]]]}}, timeout=60)
@@ -118,7 +126,8 @@ def jsonrpc_execute_kw(base, db, token):
     if "result" in answer:
         return "/jsonrpc execute_kw", "ok", None
     name = answer["error"]["data"]["name"]
-    return "/jsonrpc execute_kw", -32030 if name == "odoo.addons.json_rpc_token.errors.ServiceUnavailable" else name, None
+    unavailable = name in ("odoo.addons.json_rpc_token.errors.ServiceUnavailable", ODOO_OWN_LOST_CONNECTION)
+    return "/jsonrpc execute_kw", -32030 if unavailable else name, None
 
 
 def keyed_create(base, db, token, answers):
