@@ -1,2 +1,3 @@
+from . import connection_pool
 from . import controllers
 from . import models

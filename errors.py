@@ -14,12 +14,14 @@ client that already knows Odoo's exceptions can branch on that instead: Odoo's
 inside (a ``psycopg2`` or Python error says nothing stable to a client, and
 tells an attacker which code path it reached).
 """
+import contextlib
 import logging
 import traceback
 from dataclasses import dataclass
 
 import psycopg2
 import werkzeug.exceptions
+from psycopg2.pool import PoolError
 
 from odoo import exceptions as odoo_exceptions, http
 from odoo.tools import config
@@ -211,6 +213,106 @@ def classify(exc):
     if kind.client_error and not hasattr(exc, "loglevel"):
         exc.loglevel = logging.INFO
     return kind
+
+
+#: SQLSTATEs of a passing fault, by prefix: 08 connection exception; 53
+#: insufficient resources (too many connections, disk full, out of memory);
+#: 57 operator intervention (a cancelled statement, an administrator's or a
+#: crash shutdown, "cannot connect now" while the server starts); a lock
+#: or serialization conflict that outlived Odoo's retries (40001, 40P01,
+#: 55P03)
+PASSING_SQLSTATES = ("08", "53", "57", "40001", "40P01", "55P03")
+#: psycopg2's classes for a mistake of the code that sent the query; when
+#: they carry no SQLSTATE, psycopg2 itself refused the query, the
+#: connection is fine
+_QUERY_MISTAKES = (psycopg2.ProgrammingError, psycopg2.DataError, psycopg2.IntegrityError,
+                   psycopg2.NotSupportedError)
+
+
+def is_passing_fault(exc):
+    """Whether ``exc`` says the database was out of reach for a moment
+    (connection lost or refused, too busy, shutting down, a conflict that
+    outlived Odoo's retries): nothing was committed and the same request may
+    be sent again (:class:`ServiceUnavailable`, -32030 / 503).
+
+    Decided by what happened, not by the exception's class: when a server
+    crashes or restarts, psycopg2 reports the lost connection with whatever
+    class the step it was in uses (``OperationalError`` mostly, but
+    ``InterfaceError`` on a closed connection, a bare ``DatabaseError`` when
+    libpq has no message, ``InternalError`` and others mid-call). So:
+
+    * the connection of the failed cursor is closed or broken;
+    * the server's SQLSTATE is one of :data:`PASSING_SQLSTATES`;
+    * no SQLSTATE at all, and no query mistake psycopg2 caught itself: the
+      server sent no error, libpq lost or could not make the connection;
+    * the pool had no free connection (``PoolError``);
+    * an exception of no public class (not Odoo's, not this module's: a
+      ``ValueError``, a ``KeyError``...) raised while handling one of the
+      above is that fault: Odoo's clean-up after a lost connection, or
+      ``safe_eval`` (a custom computed field, a server action) turning it
+      into "ValueError: ... while evaluating". A public exception raised
+      there (a ``UserError`` "the record is locked, try again") is the
+      answer its code chose.
+
+    The one test of every path: opening a database, a call, a token check
+    on the primary, the addon's bookkeeping, Odoo's RPC with a token."""
+    if _passing_itself(exc):
+        return True
+    if isinstance(exc, _PUBLIC_EXCEPTIONS):
+        return False
+    seen, cause = {id(exc)}, exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if _passing_itself(cause):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+#: exceptions whose class is an answer chosen by the code that raised them
+_PUBLIC_EXCEPTIONS = (JsonRpcError, odoo_exceptions.UserError, odoo_exceptions.RedirectWarning,
+                      werkzeug.exceptions.HTTPException)
+
+
+def _passing_itself(exc):
+    if isinstance(exc, (ServiceUnavailable, PoolError)):
+        return True
+    if not isinstance(exc, psycopg2.Error):
+        return False
+    connection = getattr(exc.cursor, "connection", None)
+    if connection is not None and connection.closed:
+        return True
+    if exc.pgcode:
+        return exc.pgcode.startswith(PASSING_SQLSTATES)
+    return not isinstance(exc, _QUERY_MISTAKES)
+
+
+def retryable(exc):
+    """``exc`` as the client is told: a passing fault (:func:`is_passing_fault`)
+    becomes :class:`ServiceUnavailable` (-32030), which says the request may
+    be sent again and names no internals; the log keeps the original."""
+    if isinstance(exc, ServiceUnavailable) or not is_passing_fault(exc):
+        return exc
+    unavailable = ServiceUnavailable(
+        "The database was briefly unavailable (connection lost, or too much contention): the request "
+        "was not carried out. It is safe to send it again after a short pause.")
+    unavailable.__cause__ = exc
+    return unavailable
+
+
+@contextlib.contextmanager
+def passing_faults_unavailable():
+    """A passing fault leaves the block as :class:`ServiceUnavailable` (its
+    cause the original): for the code paths whose exceptions reach the
+    client by another way than a dispatcher's ``retryable`` (the addon's
+    bookkeeping, Odoo's RPC with a token as password)."""
+    try:
+        yield
+    except Exception as exc:
+        answered = retryable(exc)
+        if answered is exc:
+            raise
+        raise answered from exc
 
 
 #: the text of a DataError is the database's, with the SQL around the value

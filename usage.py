@@ -40,6 +40,7 @@ import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
+from . import errors
 from .own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ def flush(dbname):
                 cr.execute("SELECT id FROM api_token WHERE id = ANY(%s)", [[key[1] for key in unwritten]])
                 existing = {token_id for token_id, in cr.fetchall()}
                 unwritten = {key: counts for key, counts in unwritten.items() if key[1] in existing}
-    except psycopg2.Error as exc:
+    except (psycopg2.Error, errors.ServiceUnavailable) as exc:
         _logger.info("API usage of %s not written yet (kept for the next flush): %s", dbname, exc)
         unwritten = taken
     _give_back(unwritten)

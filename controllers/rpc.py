@@ -16,7 +16,7 @@ from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 
-from .. import usage
+from .. import errors, usage
 from ..models.api_token import may_be_token, rpc_client_address
 
 NO_STORE = ("Cache-Control", "no-store")
@@ -102,11 +102,13 @@ def object_dispatch(method, params):
     db, uid, secret = params[0], int(params[1]), params[2]
     threading.current_thread().dbname = db
     threading.current_thread().uid = uid
-    registry = registry.check_signaling()
-    with usage.metered(), registry.manage_changes(), registry.cursor() as cr:
-        facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
-        if facts:  # metered on the token since _admit_call
-            return (_execute_kw if method == "execute_kw" else _execute)(cr, uid, *params[3:])
+    # a lost connection answers as a passing fault, not as psycopg2's class
+    with errors.passing_faults_unavailable():
+        registry = registry.check_signaling()
+        with usage.metered(), registry.manage_changes(), registry.cursor() as cr:
+            facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
+            if facts:  # metered on the token since _admit_call
+                return (_execute_kw if method == "execute_kw" else _execute)(cr, uid, *params[3:])
     return _odoo_object_dispatch(method, params)  # no token: Odoo checks it as a password
 
 

@@ -33,11 +33,10 @@ import threading
 
 import psycopg2
 import werkzeug.exceptions
-from psycopg2.pool import PoolError
 
 from odoo import api, http
 from odoo.modules.registry import Registry
-from odoo.service import model as service_model
+from odoo.service import db as service_db, model as service_model
 from odoo.tools import config
 
 from .. import errors, idempotency, orm_call, read_replica, token_session, usage
@@ -58,10 +57,9 @@ CORS_EXPOSED_HEADERS = "Retry-After, WWW-Authenticate, Allow, Idempotent-Replaye
 #: a CDN's, may keep it (RFC 9111 §5.2.2.5); RFC 6749 §5.1 asks exactly this
 #: of an answer holding a token, with ``Pragma`` for HTTP/1.0 caches.
 NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-#: faults that pass: the connection to PostgreSQL was lost (a restart, a
-#: failover, a killed backend), the connection pool is full, or a concurrency
-#: failure outlived Odoo's retries. The transaction was not committed.
-TRANSIENT_FAULTS = (psycopg2.OperationalError, psycopg2.InterfaceError, PoolError)
+#: a passing fault (lost connection...) is answered -32030: errors.retryable,
+#: decided by errors.is_passing_fault for every path
+retryable = errors.retryable
 #: request attribute: the body, once read (see TokenDispatcher.read_body)
 _BODY_ATTRIBUTE = "json_rpc_token_body"
 
@@ -98,19 +96,6 @@ def _read_at_most(httprequest, max_body):
         raise too_large
     wrapped._cached_data = body = b"".join(pieces)
     return body
-
-
-def retryable(exc):
-    """``exc`` as the client is told: a passing database fault becomes
-    :class:`errors.ServiceUnavailable` (-32030), which says the request may be
-    sent again and names no internals; the log keeps the original."""
-    if not isinstance(exc, TRANSIENT_FAULTS):
-        return exc
-    unavailable = errors.ServiceUnavailable(
-        "The database was briefly unavailable (connection lost, or too much contention): the request "
-        "was not carried out. It is safe to send it again after a short pause.")
-    unavailable.__cause__ = exc
-    return unavailable
 
 
 class TokenDispatcher:
@@ -227,9 +212,10 @@ class TokenDispatcher:
     def in_database(self, serve, dbname, readonly=False):
         """Run ``serve()`` in a transaction on ``dbname`` (default: the
         database Odoo chose for this request); on a read-only cursor if
-        ``readonly``, run again on a read/write one if it tries to write. A
-        read-only cursor is the replica's when one is configured; the token
-        is then checked on the primary (see :mod:`..read_replica`)."""
+        ``readonly``, run again on a read/write one if it tries to write, or
+        if the replica is lost or hangs meanwhile. A read-only cursor is the
+        replica's when one is configured; the token is then checked on the
+        primary (see :mod:`..read_replica`)."""
         request = self.request
         if request.db and dbname in (None, request.db):
             return serve()  # Odoo's _transactioning already wraps us
@@ -251,6 +237,10 @@ class TokenDispatcher:
                     except psycopg2.errors.ReadOnlySqlTransaction:
                         if not readonly_cursor:
                             raise
+                    except Exception as exc:
+                        if not read_replica.lost(cr, exc):
+                            raise
+                        # the replica crashed or hung: the read runs again on the primary
         finally:
             request.registry, request.env = saved
 
@@ -265,13 +255,16 @@ class TokenDispatcher:
         # one answer whether the database does not exist, is filtered out or
         # lacks the addon: the answer must not tell which databases exist
         not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        # Odoo's http.db_list answers [] when PostgreSQL is out of reach:
+        # "not served" then, where the truth is "unavailable" (-32030)
         if not http.db_filter([dbname], host=host) or (
-                dbname not in Registry.registries and dbname not in http.db_list(force=True, host=host)):
+                dbname not in Registry.registries
+                and dbname not in http.db_filter(service_db.list_dbs(force=True), host=host)):
             raise not_served
         try:
             registry, cr, primary = read_replica.open_cursors(Registry(dbname), readonly)
         except Exception as exc:
-            if isinstance(exc, TRANSIENT_FAULTS):
+            if errors.is_passing_fault(exc):
                 raise  # a lost connection (answered -32030), no configuration fault
             raise errors.DatabaseNotFound(f"The database '{dbname}' cannot be opened.") from None
         if "api.token" not in registry:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
-from ..errors import TooManyAttempts
+from ..errors import ServiceUnavailable, TooManyAttempts
 from ..own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def after_transaction(env, func):
                 # which parallel guessing would exploit
                 with own_cursor(registry) as cr:
                     pending(api.Environment(cr, SUPERUSER_ID, {}))
+            except ServiceUnavailable as exc:  # the database out of reach: no bug to trace
+                _logger.warning("could not record an API failure: %s", exc.__cause__ or exc)
             except Exception:
                 _logger.exception("could not record an API failure")
 
