@@ -33,4 +33,4 @@ if [[ ${CI:-} == true ]]; then
 fi
 log "running the test suite"
 "$PYTHON" -m pytest -p no:cacheprovider "${ci_options[@]}" --odoo-database="$TEST_DB" --odoo-http \
-    "$ADDON_DIR/tests" "$@"
+    "$ADDON_DIR/tests" "$ADDON_DIR/tests_system" "$@"
