@@ -7,7 +7,6 @@ import html.parser
 import re
 from urllib.parse import urlsplit
 
-import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
