@@ -20,7 +20,7 @@ import re
 import werkzeug.exceptions
 from werkzeug.routing import RequestRedirect
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import MissingError
 from odoo.http import request
 from odoo.models import BaseModel, regex_order
@@ -301,7 +301,8 @@ class TokenCalls:
     def existing(self, record_id):
         """``[record_id]``, or a 404 if there is no such record."""
         if record_id > MAX_ID or not self.ids("exists", [[record_id]]):
-            raise MissingError(_("The record %(model)s(%(id)s) does not exist.", model=self.model_name, id=record_id))
+            raise MissingError(request.env._("The record %(model)s(%(id)s) does not exist.",
+                                              model=self.model_name, id=record_id))
         return [record_id]
 
     def target(self, record_id, params):

@@ -222,12 +222,14 @@ class TokenFacts(NamedTuple):
 
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
-        the user's own rights. (Raised outside any user's language context:
-        the messages stay in English unless the request says otherwise.)"""
+        the user's own rights. (Plain strings: raised before the call has
+        a user's environment, where ``_()`` finds no language and logs a
+        warning with a stack trace on every refusal.)"""
         if self.models is not None and model not in self.models:
-            raise AccessError(_("This token may not use the model '%s'.", model))
+            raise AccessError(f"This token may not use the model '{model}'.")  # pylint: disable=translation-required
         if self.read_only and method not in READ_ONLY_METHODS:
-            raise AccessError(_("This token is read-only: '%s' is not a read method.", method))
+            raise AccessError(  # pylint: disable=translation-required
+                f"This token is read-only: '{method}' is not a read method.")
 
 
 class ApiToken(models.Model):
