@@ -10,6 +10,7 @@ What it adds to Odoo's path, and why:
 * ``name_get``, gone from the Odoo 17+ ORM but still called by published
   clients, answers ``[[id, display_name], ...]``.
 """
+import contextlib
 import functools
 import inspect
 
@@ -91,10 +92,8 @@ def _arguments(model, method_name, method, args, kwargs):
         for cls in reversed(type(model).__mro__):
             signature = _signature(cls.__dict__[method_name]) if method_name in cls.__dict__ else None
             if signature is not None:
-                try:
+                with contextlib.suppress(TypeError):  # it does not fit: keep what the override bound
                     arguments = _by_name(signature, signature.bind_partial(model, *args, **kwargs))[0]
-                except TypeError:
-                    pass
                 break
     return arguments
 
@@ -214,7 +213,7 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
     arguments = _arguments(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)
     scope.check_call(model, method_name, arguments, allowed_models, context)
     if method_name in ("read", "search_read"):
-        result = read_with_selection(model.with_context(context), method_name, args, call_kwargs)
+        result = read_with_selection(model.with_context(**context), method_name, args, call_kwargs)
         if result is not None:
             return result
     if getattr(method, "_api", None) == "model_create" and not args and "vals_list" in call_kwargs:

@@ -13,6 +13,7 @@ is :class:`.token_dispatcher.TokenDispatcher`'s. The operations run through
 :mod:`..orm_call` as the token's user, public ORM methods only, so scope,
 argument and domain checks are those of ``/json-call``.
 """
+import contextlib
 import math
 import re
 
@@ -75,7 +76,8 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         if "params" not in payload:
             return payload
         if set(payload) - ENVELOPE_KEYS:
-            raise errors.InvalidRequest(f"Beside 'params', the body may only hold {', '.join(sorted(ENVELOPE_KEYS - {'params'}))}.")
+            others = ", ".join(sorted(ENVELOPE_KEYS - {"params"}))
+            raise errors.InvalidRequest(f"Beside 'params', the body may only hold {others}.")
         if payload.get("jsonrpc", "2.0") != "2.0":
             raise errors.InvalidRequest("Only JSON-RPC 2.0 is served: 'jsonrpc' must be \"2.0\".")
         if valid_id(payload.get("id")):
@@ -197,10 +199,8 @@ def order_param(params):
     refuses as a ``ValueError``)."""
     value = params.get("order")
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # no JSON: Odoo's own "name desc, id" form
             value = strict_loads(value)
-        except ValueError:
-            pass
     if isinstance(value, str) and not value.strip():
         return None  # the model's own order
     if value is not None and not (isinstance(value, str) and regex_order.match(value)):
@@ -301,7 +301,8 @@ class TokenCalls:
     def existing(self, record_id):
         """``[record_id]``, or a 404 if there is no such record."""
         if record_id > MAX_ID or not self.ids("exists", [[record_id]]):
-            raise MissingError(f"The record {self.model_name}({record_id}) does not exist.")
+            raise MissingError(request.env._("The record %(model)s(%(id)s) does not exist.",
+                                              model=self.model_name, id=record_id))
         return [record_id]
 
     def target(self, record_id, params):

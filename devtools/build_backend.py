@@ -25,7 +25,7 @@ ADDON = "json_rpc_token"
 NAME = "odoo-addon-" + ADDON
 # the repository's tooling, not the addon's: kept in the sdist (the backend
 # lives in devtools/), left out of the wheel, so of odoo/addons/json_rpc_token
-TOOLING = ("devtools/", "bench/", ".ci/", ".gitignore")
+TOOLING = ("devtools/", "bench/", ".ci/", "tests_system/", ".gitignore")
 
 
 def _source_files(root):

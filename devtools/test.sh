@@ -23,8 +23,10 @@ createdb -T "$TEST_DB" "$JSON_RPC_TOKEN_SECOND_DB"
 createdb -T "$TEST_DB" "$JSON_RPC_TOKEN_SCALE_DB"
 
 cd "$ADDON_DIR"
-log "static check: undefined names and syntax errors (ruff)"
-"$PYTHON" -m ruff check --quiet --select E9,F63,F7,F82 "$REPO_ROOT"
+log "static checks: ruff (pyproject.toml), pylint-odoo (OCA's mandatory checks)"
+"$PYTHON" -m ruff check --quiet "$REPO_ROOT"
+(cd "$REPO_ROOT" && git ls-files -z -- '*.py' ':!devtools/' ':!bench/' \
+    | xargs -0 "$PYTHON" -m pylint --rcfile=.pylintrc-mandatory)
 ci_options=()
 if [[ ${CI:-} == true ]]; then
     # under CI a skipped test is a missing test: list skips (-rs), fail on any
@@ -33,4 +35,4 @@ if [[ ${CI:-} == true ]]; then
 fi
 log "running the test suite"
 "$PYTHON" -m pytest -p no:cacheprovider "${ci_options[@]}" --odoo-database="$TEST_DB" --odoo-http \
-    "$ADDON_DIR/tests" "$@"
+    "$ADDON_DIR/tests" "$ADDON_DIR/tests_system" "$@"

@@ -222,12 +222,14 @@ class TokenFacts(NamedTuple):
 
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
-        the user's own rights. (Plain strings: these errors are raised
-        outside any user's language context.)"""
+        the user's own rights. (Plain strings: raised before the call has
+        a user's environment, where ``_()`` finds no language and logs a
+        warning with a stack trace on every refusal.)"""
         if self.models is not None and model not in self.models:
-            raise AccessError(f"This token may not use the model '{model}'.")
+            raise AccessError(f"This token may not use the model '{model}'.")  # pylint: disable=translation-required
         if self.read_only and method not in READ_ONLY_METHODS:
-            raise AccessError(f"This token is read-only: '{method}' is not a read method.")
+            raise AccessError(  # pylint: disable=translation-required
+                f"This token is read-only: '{method}' is not a read method.")
 
 
 class ApiToken(models.Model):
@@ -237,7 +239,7 @@ class ApiToken(models.Model):
     _allow_sudo_commands = False
 
     name = fields.Char("Label", required=True)
-    user_id = fields.Many2one("res.users", "User", required=True, readonly=True,
+    user_id = fields.Many2one("res.users", required=True, readonly=True,
                               index=True, ondelete="cascade")
     expires_at = fields.Datetime("Expires", readonly=True,
                                  help="Empty: the token does not expire.")
@@ -253,7 +255,7 @@ class ApiToken(models.Model):
                                     "Empty: every model the user may use.")
     scope_read_only = fields.Boolean("Read Only", readonly=True,
                                      help="Only read methods (search, read, ...) may be called.")
-    allowed_networks = fields.Char("Allowed Networks", readonly=True,
+    allowed_networks = fields.Char(readonly=True,
                                    help="Comma-separated IP networks (CIDR) the token may be used from. "
                                         "Empty: any address.")
     rate_limit = fields.Integer(
@@ -311,7 +313,8 @@ class ApiToken(models.Model):
 
     # ------------------------------------------------------------- ORM guards
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        # never calls super: the one way in is _issue, which knows the secret
         raise UserError(_("API tokens are issued by logging in through the API or by the "
                           "token wizard, never created directly: the secret would be lost."))
 
@@ -355,8 +358,8 @@ class ApiToken(models.Model):
             return
         limit = fields.Datetime.now() + timedelta(hours=max_hours, minutes=1)
         if not expires_at or expires_at > limit:
-            raise UserError(_("API tokens must expire within %s hours (system parameter %s).",
-                              max_hours, MAX_TTL_PARAM))
+            raise UserError(_("API tokens must expire within %(hours)s hours (system parameter %(param)s).",
+                              hours=max_hours, param=MAX_TTL_PARAM))
 
     @api.model
     def _scope_from_request(self, scope):
@@ -659,9 +662,9 @@ class ApiToken(models.Model):
             limits = ([f"the models {', '.join(sorted(facts.models))}"] if facts.models is not None else []) \
                 + (["read methods"] if facts.read_only else [])
             _logger.info("API token #%s refused as a password: it has a scope", facts.id)
-            raise AccessDenied(f"This token is limited to {' and '.join(limits)}; Odoo's XML-RPC/JSON-RPC "
-                               "cannot enforce a token's scope: use /json-call with this token, or a token "
-                               "without scope.")
+            raise AccessDenied(self.env._(
+                "This token is limited to %s; Odoo's XML-RPC/JSON-RPC cannot enforce a token's scope: use "
+                "/json-call with this token, or a token without scope.", " and ".join(limits)))
         try:
             self._admit_call(facts)
         except RateLimitExceeded as exc:

@@ -56,6 +56,7 @@ class ApiTokenIdempotency(models.Model):
         """Daily (see ``api.token._cron_purge``): delete the keys past their
         lifetime; a retry after that runs the request again."""
         self.env.cr.execute(
-            "DELETE FROM api_token_idempotency WHERE created_at <= now() at time zone 'utc' - make_interval(hours => %s)",
+            "DELETE FROM api_token_idempotency"
+            " WHERE created_at <= now() at time zone 'utc' - make_interval(hours => %s)",
             [self._hours()])
         _logger.info("Purged %d expired idempotency keys", self.env.cr.rowcount)

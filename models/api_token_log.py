@@ -33,12 +33,12 @@ class ApiTokenLog(models.Model):
 
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
     event = fields.Selection(EVENTS, required=True, readonly=True)
-    user_id = fields.Many2one("res.users", "User", readonly=True, ondelete="set null", index=True)
+    user_id = fields.Many2one("res.users", readonly=True, ondelete="set null", index=True)
     #: who obtained the token: its user at a login, the backend user who
     #: issued it in the wizard (an API token manager issuing for someone else)
     issuer_id = fields.Many2one("res.users", "Issued By", readonly=True, ondelete="set null", index="btree_not_null")
     login = fields.Char("Login Tried", readonly=True, help="For failed logins: the login that was sent.")
-    token_id = fields.Many2one("api.token", "Token", readonly=True, ondelete="set null")
+    token_id = fields.Many2one("api.token", readonly=True, ondelete="set null")
     ip = fields.Char("IP Address", readonly=True)
     detail = fields.Char(readonly=True)
 

@@ -20,8 +20,8 @@ class ApiTokenUsage(models.Model):
     _log_access = False
 
     # set null: a token purged after its death leaves its user's history
-    token_id = fields.Many2one("api.token", "Token", readonly=True, ondelete="set null", index=True)
-    user_id = fields.Many2one("res.users", "User", readonly=True, ondelete="cascade", index=True)
+    token_id = fields.Many2one("api.token", readonly=True, ondelete="set null", index=True)
+    user_id = fields.Many2one("res.users", readonly=True, ondelete="cascade", index=True)
     hour = fields.Datetime(required=True, readonly=True, index=True,
                            help="The hour the calls were served in (its start).")
     calls = fields.Integer(readonly=True, help="Calls served, errors included.")
@@ -69,5 +69,6 @@ class ApiToken(models.Model):
 
     @api.model
     def _cron_purge(self):
-        super()._cron_purge()
+        result = super()._cron_purge()
         self.env["api.token.usage"]._purge_old()
+        return result

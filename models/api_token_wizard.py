@@ -10,7 +10,7 @@ class ApiTokenWizard(models.TransientModel):
     _name = "api.token.wizard"
     _description = "New API Token"
 
-    user_id = fields.Many2one("res.users", "User", required=True, default=lambda self: self.env.user,
+    user_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user,
                               domain=[("share", "=", False)])
     name = fields.Char("Label", required=True, help="What the token is for, e.g. 'Web shop sync'.")
     expires_at = fields.Datetime("Expires", default=lambda self: self.env["api.token"]._default_expiry(),
@@ -20,7 +20,7 @@ class ApiTokenWizard(models.TransientModel):
     scope_model_ids = fields.Many2many("ir.model", string="Allowed Models",
                                        help="Leave empty to allow every model the user may use.")
     scope_read_only = fields.Boolean("Read Only", help="Only read methods (search, read, ...) may be called.")
-    allowed_networks = fields.Char("Allowed Networks", help="Comma-separated IP addresses or CIDR networks, "
+    allowed_networks = fields.Char(help="Comma-separated IP addresses or CIDR networks, "
                                                             "e.g. 203.0.113.0/24. Empty: any address.")
     rate_limit = fields.Integer(
         "Calls per Minute",

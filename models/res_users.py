@@ -173,8 +173,9 @@ class ResUsers(models.Model):
 
     def _set_password(self):
         # every path that changes a password (preferences, admin, reset) ends here
-        super()._set_password()
+        result = super()._set_password()
         self._revoke_all_api_tokens("password changed")
+        return result
 
     def write(self, vals):
         result = super().write(vals)

@@ -36,7 +36,8 @@ class TestAuthenticate(JsonCallCase):
     def test_odoo_api_key_works_as_password(self):
         key = self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "script", None)
         token = self.result(AUTH, {"login": "integrator", "password": key})["token"]
-        self.assertEqual(self.call(token, "res.partner", "search_count", [[["id", "=", self.integrator.partner_id.id]]]), 1)
+        own_partner = [["id", "=", self.integrator.partner_id.id]]
+        self.assertEqual(self.call(token, "res.partner", "search_count", [own_partner]), 1)
 
     def test_two_factor_users_need_an_api_key(self):
         """Odoo's rule for RPC: a user with 2FA logs in with an API key only."""

@@ -55,8 +55,8 @@ class TestWizard(TransactionCase):
         chosen = fields.Datetime.now() + timedelta(hours=3)
         offered = self.Wizard.default_get(["expires_at", "offered_expires_at"])
         self.assertEqual(offered["offered_expires_at"], offered["expires_at"])
-        self.Wizard.with_user(self.user).create({"name": "chosen", "expires_at": chosen, **{
-            "offered_expires_at": offered["expires_at"]}})._generate()
+        self.Wizard.with_user(self.user).create({"name": "chosen", "expires_at": chosen,
+            "offered_expires_at": offered["expires_at"]})._generate()
         token = self.env["api.token"].search([("user_id", "=", self.user.id)])
         self.assertEqual(token.expires_at, chosen)
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.max_ttl_hours", 2)

@@ -118,7 +118,8 @@ class TestClientMistakes(JsonCallCase):
     def test_non_standard_numbers_are_parse_errors(self):
         bodies = ['{"params": {}, "id": NaN}', '{"params": {}, "id": Infinity}', '{"params": {}, "id": -Infinity}',
                   '{"params": {}, "id": 1e999}', '{"params": {}, "id": -1e400}',
-                  '{"params": {"token": "t", "model": "res.partner", "method": "search", "args": [[["id", "=", NaN]]]}}',
+                  '{"params": {"token": "t", "model": "res.partner", "method": "search", '
+                  '"args": [[["id", "=", NaN]]]}}',
                   '[{"params": {}, "id": NaN}, {"params": {}, "id": 2}]',
                   '{"params": {}, "id": %s}' % (10 ** 400), '{"params": {}, "id": -1%s}' % ("0" * 5000)]
         for body in bodies:

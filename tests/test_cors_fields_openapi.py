@@ -72,29 +72,29 @@ class TestFieldSelection(JsonCallCase):
         super().setUp()
         self.token = self.login()
 
-    def read(self, fields, method="read", **kwargs):
+    def read_person(self, fields, method="read", **kwargs):
         args = [[self.person.id], fields] if method == "read" else [[["id", "=", self.person.id]], fields]
         return self.call(self.token, "res.partner", method, args, kwargs=kwargs or None)
 
     def test_plain_list_is_unchanged(self):
-        self.assertEqual(self.read(["name", "parent_id"]),
+        self.assertEqual(self.read_person(["name", "parent_id"]),
                          [{"id": self.person.id, "name": "Nested Person", "parent_id": [self.company.id, "Nested Co"]}])
 
     def test_compact_string(self):
-        rows = self.read("{id, name, parent_id{name, country_id{code}}}")
+        rows = self.read_person("{id, name, parent_id{name, country_id{code}}}")
         self.assertEqual(rows, [{"id": self.person.id, "name": "Nested Person", "parent_id": {
             "id": self.company.id, "name": "Nested Co", "country_id": {"id": self.country.id, "code": "BE"}}}])
-        rows = self.read("{name, parent_id{name}}", method="search_read")
+        rows = self.read_person("{name, parent_id{name}}", method="search_read")
         self.assertEqual(rows[0]["parent_id"]["name"], "Nested Co")
 
     def test_star_and_exclusion(self):
-        row = self.read("{*, -email, parent_id{name}}")[0]
+        row = self.read_person("{*, -email, parent_id{name}}")[0]
         self.assertNotIn("email", row)
         self.assertIn("phone", row)
         self.assertEqual(row["parent_id"], {"id": self.company.id, "name": "Nested Co"})
 
     def test_web_specification(self):
-        rows = self.read({"name": {}, "parent_id": {"fields": {"display_name": {}}}})
+        rows = self.read_person({"name": {}, "parent_id": {"fields": {"display_name": {}}}})
         self.assertEqual(rows[0]["parent_id"], {"id": self.company.id, "display_name": "Nested Co"})
 
     def test_pagination_and_count(self):

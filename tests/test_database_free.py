@@ -21,7 +21,11 @@ class TestDatabaseFree(JsonCallCase):
         ir_http = type(self.env["ir.http"])
         cursor = Registry.cursor
         opened, hooks = [], []
-        with patch.object(Registry, "cursor", lambda registry, *a, **kw: opened.append(1) or cursor(registry, *a, **kw)), \
+
+        def counted_cursor(registry, *args, **kwargs):
+            opened.append(1)
+            return cursor(registry, *args, **kwargs)
+        with patch.object(Registry, "cursor", counted_cursor), \
                 patch.object(ir_http, "_pre_dispatch", classmethod(lambda cls, rule, args: hooks.append(rule))):
             answer = send()
         return answer, len(opened), bool(hooks)
@@ -69,7 +73,7 @@ class TestDatabaseFree(JsonCallCase):
                                        ("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}))):
                 with self.subTest(path=path):
                     response, _cursors, hooks = self.count_cursors_and_hooks(
-                        lambda: self.http(method, path, body, headers=bearer))
+                        lambda method=method, path=path, body=body: self.http(method, path, body, headers=bearer))
                     self.assertTrue(hooks, "served on Odoo's database path")
                     self.assertEqual(response.status_code, 200, response.text)
                     answer = response.json()

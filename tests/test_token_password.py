@@ -199,7 +199,8 @@ class TestTokenAsPassword(JsonCallCase):
         from unittest.mock import patch
         from odoo.modules.registry import Registry
         token = self.token()
-        api_key = self.env["res.users.apikeys"].with_user(self.integrator)._generate(None, "rpc", fields.Datetime.now() + timedelta(days=1))
+        api_key = self.env["res.users.apikeys"].with_user(self.integrator)._generate(
+            None, "rpc", fields.Datetime.now() + timedelta(days=1))
         self.env.flush_all()
 
         def cursors(secret):

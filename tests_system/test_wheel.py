@@ -105,8 +105,9 @@ def test_wheel_holds_the_addon_without_the_tooling(wheel):
     addon = {name.removeprefix(ADDON_FILES) for name in names if name.startswith(ADDON_FILES)}
     assert all(name.startswith((ADDON_FILES, "odoo_addon_json_rpc_token-")) for name in names), names
     assert {"__init__.py", "__manifest__.py", "README.rst", "controllers/main.py", "models/api_token.py",
-            "tests/test_wheel.py", *MANIFEST["data"]} <= addon
-    assert not {name for name in addon if name.startswith(("devtools/", "bench/", ".ci/", ".git"))}
+            "tests/test_call.py", *MANIFEST["data"]} <= addon
+    tooling = ("devtools/", "bench/", ".ci/", "tests_system/", ".git")
+    assert not {name for name in addon if name.startswith(tooling)}
     assert not {"pyproject.toml", "PKG-INFO"} & addon
 
 

@@ -5,12 +5,15 @@ any 60 seconds, not only in the clock's minutes: hammering that starts in the
 middle of a minute gets the limit through in its first 60 s, and never more
 in any 60 s."""
 import bisect
+import logging
 import contextlib
 import threading
 import time
 import uuid
 
 from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
+
+_logger = logging.getLogger(__name__)
 
 pytestmark = needs_test_databases
 
@@ -134,8 +137,8 @@ def assert_every_window_holds(start, accepted, limit=SLIDING_LIMIT):
     answers, not admissions), and the first 60 s get at least 90 % of it."""
     busiest = max(bisect.bisect_left(accepted, at + 60) - n for n, at in enumerate(accepted))
     first_minute = bisect.bisect_left(accepted, start + 60)
-    print(f"limit {limit}: busiest 60 s window {busiest}, first 60 s {first_minute}, in {HAMMER_SECONDS} s "
-          f"{len(accepted)}")  # shown with pytest -rP
+    _logger.info("limit %s: busiest 60 s window %s, first 60 s %s, in %s s %s", limit, busiest, first_minute,
+                 HAMMER_SECONDS, len(accepted))  # shown with pytest --log-cli-level=INFO
     assert busiest <= limit * 1.05, f"{busiest} calls in one 60 s window for a limit of {limit}"
     assert first_minute >= limit * 0.9, f"only {first_minute} calls in the first 60 s for a limit of {limit}"
 

@@ -11,7 +11,7 @@ import xmlrpc.client
 import pytest
 import requests
 
-from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
+from .live import DB_A, free_port, login, needs_test_databases, odoo_server, result_of, running
 
 pytestmark = needs_test_databases
 

@@ -50,11 +50,9 @@ def wait_until_healthy(process, base, seconds, exited):
     deadline = time.monotonic() + seconds
     while True:
         assert process.poll() is None, exited()
-        try:
+        with contextlib.suppress(requests.RequestException):  # not listening yet
             if requests.get(base + "/web/health", timeout=5).ok:
                 return
-        except requests.RequestException:
-            pass
         assert time.monotonic() < deadline, f"{base} did not answer in {seconds} s"
         time.sleep(0.2)
 
