@@ -138,9 +138,10 @@ class _Walk:
         reaches: refused unless in scope."""
         comodel = model.env[field.comodel_name]
         if self.allowed is not None and comodel._name not in self.allowed:
+            through = f"{field.model_name}.{field.name}"  # not inside _(): the extractor cannot read it
             raise AccessError(model.env._(
                 "This token may not use the model '%(model)s' (reached through %(path)s).",
-                model=comodel._name, path=f"{field.model_name}.{field.name}"))
+                model=comodel._name, path=through))
         return comodel
 
     def path(self, model, names):
@@ -264,9 +265,10 @@ class _Walk:
                 continue
             if field.type in ("reference", "many2one_reference"):
                 if "fields" in sub:
+                    through = f"{field.model_name}.{field.name}"
                     raise AccessError(model.env._(
                         "This token may not read through %(path)s: a reference field may point at any model.",
-                        path=f"{field.model_name}.{field.name}"))
+                        path=through))
             elif field.relational and ("fields" in sub or field.type != "many2one" and sub.get("order")):
                 comodel = self.comodel(model, field)
                 self.order(comodel, sub.get("order"))
