@@ -27,8 +27,8 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from tests.live import free_port, odoo_server, running  # noqa: E402
-from tests.scale import nginx, replica_options, sql, wait_replayed  # noqa: E402
+from tests_system.live import free_port, odoo_server, running  # noqa: E402
+from tests_system.scale import machine, nginx  # noqa: E402
 
 BODY = {"jsonrpc": "2.0", "params": {"model": "res.partner", "method": "search_read", "args": [[]],
                                      "kwargs": {"fields": ["name"], "limit": 5}}}
@@ -60,12 +60,12 @@ def requests_per_second(base, database, token, seconds, threads):
 STATS_DELAY = 11
 
 
-def rows_read(database):
-    """Rows PostgreSQL has read in ``database`` so far, (primary, replica),
+def rows_read(clusters):
+    """Rows PostgreSQL has read in the database so far, (primary, replica),
     once the backends have reported them."""
     time.sleep(STATS_DELAY)
     query = "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = %s"
-    return tuple(sql("postgres", query, [database], replica=replica)[0][0] for replica in (False, True))
+    return tuple(clusters.sql("postgres", query, [clusters.db], replica=replica)[0][0] for replica in (False, True))
 
 
 def main():
@@ -77,7 +77,8 @@ def main():
     parser.add_argument("--threads", type=int, default=8)
     options = parser.parse_args()
     db = options.database
-    wait_replayed()
+    clusters = machine(db)  # the machine's cluster and devtools/replica.sh's replica
+    clusters.wait_replayed()
     with tempfile.TemporaryDirectory(prefix="jrt-scale-") as directory, contextlib.ExitStack() as stack:
         def server(name, *extra):
             port, logfile = free_port(), Path(directory) / f"{name}.log"
@@ -85,8 +86,8 @@ def main():
                                   f"--gevent-port={free_port()}", "--log-level=warn", *extra)
             return port, stack.enter_context(running(command, port, logfile))
         _, single = server("single")
-        _, single_replica = server("single-replica", *replica_options())
-        ports = [server(f"node{n}", *replica_options())[0] for n in (1, 2)]
+        _, single_replica = server("single-replica", *clusters.odoo_options())
+        ports = [server(f"node{n}", *clusters.odoo_options())[0] for n in (1, 2)]
         balanced = stack.enter_context(nginx(Path(directory) / "nginx", free_port(), ports))
         setups = {"1 server, primary only": single,
                   "1 server, reads on the replica": single_replica,
@@ -94,7 +95,7 @@ def main():
         answer = requests.post(single + "/json-call/user_authenticate", json={"params": {
             "login": "admin", "password": "admin", "db": db, "label": "scale benchmark"}}, timeout=60).json()
         token = answer["result"]["token"]
-        wait_replayed()
+        clusters.wait_replayed()
         for base in setups.values():  # warm up: registries, pooled connections, workers
             requests_per_second(base, db, token, 1, options.threads)
         results = {name: [] for name in setups}
@@ -105,11 +106,11 @@ def main():
                   + ", ".join(f"{name}: {values[-1]:.0f}" for name, values in results.items()), file=sys.stderr)
         rows = {}  # rows read per request on the primary, on the replica
         for name, base in setups.items():
-            before = rows_read(db)
+            before = rows_read(clusters)
             count = requests_per_second(base, db, token, options.seconds, options.threads) * options.seconds
-            after = rows_read(db)
+            after = rows_read(clusters)
             rows[name] = [(a - b) / count for a, b in zip(after, before)]
-        sql(db, "UPDATE api_token SET revoked_at = now() at time zone 'utc' WHERE name = 'scale benchmark'")
+        clusters.sql(db, "UPDATE api_token SET revoked_at = now() at time zone 'utc' WHERE name = 'scale benchmark'")
     base_rps = statistics.median(results["1 server, primary only"])
     print(f"\nRead requests/s, {options.threads} client threads, --workers={options.workers} per server, "
           f"median of {options.rounds} rounds of {options.seconds:g} s:")

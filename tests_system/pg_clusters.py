@@ -7,8 +7,9 @@ directory only (no TCP port opened on the machine), sync nothing to disk
 (made again rather than recovered), and are stopped and removed when the
 block ends, whatever happened.
 
-Unlike devtools/replica.sh's replica of the machine's own cluster, shared by
-every checkout and only ever paused, these may be crashed, frozen and
+Unlike devtools/replica.sh's replica of the machine's own cluster (for
+devtools/cluster.sh and the benchmark, which a user runs on purpose), these
+leave the machine's clusters as they were, and may be crashed, frozen and
 killed: the fault tests do. Use::
 
     with pg_clusters.primary_and_replica(prepare=lambda primary: primary.restore(source_db)) as (primary, replica):
@@ -170,7 +171,9 @@ def primary_and_replica(replica=True, prepare=None):
     that crashes and restarts never comes back consistent at an earlier
     point (it does for what was written after the backup until it has
     replayed it again)."""
-    root = Path(tempfile.mkdtemp(prefix="jrt_pg_"))  # short: a socket path is at most 107 bytes
+    # short: a socket path is at most 107 bytes. Under devtools/test.sh's
+    # directory of the run, which removes what a killed run left behind
+    root = Path(tempfile.mkdtemp(prefix="jrt_pg_", dir=os.environ.get("JSON_RPC_TOKEN_PG_TMP")))
     if OWNER != getpass.getuser():
         shutil.chown(root, pwd.getpwnam(OWNER).pw_uid, pwd.getpwnam(OWNER).pw_gid)
     clusters = []

@@ -1,10 +1,9 @@
-"""Scale-out pieces for the live tests (not a test module): the replica that
-devtools/replica.sh keeps (port ``JSON_RPC_TOKEN_REPLICA_PORT``), Odoo
-servers reading on it, nginx in front of them, and the scale test database
-(``JSON_RPC_TOKEN_SCALE_DB``, a copy of the test database that only these
-tests change). Shared by bench/scale.py too."""
+"""Scale-out pieces for the live tests (not a test module): a throwaway
+PostgreSQL primary and streaming replica (:mod:`.pg_clusters`: never the
+machine's own clusters) holding a copy of the second test database, Odoo
+servers reading on the replica, nginx in front of them. Shared by
+bench/scale.py too, on the replica devtools/replica.sh keeps."""
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
@@ -13,17 +12,9 @@ import time
 from pathlib import Path
 
 import psycopg2
-import pytest
 
-from .live import login, post, wait_until_healthy
-
-SCALE_DB = os.environ.get("JSON_RPC_TOKEN_SCALE_DB")
-REPLICA_PORT = int(os.environ.get("JSON_RPC_TOKEN_REPLICA_PORT") or 5433)
-REPLICA_LOCK = os.environ.get("JSON_RPC_TOKEN_REPLICA_LOCK")
-SOCKET_DIR = "/var/run/postgresql"
-
-needs_replica = pytest.mark.skipif(
-    not (SCALE_DB and REPLICA_LOCK), reason="run through devtools/test.sh, which sets up the replica")
+from . import pg_clusters
+from .live import DB_B, login, post, wait_until_healthy
 
 #: a computed field (of no module: created by the tests) that says where
 #: the call's reads ran: "True" on the replica (in recovery), "False" on the primary
@@ -48,45 +39,79 @@ WRITING_CODE = textwrap.dedent("""\
 """)
 
 
-def replica_options():
-    """Odoo's options for reading on the replica (unix socket, as the primary)."""
-    return [f"--db_replica_host={SOCKET_DIR}", f"--db_replica_port={REPLICA_PORT}"]
+class Clusters:
+    """A PostgreSQL primary, its streaming replica, and ``db``, the database
+    the servers use on them. Each side is anything with ``connect(dbname)``
+    (a :class:`.pg_clusters.Cluster`, or :func:`machine` for the benchmark's)."""
 
+    def __init__(self, primary, replica, db):
+        self.primary, self.replica, self.db = primary, replica, db
 
-def connect(dbname, replica=False):
-    connection = psycopg2.connect(dbname=dbname, host=SOCKET_DIR, port=REPLICA_PORT if replica else None)
-    connection.autocommit = True
-    return connection
+    def odoo_options(self):
+        """Odoo's options for a server writing on the primary and reading on
+        the replica (only what differs from the configuration file: none
+        for the machine's own primary)."""
+        options = {**self.primary.odoo_options("db_"), **self.replica.odoo_options("db_replica_")}
+        return [f"--{name}={value}" for name, value in options.items() if value]
 
+    def sql(self, dbname, query, args=(), replica=False):
+        with contextlib.closing((self.replica if replica else self.primary).connect(dbname)) as connection, \
+                connection.cursor() as cr:
+            cr.execute(query, args)
+            return cr.fetchall() if cr.description else None
 
-def sql(dbname, query, args=(), replica=False):
-    with contextlib.closing(connect(dbname, replica)) as connection, connection.cursor() as cr:
-        cr.execute(query, args)
-        return cr.fetchall() if cr.description else None
+    def wait_replayed(self, timeout=60):
+        """Wait until the replica has replayed all the primary has written now."""
+        target = self.sql("postgres", "SELECT pg_current_wal_lsn()")[0][0]
+        deadline = time.monotonic() + timeout
+        while not self.sql("postgres", "SELECT pg_last_wal_replay_lsn() >= %s", [target], replica=True)[0][0]:
+            assert time.monotonic() < deadline, "the replica does not replay"
+            time.sleep(0.05)
 
-
-def wait_replayed(timeout=60):
-    """Wait until the replica has replayed all the primary has written now."""
-    target = sql("postgres", "SELECT pg_current_wal_lsn()")[0][0]
-    deadline = time.monotonic() + timeout
-    while not sql("postgres", "SELECT pg_last_wal_replay_lsn() >= %s", [target], replica=True)[0][0]:
-        assert time.monotonic() < deadline, "the replica does not replay"
-        time.sleep(0.05)
-
-
-@contextlib.contextmanager
-def replay_paused():
-    """The replica receives the primary's WAL but applies none of it (a
-    replica lagging as long as the block lasts). One test run of the machine
-    at a time pauses it: the lock devtools/replica.sh takes."""
-    with open(REPLICA_LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        with contextlib.closing(connect("postgres", replica=True)) as connection, connection.cursor() as cr:
+    @contextlib.contextmanager
+    def replay_paused(self):
+        """The replica receives the primary's WAL but applies none of it (a
+        replica lagging as long as the block lasts)."""
+        with contextlib.closing(self.replica.connect("postgres")) as connection, connection.cursor() as cr:
             cr.execute("SELECT pg_wal_replay_pause()")
             try:
                 yield
             finally:
                 cr.execute("SELECT pg_wal_replay_resume()")
+
+
+@contextlib.contextmanager
+def throwaway_clusters(source_db=DB_B):
+    """:class:`Clusters`: a throwaway primary holding a copy of ``source_db``
+    (same name: Odoo finds the same filestore) and its streaming replica,
+    removed at the end of the block, whatever happened. The copy is in the
+    replica's base backup: the replica has it from its first start."""
+    with pg_clusters.primary_and_replica(prepare=lambda primary: primary.restore(source_db)) as (primary, replica):
+        yield Clusters(primary, replica, source_db)
+
+
+class _Machine:
+    """A cluster of the machine, reached as Odoo's configuration reaches it
+    (``db_host = False``: the default socket directory)."""
+
+    def __init__(self, port=None, socket_dir=None):
+        self.port, self.socket_dir = port, socket_dir
+
+    def connect(self, dbname):
+        connection = psycopg2.connect(dbname=dbname, host=self.socket_dir, port=self.port)
+        connection.autocommit = True
+        return connection
+
+    def odoo_options(self, prefix):
+        return {f"{prefix}host": self.socket_dir, f"{prefix}port": self.port and str(self.port)}
+
+
+def machine(db):
+    """:class:`Clusters` of the machine's own cluster and of the replica
+    devtools/replica.sh keeps of it (port ``JSON_RPC_TOKEN_REPLICA_PORT``):
+    the benchmark's, which a user runs on purpose."""
+    return Clusters(_Machine(), _Machine(int(os.environ.get("JSON_RPC_TOKEN_REPLICA_PORT") or 5433),
+                                         "/var/run/postgresql"), db)
 
 
 def call(base, db, token, model, method, *args, **kwargs):
@@ -96,9 +121,11 @@ def call(base, db, token, model, method, *args, **kwargs):
     return answer.get("result", answer.get("error"))
 
 
-def add_computed_fields(base, db):
+def add_computed_fields(base, clusters):
     """Add :data:`WHERE_FIELD` and :data:`WRITING_FIELD` to res.partner
-    (idempotent), as the administrator; returns the administrator's token."""
+    (idempotent), as the administrator, and wait until the replica has
+    them; returns the administrator's token."""
+    db = clusters.db
     admin = login(base, db)
     model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
     for name, code in ((WHERE_FIELD, WHERE_CODE), (WRITING_FIELD, WRITING_CODE)):
@@ -109,7 +136,7 @@ def add_computed_fields(base, db):
             assert isinstance(created, int), created
     if not call(base, db, admin, "ir.config_parameter", "get_param", "jrt.reads"):
         call(base, db, admin, "ir.config_parameter", "set_param", "jrt.reads", "0")
-    wait_replayed()
+    clusters.wait_replayed()
     return admin
 
 

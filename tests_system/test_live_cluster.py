@@ -1,5 +1,6 @@
 """Two Odoo servers (prefork) on one primary database and its replica,
-behind nginx (round robin), as README's *Scaling out* sets them up: a token
+behind nginx (round robin), as README's *Scaling out* sets them up (a
+throwaway primary and streaming replica, tests_system/scale.py): a token
 issued on one server works on the other, a revocation on one holds at once
 on the other, and the failure counters of the lockout add up across them.
 """
@@ -9,21 +10,28 @@ import uuid
 import pytest
 import requests
 
-from .live import free_port, login, odoo_server, post, running
-from .scale import SCALE_DB, call, needs_replica, nginx, replica_options, sql
+from .live import DB_B as SCALE_DB, free_port, login, needs_test_databases, odoo_server, post, running
+from .scale import call, nginx, throwaway_clusters
 
-pytestmark = needs_replica
+pytestmark = needs_test_databases
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def pg():
+    """The module's throwaway primary and replica (:class:`.scale.Clusters`)."""
+    with throwaway_clusters(SCALE_DB) as clusters:
+        yield clusters
+
+
+@pytest.fixture(scope="module")
+def cluster(pg, tmp_path_factory):
     """(nginx's base URL, {upstream address: the server's base URL})."""
     directory = tmp_path_factory.mktemp("cluster")
     ports = [free_port(), free_port()]
     with contextlib.ExitStack() as stack:
         bases = [stack.enter_context(running(
             odoo_server(SCALE_DB, directory / f"odoo-{n}.log", f"--http-port={port}", "--workers=1",
-                        f"--gevent-port={free_port()}", *replica_options()),
+                        f"--gevent-port={free_port()}", *pg.odoo_options()),
             port, directory / f"odoo-{n}.log")) for n, port in enumerate(ports)]
         balancer = stack.enter_context(nginx(directory / "nginx", free_port(), ports))
         yield balancer, {f"127.0.0.1:{port}": base for port, base in zip(ports, bases)}
@@ -55,7 +63,7 @@ def test_round_robin_and_tokens_across_servers(cluster):
     assert served_by(balancer, token) == {upstream: [-32005, -32005] for upstream in servers}
 
 
-def test_lockout_counts_add_up_across_servers(cluster):
+def test_lockout_counts_add_up_across_servers(cluster, pg):
     """Failed logins sent to both servers count on one counter; once it
     reaches the limit, the right password is refused on either server."""
     balancer, servers = cluster
@@ -70,9 +78,9 @@ def test_lockout_counts_add_up_across_servers(cluster):
     call(one, SCALE_DB, admin, "ir.config_parameter", "set_param", "base.login_cooldown_after", "4")
     try:
         assert [attempt(base, "wrong") for base in (one, other, one, other)] == [-32001] * 4
-        assert sql(SCALE_DB, "SELECT failures FROM api_token_lockout WHERE key = %s", [f"login:{name}"]) == [(4,)]
+        assert pg.sql(SCALE_DB, "SELECT failures FROM api_token_lockout WHERE key = %s", [f"login:{name}"]) == [(4,)]
         assert [attempt(base, "Right-pass-2026") for base in (one, other)] == [-32007, -32007]
     finally:
         call(one, SCALE_DB, admin, "ir.config_parameter", "set_param", "base.login_cooldown_after", "10")
         # the address's counter holds these failures too: other tests log in from it
-        sql(SCALE_DB, "DELETE FROM api_token_lockout RETURNING key")
+        pg.sql(SCALE_DB, "DELETE FROM api_token_lockout RETURNING key")

@@ -1,7 +1,9 @@
 """Reads on a PostgreSQL replica, writes and token checks on the primary.
 
-A real Odoo server with ``--db_replica_host``/``--db_replica_port`` on the
-streaming replica devtools/replica.sh keeps. Where a call's reads ran is
+A real Odoo server writing on a throwaway PostgreSQL primary (a copy of the
+second test database) and reading, with ``--db_replica_host``/
+``--db_replica_port``, on its streaming replica (tests_system/scale.py: one
+pair for the module, removed at its end). Where a call's reads ran is
 shown by a computed field that reads ``pg_is_in_recovery()`` on the call's
 own cursor. The replica is made to lag by pausing its replay: a token
 revoked on the primary is refused at once on every path, a token issued on
@@ -12,20 +14,26 @@ import uuid
 import pytest
 import requests
 
-from .live import free_port, login, odoo_server, post, running
-from .scale import (SCALE_DB, WHERE_FIELD, WRITING_FIELD, add_computed_fields, call, needs_replica,
-                    replay_paused, replica_options, sql, wait_replayed)
+from .live import DB_B as SCALE_DB, free_port, login, needs_test_databases, odoo_server, post, running
+from .scale import WHERE_FIELD, WRITING_FIELD, add_computed_fields, call, throwaway_clusters
 
-pytestmark = needs_replica
+pytestmark = needs_test_databases
 ON_REPLICA, ON_PRIMARY = "True", "False"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def pg():
+    """The module's throwaway primary and replica (:class:`.scale.Clusters`)."""
+    with throwaway_clusters(SCALE_DB) as clusters:
+        yield clusters
+
+
+@pytest.fixture(scope="module")
+def server(pg, tmp_path_factory):
     """(base URL, administrator's token, the administrator's partner id)."""
     port, logfile = free_port(), tmp_path_factory.mktemp("replica") / "odoo.log"
-    with running(odoo_server(SCALE_DB, logfile, f"--http-port={port}", *replica_options()), port, logfile) as base:
-        admin = add_computed_fields(base, SCALE_DB)
+    with running(odoo_server(SCALE_DB, logfile, f"--http-port={port}", *pg.odoo_options()), port, logfile) as base:
+        admin = add_computed_fields(base, pg)
         partner = call(base, SCALE_DB, admin, "res.users", "read", [2], ["partner_id"])[0]["partner_id"][0]
         yield base, admin, partner
 
@@ -92,7 +100,7 @@ def test_a_read_that_writes_is_run_again_on_the_primary(server):
     assert count() == before + 1
 
 
-def test_tokens_on_a_lagging_replica(server):
+def test_tokens_on_a_lagging_replica(server, pg):
     """Replay paused: the replica still sees a revoked token live and does
     not know a new one. The revoked one is refused, the new one works, on
     every read path, whose reads still run on the replica; the last-use
@@ -101,16 +109,16 @@ def test_tokens_on_a_lagging_replica(server):
     name = f"lag-{uuid.uuid4().hex[:8]}"
     uid = call(base, SCALE_DB, admin, "res.users", "create", {"login": name, "name": name, "password": "Lag-pass-2026"})
     revoked = login(base, SCALE_DB, name, "Lag-pass-2026")
-    refusals_before = sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
-    wait_replayed()
-    with replay_paused():
+    refusals_before = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
+    pg.wait_replayed()
+    with pg.replay_paused():
         assert post(base, "/json-call/user_logout", {"db": SCALE_DB},
                     headers={"Authorization": f"Bearer {revoked}"})["result"] is True
         fresh = login(base, SCALE_DB, name, "Lag-pass-2026")
         # the replica has not seen the revocation, nor the new token
-        live_on_replica = sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
+        live_on_replica = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
                               [uid], replica=True)[0][0]
-        live_on_primary = sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
+        live_on_primary = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
                               [uid])[0][0]
         assert (live_on_replica, live_on_primary) == (1, 1)  # the old one there, the new one here
 
@@ -121,18 +129,18 @@ def test_tokens_on_a_lagging_replica(server):
 
         for where in READ_PATHS:
             assert where(base, fresh, partner) == ON_REPLICA, where.__name__
-        stamped = sql(SCALE_DB, "SELECT last_used_at IS NOT NULL FROM api_token WHERE user_id = %s "
+        stamped = pg.sql(SCALE_DB, "SELECT last_used_at IS NOT NULL FROM api_token WHERE user_id = %s "
                                 "AND revoked_at IS NULL", [uid])
         assert stamped == [(True,)]
-        refusals = sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
+        refusals = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
     assert refusals == refusals_before  # a revoked token is no guess: no failure counted
-    wait_replayed()
+    pg.wait_replayed()
 
 
-def test_bookkeeping_of_a_failed_read_lands_on_the_primary(server):
+def test_bookkeeping_of_a_failed_read_lands_on_the_primary(server, pg):
     """An unknown token on a read: refused, counted on the primary."""
     base, _admin, partner = server
-    before = sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
+    before = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
     assert where_json_call(base, "x" * 43, partner) == -32003
-    assert sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0] == before + 1
+    assert pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0] == before + 1
     assert where_rest(base, "y" * 43, partner) == 401
