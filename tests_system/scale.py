@@ -62,7 +62,9 @@ class Clusters:
 
     def wait_replayed(self, timeout=60):
         """Wait until the replica has replayed all the primary has written now."""
-        target = self.sql("postgres", "SELECT pg_current_wal_lsn()")[0][0]
+        # the insert position: with synchronous_commit off (pg_clusters), a
+        # commit may still wait in the WAL buffers, past the write position
+        target = self.sql("postgres", "SELECT pg_current_wal_insert_lsn()")[0][0]
         deadline = time.monotonic() + timeout
         while not self.sql("postgres", "SELECT pg_last_wal_replay_lsn() >= %s", [target], replica=True)[0][0]:
             assert time.monotonic() < deadline, "the replica does not replay"
@@ -73,7 +75,16 @@ class Clusters:
         """The replica receives the primary's WAL but applies none of it (a
         replica lagging as long as the block lasts)."""
         with contextlib.closing(self.replica.connect("postgres")) as connection, connection.cursor() as cr:
+            connection.autocommit = True
             cr.execute("SELECT pg_wal_replay_pause()")
+            # a pause is only requested until the startup process takes it:
+            # what arrives before then is still applied
+            deadline = time.monotonic() + 10
+            while True:
+                cr.execute("SELECT pg_get_wal_replay_pause_state()")
+                if cr.fetchone()[0] == "paused" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             try:
                 yield
             finally:
