@@ -22,20 +22,18 @@ ATTEMPTS = 180  # "a bit more than the limit"
 CALLERS = 8
 
 
-def hammer(targets):
-    """Send ATTEMPTS calls from CALLERS threads, each call to the next of
-    ``targets`` ((base URL, token)), within one minute of the clock; return
-    how many were accepted per base URL."""
-    seconds_left = 60 - time.time() % 60
-    if seconds_left < 20:  # the counters' minutes are the clock's: stay inside one
-        time.sleep(seconds_left + 0.5)
-    accepted, sent, lock = {base: 0 for base, _token in targets}, [0], threading.Lock()
-    deadline = time.time() + 18
+def call_from_threads(targets, callers, deadline, most=None):
+    """Call ``search_count`` from ``callers`` threads without pause, each call
+    to the next of ``targets`` ((base URL, token)), until ``deadline`` (or
+    ``most`` calls sent). Every refusal must be the rate limit's. Returns the
+    number of calls sent and ``[(base URL, time its answer came)]`` of the
+    accepted ones."""
+    accepted, sent, lock = [], [0], threading.Lock()
 
     def keep_calling():
         while time.time() < deadline:
             with lock:
-                if sent[0] >= ATTEMPTS:
+                if most is not None and sent[0] >= most:
                     return
                 base, token = targets[sent[0] % len(targets)]
                 sent[0] += 1
@@ -43,19 +41,30 @@ def hammer(targets):
                                                "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
             if "result" in answer:
                 with lock:
-                    accepted[base] += 1
+                    accepted.append((base, time.time()))
             else:
                 error = answer["error"]
                 assert error["code"] == -32029, error
                 assert 1 <= error["data"]["retry_after"] <= 61, error
 
-    callers = [threading.Thread(target=keep_calling) for _n in range(CALLERS)]
-    for caller in callers:
-        caller.start()
-    for caller in callers:
-        caller.join()
-    assert sent[0] == ATTEMPTS, f"only {sent[0]} calls sent in 18 s: the machine is too slow for this test"
-    return accepted
+    threads = [threading.Thread(target=keep_calling) for _n in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sent[0], accepted
+
+
+def hammer(targets):
+    """Send ATTEMPTS calls from CALLERS threads, each call to the next of
+    ``targets`` ((base URL, token)), within one minute of the clock; return
+    how many were accepted per base URL."""
+    seconds_left = 60 - time.time() % 60
+    if seconds_left < 20:  # the counters' minutes are the clock's: stay inside one
+        time.sleep(seconds_left + 0.5)
+    sent, accepted = call_from_threads(targets, CALLERS, time.time() + 18, most=ATTEMPTS)
+    assert sent == ATTEMPTS, f"only {sent} calls sent in 18 s: the machine is too slow for this test"
+    return {base: sum(1 for where, _at in accepted if where == base) for base, _token in targets}
 
 
 def assert_within_ten_percent(accepted):
@@ -107,29 +116,8 @@ def hammer_from_mid_minute(targets, callers=CALLERS):
     wait = (30 - time.time() % 60) % 60
     time.sleep(wait)
     start = time.time()
-    deadline, accepted, sent, lock = start + HAMMER_SECONDS, [], [0], threading.Lock()
-
-    def keep_calling():
-        while time.time() < deadline:
-            with lock:
-                base, token = targets[sent[0] % len(targets)]
-                sent[0] += 1
-            answer = post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "search_count",
-                                               "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
-            if "result" in answer:
-                with lock:
-                    accepted.append(time.time())
-            else:
-                error = answer["error"]
-                assert error["code"] == -32029, error
-                assert 1 <= error["data"]["retry_after"] <= 61, error
-
-    threads = [threading.Thread(target=keep_calling) for _n in range(callers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return start, sorted(accepted)
+    _sent, accepted = call_from_threads(targets, callers, start + HAMMER_SECONDS)
+    return start, sorted(at for _base, at in accepted)
 
 
 def assert_every_window_holds(start, accepted, limit=SLIDING_LIMIT):
