@@ -23,7 +23,6 @@
     "assets": {
         "web.assets_tests": ["json_rpc_token/static/tests/tours/*.js"],
     },
-    "post_load": "post_load",
     "installable": True,
     "application": False,
 }

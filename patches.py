@@ -11,10 +11,10 @@ that Odoo's routing resolves to one of its routes (see
 uses it instead (``ir.http.routing_map``, the RPC controllers' inheritance,
 its ``Dispatcher`` types).
 
-:func:`apply` runs once per process, from the manifest's ``post_load``
-(Odoo calls it right after importing the addon, server-wide or not);
-calling it again re-wraps Odoo's original function, never a wrapper, so a
-reloaded module does not stack patches.
+:func:`apply` runs when the addon's package is first imported (its
+``__init__``: Odoo imports an addon once per process, server-wide or when
+a registry loads it); calling it again re-wraps Odoo's original function,
+never a wrapper, so a reloaded module does not stack patches.
 
 The patches:
 
