@@ -46,6 +46,10 @@ REST_PREFIXES = ("/api", "/object")
 _PACKAGE = "odoo.addons.json_rpc_token."
 
 
+def _under_rest(path):
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES)
+
+
 def remember_routing_map(registry, routing_map):
     setattr(registry, ROUTING_MAP_ATTRIBUTE, routing_map)
 
@@ -85,8 +89,7 @@ def owns(request):
     except (werkzeug.exceptions.NotFound, RequestRedirect):
         # a path REST's catch-all does not take (a newline, '//'): REST's
         # JSON 404 if the addon serves this map's REST at all
-        return (any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES)
-                and (bool(request.db) or "json_rpc_token" in odoo.conf.server_wide_modules))
+        return _under_rest(path) and (bool(request.db) or "json_rpc_token" in odoo.conf.server_wide_modules)
     except werkzeug.exceptions.HTTPException:  # another route refuses the method
         return False
     return _is_ours(rule.endpoint)
@@ -100,12 +103,11 @@ def claim(request):
     Anything else is left as Odoo made it."""
     if not owns(request):
         return
-    request.json_rpc_token_route = True
     if request.httprequest._session_id__:
         token_session.forget_cookie_session(request)
         request.session, request.db = request._get_session_and_dbname()
     path = request.httprequest.path
-    if any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES):
+    if _under_rest(path):
         from .rest import RestDispatcher  # here: rest imports this module
         request.dispatcher = RestDispatcher(request)
     if token_session.is_call_path(path) and "json_rpc_token" in odoo.conf.server_wide_modules:
