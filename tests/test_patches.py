@@ -13,8 +13,8 @@ from .. import errors, patches
 
 ADDON = Path(__file__).resolve().parent.parent
 #: what patching Odoo looks like: an assignment to one of its attributes
-PATCHING = re.compile(r"^\s*(?:odoo|http|sql_db|service_model|Request|PsycoConnection|ConnectionPool)(?:\.\w+)+\s*=(?!=)"
-                      r"|\.addFilter\(", re.MULTILINE)
+PATCHING = re.compile(r"^\s*(?:odoo|http|sql_db|service_model|Request|PsycoConnection|ConnectionPool)"
+                      r"(?:\.\w+)+\s*=(?!=)|\.addFilter\(", re.MULTILINE)
 
 
 def _patched():
