@@ -94,7 +94,8 @@ def _connection_rollback(original):
 
 
 def apply():
-    """Apply every patch (the manifest's ``post_load``)."""
+    """Apply every patch; called by the package's ``__init__`` (not the
+    manifest's ``post_load``, which Odoo skips for a package imported already)."""
     _patch(http.Request, "_post_init", _post_init)
     _patch(service_model, "dispatch", _object_dispatch)
     _patch(sql_db.PsycoConnection, "reset", _connection_reset)
