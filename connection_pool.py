@@ -25,39 +25,43 @@ whose connection is gone is rolled back already (PostgreSQL ends it with the
 session), so rolling back a connection marked closed after a passing fault
 succeeds; the pool drops the connection at its next borrow, and the request
 goes on to the answer its dispatcher gives (-32030 if the database is down).
+
+Patched in by :mod:`.patches` (``PsycoConnection`` is Odoo's class of every
+connection: no hook reaches it). The patches act only on a failure, and
+only for a connection to a database whose loaded registry has this addon:
+elsewhere Odoo's behaviour is left as it is.
 """
 import psycopg2
+from psycopg2.extensions import parse_dsn
 
-from odoo import sql_db
+from odoo.modules.registry import Registry
 
 from . import errors
 
-#: psycopg2's own methods (kept across a reload of this module)
-_psycopg2_reset = getattr(sql_db.PsycoConnection.reset, "psycopg2_reset", sql_db.PsycoConnection.reset)
-_psycopg2_rollback = getattr(sql_db.PsycoConnection.rollback, "psycopg2_rollback", sql_db.PsycoConnection.rollback)
 
-
-def reset(connection):
+def _database_has_addon(connection):
     try:
-        return _psycopg2_reset(connection)
+        registry = Registry.registries.get(parse_dsn(connection.dsn).get("dbname"))
+    except psycopg2.Error:
+        return False
+    return registry is not None and "api.token" in registry
+
+
+def reset(psycopg2_reset, connection):
+    try:
+        return psycopg2_reset(connection)
     except psycopg2.OperationalError:
         raise
     except psycopg2.Error as exc:
-        if not errors.is_passing_fault(exc):
+        if not (errors.is_passing_fault(exc) and _database_has_addon(connection)):
             raise
         raise psycopg2.OperationalError(f"the pooled connection was lost: {exc}".strip()) from exc
 
 
-def rollback(connection):
+def rollback(psycopg2_rollback, connection):
     try:
-        return _psycopg2_rollback(connection)
+        return psycopg2_rollback(connection)
     except psycopg2.Error as exc:
-        if not (connection.closed and errors.is_passing_fault(exc)):
+        if not (connection.closed and errors.is_passing_fault(exc) and _database_has_addon(connection)):
             raise
         return None  # the server ended the transaction with the connection
-
-
-reset.psycopg2_reset = _psycopg2_reset
-rollback.psycopg2_rollback = _psycopg2_rollback
-sql_db.PsycoConnection.reset = reset
-sql_db.PsycoConnection.rollback = rollback

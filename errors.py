@@ -389,19 +389,20 @@ def log_exception(exc):
         _logger.error("Exception in a JSON-RPC batch request", exc_info=exc)
 
 
-class _ClientQueryFilter(logging.Filter):
+class ClientQueryFilter(logging.Filter):
     """Odoo logs every failed query at ERROR ("bad query"), before anyone
     knows why it failed. In a JSON-RPC call, a query refused for a value
     (``DataError``, a NUL character's ``ValueError``: client mistakes in the
     table) or a constraint (``IntegrityError``, answered as Odoo's
     ``ValidationError``) is a client mistake, already logged once at INFO with
-    its answer: the query itself is kept for DEBUG logging only."""
+    its answer: the query itself is kept for DEBUG logging only. Installed
+    on the ``odoo.sql_db`` logger by :mod:`.patches`."""
 
     def filter(self, record):
         failure = record.args[-1] if isinstance(record.args, tuple) and record.args else None
         if (isinstance(failure, Exception) and _in_json_call()
                 and (isinstance(failure, psycopg2.IntegrityError) or classify(failure).client_error)):
-            if not _SQL_LOGGER.isEnabledFor(logging.DEBUG):
+            if not logging.getLogger("odoo.sql_db").isEnabledFor(logging.DEBUG):
                 return False
             record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return True
@@ -413,7 +414,3 @@ def _in_json_call():
     except (RuntimeError, AttributeError):  # no request, or not dispatched yet
         return False
 
-
-_SQL_LOGGER = logging.getLogger("odoo.sql_db")
-_SQL_LOGGER.filters[:] = [f for f in _SQL_LOGGER.filters if type(f).__name__ != _ClientQueryFilter.__name__]
-_SQL_LOGGER.addFilter(_ClientQueryFilter())

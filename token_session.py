@@ -15,8 +15,12 @@ through a token.
 from odoo.http import request
 
 #: every route this addon serves, now and later, lives under these: JSON-RPC,
-#: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2
+#: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2. Only a
+#: first, cheap test: other modules have routes under them too, and a path is
+#: the addon's only if Odoo's routing says so (``database_free.owns``)
 TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2")
+#: the routing types of this addon's token routes (its Dispatchers)
+TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2"))
 #: token routes that need no database (the OpenAPI document, and its page)
 DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs"))
 
@@ -31,7 +35,8 @@ def is_call_path(path):
 
 
 def forget_cookie_session(odoo_request):
-    """Called before Odoo looks up the session: a token route gets a fresh one."""
+    """Called before the session is looked up again (``database_free.claim``):
+    a token route gets a fresh one."""
     if is_token_path(odoo_request.httprequest.path):
         odoo_request.httprequest._session_id__ = None
 
@@ -40,15 +45,19 @@ def ensure_fresh_session(odoo_request):
     """Second line, called by the dispatcher of every token route: a session
     read from a cookie can only get this far on the first request of a
     process that imports this addon with that request's registry (addon not
-    loaded server-wide), before :func:`forget_cookie_session` was hooked in."""
+    loaded server-wide), before :func:`forget_cookie_session` was hooked in,
+    or on a request Odoo routed itself (``database_free.claim`` could not
+    tell yet whose it is)."""
     if not odoo_request.session.is_new:
         odoo_request.httprequest._session_id__ = None
         odoo_request.session, _dbname = odoo_request._get_session_and_dbname()
 
 
 def is_token_request():
-    """True while serving one of this addon's routes."""
-    return bool(request) and is_token_path(request.httprequest.path)
+    """True while serving one of this addon's token routes (the dispatcher
+    Odoo picked for the route, or ``claim`` for REST: not its path, which
+    may be another module's route)."""
+    return bool(request) and getattr(request.dispatcher, "routing_type", None) in TOKEN_ROUTING_TYPES
 
 
 def bind(user_id):

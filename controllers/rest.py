@@ -88,30 +88,10 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
 
     def error_response(self, exc):
         if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
-            exc = unknown_path()  # no route matched (see _post_init), or werkzeug's redirect for '//' in a path
+            exc = unknown_path()  # no route matched (see database_free.claim), or werkzeug's redirect for '//'
         status, headers = self.error_status(exc)
         return self.json_response({"jsonrpc": "2.0", "id": self.request_id, "error": errors.to_error_object(exc)},
                                   status=status, headers=headers)
-
-
-REST_PREFIXES = ("/api", "/object")
-_odoo_post_init = getattr(http.Request._post_init, "odoo_post_init", http.Request._post_init)
-
-
-def _post_init(odoo_request):
-    """A path under /api or /object that no route matches is answered by
-    :class:`RestDispatcher` too (a JSON 404), not by Odoo's HTML page. The
-    catch-all routes take any sub-path but one holding a newline (werkzeug's
-    ``path`` converter stops there); Odoo picks a route's dispatcher only
-    when one matches, this one is the default until then."""
-    path = odoo_request.httprequest.path
-    if any(path == prefix or path.startswith(prefix + "/") for prefix in REST_PREFIXES):
-        odoo_request.dispatcher = RestDispatcher(odoo_request)
-    _odoo_post_init(odoo_request)
-
-
-_post_init.odoo_post_init = _odoo_post_init
-http.Request._post_init = _post_init
 
 
 def rpc_answer(result):

@@ -6,8 +6,9 @@ and answers that no cache keeps (``Cache-Control: no-store``: they carry
 records, and ``authenticate``'s uid for a secret).
 
 The routes are process-wide (the addon is loaded with ``--load``), and so is
-the object service patched below: on a database without the addon both leave
-Odoo's behaviour as it is."""
+the object service, which :mod:`..patches` sends through
+:func:`object_dispatch`: on a database without the addon both leave Odoo's
+behaviour as it is."""
 import threading
 
 from odoo import SUPERUSER_ID, api, http
@@ -72,7 +73,6 @@ class RpcClientAddress(RPC):
 # transaction, after the registry's signalling check, before any method runs.
 # Anything else (a password, an API key, a secret shaped like a token that is
 # none) goes to Odoo's service unchanged.
-_odoo_object_dispatch = getattr(service_model.dispatch, "odoo_dispatch", service_model.dispatch)
 
 
 def _execute_kw(cr, uid, obj, method, args, kw=None):
@@ -93,12 +93,14 @@ def _registry_with_addon(db):
     return registry if "api.token" in registry else None
 
 
-def object_dispatch(method, params):
+def object_dispatch(odoo_dispatch, method, params):
+    """Odoo's ``service.model.dispatch(method, params)`` (``odoo_dispatch``),
+    but for a token given as the password of ``execute``/``execute_kw``."""
     if method not in ("execute", "execute_kw") or len(params) < 3 or not may_be_token(params[2]):
-        return _odoo_object_dispatch(method, params)
+        return odoo_dispatch(method, params)
     registry = _registry_with_addon(params[0])
     if registry is None:
-        return _odoo_object_dispatch(method, params)
+        return odoo_dispatch(method, params)
     db, uid, secret = params[0], int(params[1]), params[2]
     threading.current_thread().dbname = db
     threading.current_thread().uid = uid
@@ -109,8 +111,4 @@ def object_dispatch(method, params):
             facts = api.Environment(cr, SUPERUSER_ID, {})["api.token"]._check_password_token(uid, secret)
             if facts:  # metered on the token since _admit_call
                 return (_execute_kw if method == "execute_kw" else _execute)(cr, uid, *params[3:])
-    return _odoo_object_dispatch(method, params)  # no token: Odoo checks it as a password
-
-
-object_dispatch.odoo_dispatch = _odoo_object_dispatch
-service_model.dispatch = object_dispatch
+    return odoo_dispatch(method, params)  # no token: Odoo checks it as a password

@@ -218,6 +218,8 @@ class TokenDispatcher:
         primary (see :mod:`..read_replica`)."""
         request = self.request
         if request.db and dbname in (None, request.db):
+            if "api.token" not in request.registry:  # Odoo routed it on a database without the addon
+                raise not_served(request.db)
             return serve()  # Odoo's _transactioning already wraps us
         dbname = dbname or database_free.default_database(request)
         if not dbname:
@@ -254,13 +256,13 @@ class TokenDispatcher:
         host = self.request.httprequest.environ.get("HTTP_HOST")
         # one answer whether the database does not exist, is filtered out or
         # lacks the addon: the answer must not tell which databases exist
-        not_served = errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")
+        not_served_here = not_served(dbname)
         # Odoo's http.db_list answers [] when PostgreSQL is out of reach:
         # "not served" then, where the truth is "unavailable" (-32030)
         if not http.db_filter([dbname], host=host) or (
                 dbname not in Registry.registries
                 and dbname not in http.db_filter(service_db.list_dbs(force=True), host=host)):
-            raise not_served
+            raise not_served_here
         try:
             registry, cr, primary = read_replica.open_cursors(Registry(dbname), readonly)
         except Exception as exc:
@@ -270,7 +272,7 @@ class TokenDispatcher:
         if "api.token" not in registry:
             for cursor in filter(None, (cr, primary)):
                 cursor.close()
-            raise not_served
+            raise not_served_here
         return registry, cr, primary
 
     # ----------------------------------------------------------------- CORS
@@ -359,3 +361,9 @@ class TokenDispatcher:
         data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)
         return self.finish(self.request.make_response(
             data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]))
+
+
+def not_served(dbname):
+    """One answer whether the database does not exist, is filtered out or
+    lacks the addon: the answer must not tell which databases exist."""
+    return errors.DatabaseNotFound(f"The database '{dbname}' is not served here.")

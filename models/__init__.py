@@ -7,3 +7,4 @@ from . import api_token_wizard
 from . import res_users
 from . import api_token_usage
 from . import res_config_settings
+from . import ir_http

@@ -1,9 +1,10 @@
 """A database without the addon, served by a server that loads the addon
 server-wide (``--load``), behaves exactly as stock Odoo (issue #19).
 
-The addon patches process-wide pieces of Odoo (the RPC object service, the
-RPC routes, ``Request._post_init``, ``Request._get_session_and_dbname``, the
-SQL logger): on a database that lacks the addon they must change nothing.
+The addon patches process-wide pieces of Odoo (``patches.py``: the RPC
+object service, ``Request._post_init``, the SQL logger, the connections'
+reset and rollback) and inherits the RPC routes: on a database that lacks
+the addon they must change nothing.
 The same requests are sent to a stock server (``--load=base,web``) and to
 one with the addon, both serving a database made by this test with only
 ``base`` and ``web``; the answers must be the same."""
