@@ -4,6 +4,8 @@ key in ``Authorization: bearer``, the bare result, HTTP statuses for errors."""
 import json
 from unittest.mock import patch
 
+from odoo.tests import tagged
+
 from .. import read_replica
 from .common import PASSWORD, JsonCallCase
 
@@ -162,6 +164,7 @@ class TestJson2(Json2Case):
                          ["name", "message", "arguments", "context"])
 
 
+@tagged("post_install", "-at_install")  # a ready registry, as a server has (see test_database_free)
 class TestJson2ReadOnlyCursor(Json2Case):
     """Which calls ask for a read-only cursor. (Under HttpCase every cursor
     is the test's one connection, so the call then runs read/write all the
