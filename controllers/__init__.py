@@ -1,9 +1,3 @@
-# The dispatchers register their routing types ('json_call', 'json_rest',
-# 'json2'): import them before the routes that use them.
-from . import dispatcher
-from . import rest
-from . import rest_openapi
-from . import json2
-from . import docs
-from . import main
-from . import rpc
+# One module per dialect; each registers its routing type (a Dispatcher
+# subclass) before its routes use it.
+from . import docs, json2, jsonrpc, rest, xmlrpc

@@ -18,7 +18,7 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from .. import errors, model_reference
+from ..core import errors, model_reference
 
 SWAGGER_UI = "/json_rpc_token/static/lib/swagger-ui"
 API_DOCS_PAGE = f"""<!DOCTYPE html>

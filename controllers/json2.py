@@ -16,25 +16,17 @@ transaction and CORS are :mod:`.token_dispatcher`'s, the call is
 from odoo import http
 from odoo.modules.registry import Registry
 
-from .. import errors, idempotency, openapi, orm_call
-from . import database_free
-from .token_dispatcher import TokenDispatcher
+from ..core import errors, orm_call
+from ..http_layer import database_free, token_call
+from ..http_layer.dispatcher import TokenDispatcher, route_options
 
 CALL_ROUTE = "/json/2/<model>/<method>"
-DATABASE_HEADER = "X-Odoo-Database"
 JSON_MIMETYPE = "application/json"
 
 
 class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json2"
-    cors_headers = f"Content-Type, Authorization, {DATABASE_HEADER}, {idempotency.KEY_HEADER}"
     challenge = "bearer"  # as Odoo 19 sends it
-
-    def database(self):
-        return self.request.httprequest.headers.get(DATABASE_HEADER) or None
-
-    def preflight_database(self):
-        return self.database()
 
     # ---------------------------------------------------------- dispatching
     def dispatch_call(self, endpoint, args):
@@ -54,7 +46,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
             raise errors.BadArguments("'context' must be a JSON object.")
         self.request.params = {**args, "secret": self.bearer(), "ids": ids, "context": context,
                                "kwargs": named}
-        dbname = self.database()
+        dbname = self.requested_database()
         readonly = self.is_readonly(dbname, args["model"], args["method"])
         return self.serve(endpoint, dbname, self.json_response, readonly=readonly)
 
@@ -90,10 +82,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
         return self.json_response(errors.to_odoo_error(exc), status=status, headers=headers)
 
 
-# readonly=False: the dispatcher decides per method (see is_readonly); on
-# Odoo's database path (addon not loaded server-wide) Odoo's transaction is
-# read/write, as for Odoo 18's own RPC.
-ROUTE_OPTIONS = {"type": "json2", "auth": "none", "csrf": False, "save_session": False, "readonly": False}
+ROUTE_OPTIONS = route_options("json2")
 
 
 class Json2Controller(http.Controller):
@@ -101,59 +90,9 @@ class Json2Controller(http.Controller):
     @http.route(CALL_ROUTE, **ROUTE_OPTIONS)
     def json2_call(self, model, method, secret, ids, context, kwargs):
         """Call a public method of a model as the bearer's user."""
-        return orm_call.call_with_token(secret, model, method, [], kwargs, context, api_keys=True, ids=ids)
+        return token_call.call_with_token(secret, model, method, [], kwargs, context, api_keys=True, ids=ids)
 
     @http.route(["/json/2", "/json/2/<path:subpath>"], **ROUTE_OPTIONS)
     def json2_not_found(self, subpath=None):
         """Anything else under /json/2: a JSON 404 that shows the way."""
         raise errors.MethodNotFound("Did you mean POST /json/2/<model>/<method>?")
-
-
-def _describe(document):
-    """The JSON-2 path of the OpenAPI document (see :mod:`..openapi`)."""
-    statuses = sorted({kind.http_status for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]})
-    schemas = document["components"]["schemas"]
-    schemas["OdooError"] = {
-        "type": "object",
-        "required": ["name", "message", "arguments", "context"],
-        "properties": {
-            "name": {"type": "string", "description": "The exception class, e.g. odoo.exceptions.AccessError."},
-            "message": {"type": "string"},
-            "arguments": {"type": "array", "items": openapi.ANY_JSON},
-            "context": {"type": "object"},
-            "debug": {"type": "string", "description": "Traceback, in dev mode only."},
-        },
-    }
-    error = {"description": "Odoo's serialised exception.",
-             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OdooError"}}}}
-    path_param = {"in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-    document["paths"]["/json/2/{model}/{method}"] = {"post": {
-        "operationId": "json2_call",
-        "summary": Json2Controller.json2_call.__doc__.strip() + " (Odoo 19's JSON-2 API)",
-        "security": [{"bearer": []}],
-        "parameters": [
-            {**path_param, "name": "model", "description": "Technical model name, e.g. res.partner."},
-            {**path_param, "name": "method", "description": "A public method of the model, e.g. search_read."},
-            {"in": "header", "name": DATABASE_HEADER, "required": False, "schema": {"type": "string"},
-             "description": "The database; optional when the server serves one."},
-        ],
-        "requestBody": {"required": False, "content": {JSON_MIMETYPE: {"schema": {
-            "type": "object",
-            "description": "The method's arguments, by name.",
-            "properties": {
-                "ids": {"type": "array", "items": {"type": "integer"},
-                        "description": "The records of a record method (not for @api.model methods)."},
-                "context": {"type": "object", "description": "Merged over the user's context."},
-            },
-            "additionalProperties": True,
-        }}}},
-        "responses": {
-            "200": {"description": "What the method returns, as JSON (recordsets as lists of ids).",
-                    "content": {"application/json": {"schema": {}}}},
-            **{str(status): {**error, "description": f"{error['description']} (see the error table)"}
-               for status in statuses},
-        },
-    }}
-
-
-openapi.DIALECTS.append(_describe)

@@ -18,19 +18,16 @@ import math
 import re
 
 import werkzeug.exceptions
-from werkzeug.routing import RequestRedirect
-
 from odoo import http
 from odoo.exceptions import MissingError
 from odoo.http import request
 from odoo.models import BaseModel, regex_order
+from werkzeug.routing import RequestRedirect
 
-from .. import errors, field_selection, idempotency, orm_call
-from . import strict_json
-from .dispatcher import valid_id
-from .token_dispatcher import TokenDispatcher
+from ..core import errors, field_selection, orm_call, strict_json
+from ..core.jsonrpc import answer, check_version, valid_id
+from ..http_layer.dispatcher import TokenDispatcher, route_options
 
-DB_HEADER = "X-Odoo-Database"
 #: what an envelope may hold besides ``params`` (JSON-RPC's members)
 ENVELOPE_KEYS = frozenset(("jsonrpc", "method", "id", "params"))
 _ID_RE = re.compile(r"^[0-9]{1,30}$")  # more digits: no number, an unknown path
@@ -43,7 +40,6 @@ X2MANY_OPERATIONS = {"push": 4, "pop": 3, "delete": 2}  # Odoo's link, unlink, d
 class RestDispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "json_rest"
     cors_methods = COLLECTION_METHODS
-    cors_headers = f"Content-Type, Authorization, {DB_HEADER}, {idempotency.KEY_HEADER}"
     challenge = 'Bearer realm="odoo"'
 
     def __init__(self, request):
@@ -62,9 +58,7 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
                 if name in params:
                     raise errors.InvalidParams(f"'{name}' is given both in the URL and in the body.")
                 params[name] = value
-        dbname = self.request.httprequest.headers.get(DB_HEADER) or params.pop("db", None)
-        if dbname is not None and not isinstance(dbname, str):
-            raise errors.InvalidParams("'db' must be a string.")
+        dbname = self.requested_database(params.pop("db", None))
         self.request.params = {**args, "params": params}
         # a GET only reads: on a read-only cursor (the replica's, if any)
         readonly = self.request.httprequest.method == "GET"
@@ -78,8 +72,7 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         if set(payload) - ENVELOPE_KEYS:
             others = ", ".join(sorted(ENVELOPE_KEYS - {"params"}))
             raise errors.InvalidRequest(f"Beside 'params', the body may only hold {others}.")
-        if payload.get("jsonrpc", "2.0") != "2.0":
-            raise errors.InvalidRequest("Only JSON-RPC 2.0 is served: 'jsonrpc' must be \"2.0\".")
+        check_version(payload)
         if valid_id(payload.get("id")):
             self.request_id = payload.get("id")
         if not isinstance(payload["params"], dict):
@@ -90,13 +83,13 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
             exc = unknown_path()  # no route matched (see database_free.claim), or werkzeug's redirect for '//'
         status, headers = self.error_status(exc)
-        return self.json_response({"jsonrpc": "2.0", "id": self.request_id, "error": errors.to_error_object(exc)},
+        return self.json_response(answer(self.request_id, error=errors.to_error_object(exc)),
                                   status=status, headers=headers)
 
 
 def rpc_answer(result):
     """odoo-rest-api answers POST, PUT and /object in JSON-RPC's shape."""
-    return {"jsonrpc": "2.0", "id": request.dispatcher.request_id, "result": result}
+    return answer(request.dispatcher.request_id, result)
 
 
 def not_allowed(allowed):
@@ -358,7 +351,7 @@ def call_function(model_name, record_id, function, params):
     return rpc_answer(calls.run(function, args, kwargs))
 
 
-ROUTE_OPTIONS = {"type": "json_rest", "auth": "none", "csrf": False, "save_session": False, "readonly": False}
+ROUTE_OPTIONS = route_options("json_rest")
 
 
 class RestController(http.Controller):

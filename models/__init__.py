@@ -1,10 +1,12 @@
-from . import api_token
-from . import api_token_idempotency
-from . import api_token_lockout
-from . import api_token_log
-from . import api_token_rate_limit
-from . import api_token_wizard
-from . import res_users
-from . import api_token_usage
-from . import res_config_settings
-from . import ir_http
+from . import (
+    api_token,
+    api_token_idempotency,
+    api_token_lockout,
+    api_token_log,
+    api_token_rate_limit,
+    api_token_usage,
+    api_token_wizard,
+    ir_http,
+    res_config_settings,
+    res_users,
+)

@@ -19,9 +19,6 @@ through, so nothing needs to clear it (an earlier design cached the token's
 facts and cleared that cache on revocation: a call running concurrently in
 another thread refilled it with the old facts).
 """
-import contextlib
-import contextvars
-import functools
 import hashlib
 import ipaddress
 import logging
@@ -31,20 +28,29 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import psycopg2
+from odoo import _, api, fields, models
+from odoo.addons.base.models.res_users import INDEX_SIZE as APIKEY_INDEX_SIZE
+from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
+from odoo.exceptions import AccessDenied, AccessError, UserError
+from odoo.osv import expression
+from odoo.tools import SQL
 from passlib.context import CryptContext
 
-from odoo import _, api, fields, models
-from odoo.addons.base.models.res_users import INDEX_SIZE as APIKEY_INDEX_SIZE, KEY_CRYPT_CONTEXT
-from odoo.exceptions import AccessDenied, AccessError, UserError
-from odoo.http import request
-from odoo.osv import expression
-from odoo.tools import SQL, config
-
-from .. import origin as origin_rule, usage
-from ..orm_call import READ_ONLY_METHODS
-from ..own_cursor import own_cursor
-from ..errors import (InvalidParams, OriginRefused, RateLimitExceeded, TokenAddressRefused, TokenError,
-                      TokenExpired, TokenInvalid, TokenMissing, TokenRevoked)
+from ..core import call_context, usage
+from ..core import origin as origin_rule
+from ..core.errors import (
+    InvalidParams,
+    OriginRefused,
+    RateLimitExceeded,
+    TokenAddressRefused,
+    TokenError,
+    TokenExpired,
+    TokenInvalid,
+    TokenMissing,
+    TokenRevoked,
+)
+from ..core.orm_call import READ_ONLY_METHODS
+from ..core.own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -94,20 +100,6 @@ def _verify_nothing(crypt_context, password):
     crypt_context.verify(password, dummy)
 
 
-_FACTS_MEMO = "json_rpc_token_facts_memo"
-
-
-def token_facts_memo(http_request, start=False):
-    """The memo of token rows read by the members of a batch (digest -> row
-    facts), empty outside batches. In one transaction that has written
-    nothing, a row read twice reads the same (REPEATABLE READ), so members
-    that only read share one read of their token; the dispatcher clears the
-    memo after any other member has run."""
-    if start:
-        setattr(http_request, _FACTS_MEMO, {})
-    return getattr(http_request, _FACTS_MEMO, {})
-
-
 def token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -122,79 +114,6 @@ def may_be_token(secret):
     password or an Odoo API key (40 hex digits), this spares the others a
     database read."""
     return isinstance(secret, str) and len(secret) == TOKEN_LENGTH and _TOKEN_ALPHABET.issuperset(secret)
-
-
-TRUSTED_PROXIES_OPTION = "json_rpc_token_trusted_proxies"
-
-
-@functools.lru_cache(maxsize=8)
-def _trusted_proxies(setting):
-    """The networks of the server option ``json_rpc_token_trusted_proxies``
-    (comma-separated addresses or CIDR networks). Parsed, and misconfiguration
-    reported, once per process and value. An entry that is no address trusts
-    nobody."""
-    networks = []
-    for entry in filter(None, (entry.strip() for entry in (setting or "").split(","))):
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            _logger.error("%s: %r is no IP address or network; ignored", TRUSTED_PROXIES_OPTION, entry)
-    if not networks:
-        _logger.warning("--proxy-mode is on but %s lists no proxy: X-Forwarded-For is ignored, every client "
-                        "is seen as the address it connects from", TRUSTED_PROXIES_OPTION)
-    return tuple(networks)
-
-
-#: the client's address while Odoo's RPC services run (see rpc_client_address)
-_rpc_client_ip = contextvars.ContextVar("json_rpc_token_rpc_client_ip", default=None)
-
-
-@contextlib.contextmanager
-def rpc_client_address():
-    """Keep :func:`client_ip` known while Odoo's XML-RPC/JSON-RPC services
-    run: ``odoo.http.dispatch_rpc`` takes the request off the stack before
-    it calls them, so a token given there as a password would be checked
-    without its client's address (its allowed networks then refuse it, and
-    its last use is stamped without one). The request's ``Origin`` is kept
-    as well, for the same reason (see :mod:`...origin`). Entered by the RPC
-    routes of ``controllers/rpc.py``."""
-    reset = _rpc_client_ip.set(client_ip())
-    try:
-        with origin_rule.kept_for_rpc():
-            yield
-    finally:
-        _rpc_client_ip.reset(reset)
-
-
-def client_ip():
-    """The client's address, or None outside a request.
-
-    With ``--proxy-mode``, Odoo replaces the peer's address by the last
-    ``X-Forwarded-For`` entry of any request that carries ``X-Forwarded-Host``,
-    whoever sent the headers: a client that reaches Odoo without passing the
-    proxy, or through a proxy that passes the headers on, could choose its
-    address, and with it pass a token's ``allowed_networks`` and spread its
-    failures over fresh lockout counters. So the forwarded address is believed
-    only when the peer is a proxy listed in the server option
-    ``json_rpc_token_trusted_proxies``; otherwise the peer is the client.
-
-    Odoo's XML-RPC and JSON-RPC services run with the request hidden (see
-    :func:`rpc_client_address`): there, the address remembered for them."""
-    if not request:
-        return _rpc_client_ip.get()
-    httprequest = request.httprequest
-    original = httprequest.environ.get("werkzeug.proxy_fix.orig")  # set when Odoo applied forwarding
-    if original is None:
-        return httprequest.remote_addr
-    peer = original.get("REMOTE_ADDR")
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return peer
-    address = getattr(address, "ipv4_mapped", None) or address
-    if any(address in network for network in _trusted_proxies(config.get(TRUSTED_PROXIES_OPTION))):
-        return httprequest.remote_addr
-    return peer
 
 
 class TokenFacts(NamedTuple):
@@ -362,7 +281,7 @@ class ApiToken(models.Model):
                               hours=max_hours, param=MAX_TTL_PARAM))
 
     @api.model
-    def _scope_from_request(self, scope):
+    def _parse_scope(self, scope):
         """``{"models": [...], "read_only": bool}`` -> (model names or None, read_only)."""
         if scope is None:
             return None, False
@@ -383,7 +302,7 @@ class ApiToken(models.Model):
         return sorted(set(names)), read_only
 
     @api.model
-    def _networks_from_request(self, networks):
+    def _parse_networks(self, networks):
         """A list of addresses/CIDR networks -> their canonical comma-separated form."""
         if not networks:
             return None
@@ -465,7 +384,7 @@ class ApiToken(models.Model):
         token = self.browse(self.env.cr.fetchone()[0])
         user.invalidate_recordset(["api_token_ids"])
         _logger.info("API token #%s issued for %s (#%s) by #%s from %s", token.id, user.login, user.id, issuer.id,
-                     client_ip())
+                     call_context.current().client_address)
         return token, secret
 
     @api.model
@@ -485,12 +404,12 @@ class ApiToken(models.Model):
         checked no password hash (unknown, archived, or bound to API keys)
         costs one all the same.
         """
-        ip = client_ip()
+        ip = call_context.current().client_address
         # options are checked first: a malformed request is no failed login
         expires_at = self._expiry_for(expires_in)
-        scope_models, read_only = self._scope_from_request(scope)
-        networks = self._networks_from_request(allowed_networks)
-        rate_limit = self.env["api.token.rate.limit"]._limit_from_request(rate_limit)
+        scope_models, read_only = self._parse_scope(scope)
+        networks = self._parse_networks(allowed_networks)
+        rate_limit = self.env["api.token.rate.limit"]._parse_rate_limit(rate_limit)
         with self.env["api.token.lockout"].sudo()._counting_login(login, ip, {"login": login[:128]}):
             user, auth_method = self._authenticate(login, password)
         apikey_id = None
@@ -570,11 +489,12 @@ class ApiToken(models.Model):
         facts = None
         if isinstance(secret, str) and len(secret) <= MAX_TOKEN_LENGTH:
             digest = token_digest(secret)
-            memo = token_facts_memo(request) if request else {}
+            memo = call_context.current().facts_memo
+            memo = {} if memo is None else memo
             facts = memo.get(digest) or self._token_facts(digest, secret)
             if facts:
                 memo[digest] = facts
-        ip = client_ip()
+        ip = call_context.current().client_address
         if facts is None and api_keys and isinstance(secret, str):
             facts = self._api_key_facts(secret)
         if facts is None:
@@ -645,7 +565,7 @@ class ApiToken(models.Model):
         if facts is None:
             return None
         try:
-            origin_rule.admit(self.env, origin_rule.request_origin())
+            origin_rule.admit(self.env, call_context.current().origin)
         except OriginRefused as exc:
             _logger.info("API token #%s refused as a password: %s", facts.id, exc)
             refused = AccessError(str(exc))
@@ -654,7 +574,7 @@ class ApiToken(models.Model):
         try:
             if facts.user_id != uid:
                 raise TokenInvalid("The token is not a token of this user.")
-            self._check_facts(facts, client_ip())
+            self._check_facts(facts, call_context.current().client_address)
         except TokenError as exc:
             _logger.info("API token #%s refused as the password of user #%s: %s", facts.id, uid, exc)
             raise AccessDenied(str(exc)) from None
@@ -757,7 +677,7 @@ class ApiToken(models.Model):
                 cr.execute(
                     """UPDATE api_token SET last_used_at = now() at time zone 'utc', last_used_ip = %s
                         WHERE id IN (SELECT id FROM api_token WHERE id = %s FOR UPDATE SKIP LOCKED)""",
-                    [client_ip(), token_id])
+                    [call_context.current().client_address, token_id])
         except psycopg2.Error as exc:
             _logger.debug("last-use stamp of API token #%s skipped: %s", token_id, exc)
 
@@ -770,7 +690,7 @@ class ApiToken(models.Model):
             for token in live:
                 Log._record(event, user_id=token.user_id.id, token_id=token.id, detail=detail)
             _logger.info("API token(s) %s revoked (%s) by #%s from %s",
-                         live.ids, detail or event, self.env.uid, client_ip())
+                         live.ids, detail or event, self.env.uid, call_context.current().client_address)
         return True
 
     @api.model

@@ -15,8 +15,8 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
-from ..errors import ServiceUnavailable, TooManyAttempts
-from ..own_cursor import own_cursor
+from ..core.errors import ServiceUnavailable, TooManyAttempts
+from ..core.own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 

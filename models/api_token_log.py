@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .api_token import client_ip
+from ..core import call_context
 
 RETENTION_PARAM = "json_rpc_token.log_retention_days"
 DEFAULT_RETENTION_DAYS = 90
@@ -44,7 +44,7 @@ class ApiTokenLog(models.Model):
 
     @api.model
     def _values(self, event, **values):
-        return {"event": event, "ip": client_ip(), "date": fields.Datetime.now(), **values}
+        return {"event": event, "ip": call_context.current().client_address, "date": fields.Datetime.now(), **values}
 
     @api.model
     def _record(self, event, **values):

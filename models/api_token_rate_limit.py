@@ -51,11 +51,10 @@ import threading
 import time
 
 import psycopg2
-
 from odoo import api, models
 
-from ..errors import InvalidParams, RateLimitExceeded
-from ..own_cursor import ISOLATION_LEVEL_AUTOCOMMIT, own_cursor
+from ..core.errors import InvalidParams, RateLimitExceeded
+from ..core.own_cursor import ISOLATION_LEVEL_AUTOCOMMIT, own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -190,7 +189,7 @@ class ApiTokenRateLimit(models.AbstractModel):
             return 0
 
     @api.model
-    def _limit_from_request(self, rate_limit, manager=False):
+    def _parse_rate_limit(self, rate_limit, manager=False):
         """A limit asked for a new token (at login, in the wizard): a whole
         number of calls per minute, None for the default. A client may only
         lower its limit under the default, never raise it; an API token

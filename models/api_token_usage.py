@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .. import usage
+from ..core import usage
 
 RETENTION_PARAM = "json_rpc_token.usage_retention_days"
 DEFAULT_RETENTION_DAYS = 90

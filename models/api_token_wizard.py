@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import UserError
 
-from ..errors import InvalidParams
+from ..core.errors import InvalidParams
 
 
 class ApiTokenWizard(models.TransientModel):
@@ -81,8 +81,8 @@ class ApiTokenWizard(models.TransientModel):
         Token._check_expiry(expires_at)
         manager = self.env.user.has_group("json_rpc_token.group_api_token_manager")
         try:
-            networks = Token._networks_from_request(self.allowed_networks)
-            rate_limit = self.env["api.token.rate.limit"]._limit_from_request(self.rate_limit or None, manager)
+            networks = Token._parse_networks(self.allowed_networks)
+            rate_limit = self.env["api.token.rate.limit"]._parse_rate_limit(self.rate_limit or None, manager)
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
         # the issuer is whoever presses the button: _issue refuses what they may not issue

@@ -1,6 +1,6 @@
 from odoo import models
 
-from ..controllers import database_free
+from ..http_layer import database_free
 
 
 class IrHttp(models.AbstractModel):

@@ -10,15 +10,24 @@ they apply before any database is chosen.
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .api_token import (DEFAULT_MAX_TTL_HOURS, DEFAULT_PURGE_DAYS, DEFAULT_TTL_HOURS, IDLE_PARAM,
-                        MAX_TTL_PARAM, MIN_IDLE_MINUTES, PURGE_PARAM, TTL_PARAM)
-from .api_token_idempotency import DEFAULT_HOURS as DEFAULT_IDEMPOTENCY_HOURS, HOURS_PARAM as IDEMPOTENCY_PARAM
-from .api_token_log import DEFAULT_RETENTION_DAYS as DEFAULT_LOG_DAYS, RETENTION_PARAM as LOG_PARAM
+from ..core.origin import CORS_PARAM
+from .api_token import (
+    DEFAULT_MAX_TTL_HOURS,
+    DEFAULT_PURGE_DAYS,
+    DEFAULT_TTL_HOURS,
+    IDLE_PARAM,
+    MAX_TTL_PARAM,
+    MIN_IDLE_MINUTES,
+    PURGE_PARAM,
+    TTL_PARAM,
+)
+from .api_token_idempotency import DEFAULT_HOURS as DEFAULT_IDEMPOTENCY_HOURS
+from .api_token_idempotency import HOURS_PARAM as IDEMPOTENCY_PARAM
+from .api_token_log import DEFAULT_RETENTION_DAYS as DEFAULT_LOG_DAYS
+from .api_token_log import RETENTION_PARAM as LOG_PARAM
 from .api_token_rate_limit import DEFAULT_PARAM as RATE_LIMIT_PARAM
-from .api_token_usage import DEFAULT_RETENTION_DAYS as DEFAULT_USAGE_DAYS, RETENTION_PARAM as USAGE_PARAM
-from ..origin import CORS_PARAM
-
-
+from .api_token_usage import DEFAULT_RETENTION_DAYS as DEFAULT_USAGE_DAYS
+from .api_token_usage import RETENTION_PARAM as USAGE_PARAM
 
 
 class ResConfigSettings(models.TransientModel):

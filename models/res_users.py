@@ -4,9 +4,9 @@ import contextvars
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessDenied
 
-from ..errors import TooManyAttempts
-from .api_token import _verify_nothing, client_ip, may_be_token
-from ..token_session import is_token_request
+from ..core import call_context
+from ..core.errors import TooManyAttempts
+from .api_token import _verify_nothing, may_be_token
 
 #: set by ``_check_credentials`` when it checked (and counted) a login's
 #: credentials; still unset when Odoo's ``_login`` refused an unknown login
@@ -19,7 +19,7 @@ def _counted_here(credential, user_agent_env):
     this addon's routes, which count their own logins (``api.token._login``),
     nor interactive logins, which Odoo's cooldown covers."""
     return (not (user_agent_env or {}).get("interactive", True) and credential.get("type") == "password"
-            and not is_token_request())
+            and not call_context.current().on_token_route)
 
 
 class ResUsers(models.Model):
@@ -75,7 +75,7 @@ class ResUsers(models.Model):
         token as password would trade it for a new token, outliving the
         first one's expiry and revocation."""
         interactive = (user_agent_env or {}).get("interactive", True)
-        if is_token_request():
+        if call_context.current().on_token_route:
             # A token call never confirms a password (see token_session):
             # without this, `res.users.identitycheck.run_check` would let a
             # token holder who also has the password run `check_identity`
@@ -96,7 +96,8 @@ class ResUsers(models.Model):
         cooldown, a failure counted. Odoo's own cooldown does not run on its
         RPC (its services run without the request it keys on)."""
         try:
-            with self.env["api.token.lockout"].sudo()._counting_login(login, client_ip(), {"login": login[:128]}):
+            address = call_context.current().client_address
+            with self.env["api.token.lockout"].sudo()._counting_login(login, address, {"login": login[:128]}):
                 return check()
         except TooManyAttempts as exc:
             raise AccessDenied(str(exc)) from None
@@ -165,7 +166,7 @@ class ResUsers(models.Model):
         # Odoo's per-process cooldown is replaced, on this addon's routes, by
         # the database-backed one of api.token.lockout (shared by every
         # worker, and which answers -32007 rather than failing oddly).
-        if is_token_request():
+        if call_context.current().on_token_route:
             yield
             return
         with super()._assert_can_auth(user=user):

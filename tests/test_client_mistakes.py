@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
-from ..field_selection import MAX_DEPTH
+from ..core.field_selection import MAX_DEPTH
 from .common import PASSWORD, JsonCallCase
 
 AUTH, CALL = "/json-call/user_authenticate", "/json-call"

@@ -132,7 +132,7 @@ class TestOpenApi(JsonCallCase):
         self.assertEqual({path for path in document["paths"] if path.startswith("/json-call")},
                          {"/json-call", "/json-call/user_authenticate", "/json-call/user_logout"})
         params = document["components"]["schemas"]["json_call_request"]["properties"]["params"]
-        from odoo.addons.json_rpc_token import params as spec
+        from odoo.addons.json_rpc_token.core import params as spec
         self.assertEqual(set(params["properties"]) - {"Args"}, set(spec.CALL))
         self.assertEqual(params["required"], ["model", "method"])
         codes = document["components"]["schemas"]["Error"]["properties"]["code"]["enum"]

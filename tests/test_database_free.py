@@ -9,7 +9,7 @@ import odoo
 from odoo.modules.registry import Registry
 from odoo.tests import tagged
 
-from .. import usage
+from ..core import usage
 from .common import JsonCallCase
 
 

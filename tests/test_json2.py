@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from .. import read_replica
+from ..http_layer import read_replica
 from .common import PASSWORD, JsonCallCase
 
 ERROR_KEYS = {"name", "message", "arguments", "context"}

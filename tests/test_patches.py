@@ -9,7 +9,8 @@ from odoo import http, sql_db
 from odoo.service import model as service_model
 from odoo.tests import BaseCase, tagged
 
-from .. import errors, patches
+from ..core import errors
+from ..http_layer import patches
 
 ADDON = Path(__file__).resolve().parent.parent
 #: what patching Odoo looks like: an assignment to one of its attributes

@@ -77,7 +77,7 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
         """A later protocol route must be added to TOKEN_ROUTE_PREFIXES, or this fails.
         Pages for a logged-in user (``auth='user'``: the model reference) are
         no token routes: they need the browser session."""
-        from odoo.addons.json_rpc_token.token_session import is_token_path
+        from odoo.addons.json_rpc_token.http_layer.token_session import is_token_path
         ours = [url for url, endpoint in odoo.http._generate_routing_rules(["json_rpc_token"], nodb_only=False)
                 if endpoint.routing["auth"] != "user"]
         self.assertTrue(ours)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .. import usage
+from ..core import usage
 from .common import PASSWORD, JsonCallCase
 
 CALL = "/json-call"

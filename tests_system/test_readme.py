@@ -26,7 +26,7 @@ def test_readme_commands_exist():
 def test_readme_error_table_is_the_code_table():
     """Integrators branch on the README's codes and statuses: every row of
     its error table is a kind of errors.ERROR_TABLE, and every kind a row."""
-    from odoo.addons.json_rpc_token import errors
+    from odoo.addons.json_rpc_token.core import errors
     text = (REPO / "README.rst").read_text()
     rows = {(int(code), int(status), message)
             for code, status, message in re.findall(r"^(-32\d{3})\s+(\d{3})\s+(\S.*?)\s{2,}", text, re.M)}

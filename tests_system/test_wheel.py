@@ -104,7 +104,7 @@ def test_wheel_holds_the_addon_without_the_tooling(wheel):
     _, names = wheel_metadata(wheel)
     addon = {name.removeprefix(ADDON_FILES) for name in names if name.startswith(ADDON_FILES)}
     assert all(name.startswith((ADDON_FILES, "odoo_addon_json_rpc_token-")) for name in names), names
-    assert {"__init__.py", "__manifest__.py", "README.rst", "controllers/main.py", "models/api_token.py",
+    assert {"__init__.py", "__manifest__.py", "README.rst", "controllers/jsonrpc.py", "models/api_token.py",
             "tests/test_call.py", *MANIFEST["data"]} <= addon
     tooling = ("devtools/", "bench/", ".ci/", "tests_system/", ".git")
     assert not {name for name in addon if name.startswith(tooling)}

@@ -28,7 +28,7 @@ sent it only (the token, or the Odoo API key on JSON-2):
   again; the daily cron deletes them.
 
 The user is known only once the token is checked, inside the call:
-:func:`on_token_user` (called by ``orm_call.become_token_user``, the one
+:func:`on_token_user` (called by ``token_call.become_token_user``, the one
 token step of every dialect, after every check that could refuse the token:
 the token itself, its scope and read-only flag for the method, its allowed
 networks, its rate limits) looks the key up there, and either lets the
@@ -53,9 +53,8 @@ import hashlib
 import json
 import logging
 
-
-from . import errors
-from .own_cursor import own_cursor
+from ..core import errors
+from ..core.own_cursor import own_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -130,14 +129,13 @@ def _lock_id(user_id, key):
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-def on_token_user(request, facts):
+def on_token_user(env, call, facts):
     """The token step has checked the call's credential (``facts``, an
-    ``api.token`` TokenFacts): if the request carries a key, claim it for
-    that user and credential (see :meth:`Claim.claim`). Without a key: one
-    attribute read."""
-    claim = getattr(request.dispatcher, "idempotency", None)
-    if claim is not None:
-        claim.claim(request.env, facts.user_id, facts.credential)
+    ``api.token`` TokenFacts): if the request carries a key (``call``'s
+    claim), claim it for that user and credential in ``env``'s transaction
+    (see :meth:`Claim.claim`). Without a key: one attribute read."""
+    if call.idempotency is not None:
+        call.idempotency.claim(env, facts.user_id, facts.credential)
 
 
 class Claim:

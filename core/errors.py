@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import psycopg2
 import werkzeug.exceptions
+from odoo import exceptions as odoo_exceptions
+from odoo.tools import config
 from psycopg2.pool import PoolError
 
-from odoo import exceptions as odoo_exceptions, http
-from odoo.tools import config
+from . import call_context
 
 _logger = logging.getLogger(__name__)
 
@@ -320,6 +321,15 @@ DATA_ERROR_MESSAGE = ("A value does not fit the database: out of range (e.g. an 
                       "negative where it cannot be (a limit, an offset) or of the wrong type.")
 
 
+#: the module the wire names this module's classes by (``data.name``): where
+#: it lived until 18.0.1.8.0, so that clients matching on it keep working
+PUBLIC_MODULE = "odoo.addons.json_rpc_token.errors"
+
+
+def _qualified(cls):
+    return f"{PUBLIC_MODULE if cls.__module__ == __name__ else cls.__module__}.{cls.__qualname__}"
+
+
 def _public_name(exc, kind):
     """``data.name``: the first public class (Odoo's exceptions, this
     module's) ``exc`` is an instance of; else the public class of its kind
@@ -330,8 +340,8 @@ def _public_name(exc, kind):
         public = public or [cls for cls, cls_kind in ERROR_TABLE.items()
                             if cls_kind == kind and cls.__module__ == __name__]
         if public:
-            return f"{public[0].__module__}.{public[0].__qualname__}"
-    return f"{__name__}.{InternalError.__qualname__}"
+            return _qualified(public[0])
+    return _qualified(InternalError)
 
 
 def _exception_text(exc):
@@ -409,8 +419,5 @@ class ClientQueryFilter(logging.Filter):
 
 
 def _in_json_call():
-    try:
-        return http.request.dispatcher.routing_type == "json_call"
-    except (RuntimeError, AttributeError):  # no request, or not dispatched yet
-        return False
+    return call_context.current().dialect == "json_call"
 

@@ -16,11 +16,8 @@ header of the request: a page of ``rebind.example`` whose name an attacker
 points at the server (DNS rebinding) sends ``Host: rebind.example`` and
 ``Origin: http://rebind.example`` alike, and would pass as the server's own.
 """
-import contextlib
-import contextvars
 from urllib.parse import urlsplit
 
-from odoo.http import request
 from odoo.tools import config
 
 from .errors import OriginRefused
@@ -29,28 +26,6 @@ CORS_PARAM = "json_rpc_token.cors_origins"
 PUBLIC_URL_OPTION = "json_rpc_token_public_url"
 BASE_URL_PARAM = "web.base.url"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-#: the request's Origin while Odoo's RPC services run (see :func:`kept_for_rpc`)
-_rpc_origin = contextvars.ContextVar("json_rpc_token_rpc_origin", default=None)
-
-
-@contextlib.contextmanager
-def kept_for_rpc():
-    """Keep the request's ``Origin`` known while Odoo's XML-RPC/JSON-RPC
-    services run: ``odoo.http.dispatch_rpc`` hides the request from them, and
-    a token given there as a password is checked inside them."""
-    reset = _rpc_origin.set(request.httprequest.headers.get("Origin") if request else None)
-    try:
-        yield
-    finally:
-        _rpc_origin.reset(reset)
-
-
-def request_origin():
-    """The ``Origin`` header of the request being served (None: not sent)."""
-    if request:
-        return request.httprequest.headers.get("Origin")
-    return _rpc_origin.get()
 
 
 def normalized(url):

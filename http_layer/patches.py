@@ -50,8 +50,9 @@ import logging
 from odoo import http, sql_db
 from odoo.service import model as service_model
 
-from . import connection_pool, errors
-from .controllers import database_free, rpc
+from ..controllers import xmlrpc
+from ..core import connection_pool, errors
+from . import database_free
 
 #: the attribute that keeps Odoo's original on a patched function
 ORIGINAL = "json_rpc_token_original"
@@ -77,7 +78,7 @@ def _post_init(original):
 
 def _object_dispatch(original):
     def dispatch(method, params):
-        return rpc.object_dispatch(original, method, params)
+        return xmlrpc.object_dispatch(original, method, params)
     return dispatch
 
 

@@ -34,9 +34,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import psycopg2
-
 import odoo
+import psycopg2
 from odoo.modules.registry import Registry
 from odoo.tools import config
 

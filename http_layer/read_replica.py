@@ -66,12 +66,11 @@ import threading
 import time
 
 import psycopg2
-
 from odoo import sql_db
 from odoo.http import request
 from odoo.tools import config
 
-from . import errors
+from ..core import errors
 
 _logger = logging.getLogger(__name__)
 

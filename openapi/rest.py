@@ -1,15 +1,16 @@
-"""The REST paths (:mod:`.rest`) in the OpenAPI document of
-``/json-call/openapi.json``: registered in :data:`..openapi.DIALECTS`.
+"""The REST paths (:mod:`..controllers.rest`) in the OpenAPI document of
+``/json-call/openapi.json``.
 
 The error answers are described from the error table (each status it can
 answer, with the same ``Error`` object as JSON-RPC), the accepted parameters
 from the lists the operations check, so the description follows them.
 """
-from .. import errors, openapi
+from ..core import errors
+from .common import ANY_JSON
 
 JSON = "application/json"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorAnswer"}
-ANY = openapi.ANY_JSON
+ANY = ANY_JSON
 MODEL = {"name": "model", "in": "path", "required": True, "description": "A model's technical name.",
          "schema": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", "maxLength": 128}}
 RECORD_ID = {"name": "id", "in": "path", "required": True,
@@ -83,8 +84,8 @@ def _operation(operation_id, summary, parameters, answer, body=None):
     return operation
 
 
-def add_paths(document):
-    """Add the REST paths to ``document`` (see :data:`..openapi.DIALECTS`)."""
+def describe(document):
+    """Add the REST paths to ``document``."""
     write_answer = _rpc_answer({"type": "boolean"})
     document["paths"].update({
         "/api/{model}/": {
@@ -118,7 +119,3 @@ def add_paths(document):
                                _body(CALL_ARGUMENTS)),
         },
     })
-
-
-if add_paths not in openapi.DIALECTS:
-    openapi.DIALECTS.append(add_paths)

@@ -15,7 +15,7 @@ import math
 import re
 import sys
 
-from .. import errors
+from . import errors
 
 #: RFC 8259 §6: numbers beyond a double's range are not interoperable
 _LARGEST_NUMBER = sys.float_info.max

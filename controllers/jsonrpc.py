@@ -16,28 +16,25 @@ import functools
 from typing import NamedTuple
 
 import psycopg2
-
 from odoo import http
+from odoo.http import request
 from odoo.service import model as service_model
 
-from .. import errors, idempotency, orm_call, params as params_spec, usage
-from ..models.api_token import token_facts_memo
+from .. import openapi
+from ..core import errors, orm_call, usage
+from ..core import params as params_spec
+from ..core.jsonrpc import NO_RESULT, answer, check_version, valid_id
+from ..http_layer import idempotency, token_call
+from ..http_layer.dispatcher import TokenDispatcher, retryable, route_options, server_limit
 from ..models.api_token_lockout import record_pending_now
-from .token_dispatcher import TokenDispatcher, retryable, server_limit
+from .docs import refuse_unless_get
 
-
-_NO_RESULT = object()
 #: what a batch lets through to the whole request instead of answering it as
 #: one member's error: Odoo's retrying runs the whole batch again on a
 #: concurrency failure, and an idempotency key decides for the whole batch
 _WHOLE_BATCH = service_model.PG_CONCURRENCY_EXCEPTIONS_TO_RETRY + idempotency.WHOLE_REQUEST
 #: server-wide limit, from the Odoo configuration file
 MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
-
-
-def valid_id(value):
-    """JSON-RPC ids are strings, numbers or null (and JSON booleans are no numbers)."""
-    return value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 class Member(NamedTuple):
@@ -72,8 +69,7 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         request_id = payload.get("id")
         if not valid_id(request_id):
             raise errors.InvalidRequest("'id' must be a string, a number or null.")
-        if payload.get("jsonrpc", "2.0") != "2.0":
-            raise errors.InvalidRequest("Only JSON-RPC 2.0 is served: 'jsonrpc' must be \"2.0\".")
+        check_version(payload)
         values = params_spec.validate(spec, payload.get("params", {}))
         if "token" in spec:
             bearer = self.bearer_token()
@@ -156,7 +152,7 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                 return result
         finally:
             if writes:
-                token_facts_memo(self.request).clear()  # it may have changed what a token check reads
+                self.call.facts_memo.clear()  # it may have changed what a token check reads
 
     def _member_error(self, exc, base_env):
         """What a failed member answers, once its savepoint is rolled back: as
@@ -170,10 +166,12 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         return retryable(exc)
 
     def _serve_batch(self, endpoint, members, atomic):
-        token_facts_memo(self.request, start=True)
+        # the token rows read by members that only read: in one transaction that
+        # has written nothing, a row read twice reads the same (REPEATABLE READ)
+        self.call.facts_memo = {}
         self._admit_origin(self.request.env)
         base_env, cr = self.request.env, self.request.env.cr
-        outcomes = []  # (member, result or _NO_RESULT, exception or None)
+        outcomes = []  # (member, result or NO_RESULT, exception or None)
         if atomic:
             failed = None
             try:
@@ -197,7 +195,7 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                 index = len(outcomes)  # the members before the failed one ran
                 rolled_back = errors.BatchRolledBack(
                     f"Nothing of this atomic batch was written: request #{index + 1} failed.")
-                outcomes = [(member, _NO_RESULT, failed.error if position == index else rolled_back)
+                outcomes = [(member, NO_RESULT, failed.error if position == index else rolled_back)
                             for position, member in enumerate(members)]
         else:
             # Each write runs in its own savepoint, so that a failing one undoes
@@ -207,7 +205,7 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             reads_savepoint = None
             for member in members:
                 if member.error:
-                    outcomes.append((member, _NO_RESULT, member.error))
+                    outcomes.append((member, NO_RESULT, member.error))
                     continue
                 is_read = member.params.get("method") in orm_call.READ_ONLY_METHODS
                 if reads_savepoint and not is_read:
@@ -226,13 +224,13 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                 except Exception as exc:
                     savepoint.close(rollback=True)
                     reads_savepoint = None
-                    outcomes.append((member, _NO_RESULT, self._member_error(exc, base_env)))
+                    outcomes.append((member, NO_RESULT, self._member_error(exc, base_env)))
                 else:
                     outcomes.append((member, result, None))
             if reads_savepoint:
                 reads_savepoint.close(rollback=False)
         self.request.env = base_env
-        answers = [self._answer(member.id, result, exc and errors.to_error_object(exc))
+        answers = [answer(member.id, result, exc and errors.to_error_object(exc))
                    for member, result, exc in outcomes if not member.is_notification]
         if not answers:  # only notifications: JSON-RPC says answer nothing
             return self.no_content()
@@ -242,17 +240,52 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
     def error_response(self, exc):
         return self._response(error=errors.to_error_object(exc))
 
-    @staticmethod
-    def _answer(request_id, result=_NO_RESULT, error=None):
-        answer = {"jsonrpc": "2.0", "id": request_id}
-        if error is not None:
-            answer["error"] = error
-        else:
-            answer["result"] = None if result is _NO_RESULT else result
-        return answer
-
-    def _response(self, result=_NO_RESULT, error=None):
-        return self._encode(self._answer(self.request_id, result, error))
+    def _response(self, result=NO_RESULT, error=None):
+        return self._encode(answer(self.request_id, result, error))
 
     def _encode(self, body):
         return self.json_response(body)
+
+
+ROUTE_OPTIONS = route_options("json_call")
+
+
+class JsonCallController(http.Controller):
+
+    @http.route("/json-call/user_authenticate", json_params=params_spec.AUTHENTICATE,
+                json_result=openapi.jsonrpc.AUTHENTICATE_RESULT, **ROUTE_OPTIONS)
+    def user_authenticate(self, login, password, db=None, **options):
+        """Log in with a login and password (or Odoo API key); get a token."""
+        uid, token = request.env["api.token"].sudo()._login(login, password, **options)
+        return {"token": token, "uid": uid}
+
+    @http.route("/json-call/user_logout", json_params=params_spec.LOGOUT,
+                json_result=openapi.jsonrpc.LOGOUT_RESULT, **ROUTE_OPTIONS)
+    def user_logout(self, token=None, db=None):
+        """Revoke the token."""
+        return request.env["api.token"].sudo()._logout(token)
+
+    @http.route("/json-call", json_params=params_spec.CALL, json_result=openapi.jsonrpc.CALL_RESULT, **ROUTE_OPTIONS)
+    def json_call(self, model, method, args, kwargs, context, token=None, db=None, atomic=False):
+        """Call a public method of a model as the token's user."""
+        return token_call.call_with_token(token, model, method, args, kwargs, context)
+
+    # any method, no CSRF check: what is not a GET gets a JSON error, not
+    # Odoo's HTML 405 page
+    @http.route("/json-call/openapi.json", type="http", auth="none", save_session=False, readonly=True,
+                cors="*", csrf=False)
+    def openapi_description(self):
+        """The OpenAPI 3.1 description of the routes above."""
+        refused = refuse_unless_get("the OpenAPI document")
+        if refused:
+            return refused
+        routes = []
+        for name in ("user_authenticate", "user_logout", "json_call"):
+            endpoint = getattr(type(self), name)
+            routing = endpoint.original_routing
+            routes.append((routing["routes"][0], endpoint.__doc__.strip(), routing))
+        # url_root is the address the client used (behind a proxy, with
+        # proxy_mode, the one it forwarded)
+        document = openapi.document(request.httprequest.url_root.rstrip("/"), routes,
+                                    server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH))
+        return request.make_json_response(document)

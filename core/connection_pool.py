@@ -32,9 +32,8 @@ only for a connection to a database whose loaded registry has this addon:
 elsewhere Odoo's behaviour is left as it is.
 """
 import psycopg2
-from psycopg2.extensions import parse_dsn
-
 from odoo.modules.registry import Registry
+from psycopg2.extensions import parse_dsn
 
 from . import errors
 

@@ -28,14 +28,13 @@ request through Odoo's routing (the first request of a process), or if it
 lacks this addon, nothing is claimed and Odoo routes the request itself,
 which gets the same answers, a cursor and ``ir.http``'s hooks dearer.
 """
-import werkzeug.exceptions
-from werkzeug.routing import RequestRedirect
-
 import odoo
+import werkzeug.exceptions
 from odoo import http
 from odoo.modules.registry import Registry
+from werkzeug.routing import RequestRedirect
 
-from .. import token_session
+from . import token_session
 
 #: request attribute: the database Odoo would have served the request on
 DEFAULT_DB_ATTRIBUTE = "json_rpc_token_default_db"
@@ -108,7 +107,7 @@ def claim(request):
         request.session, request.db = request._get_session_and_dbname()
     path = request.httprequest.path
     if _under_rest(path):
-        from .rest import RestDispatcher  # here: rest imports this module
+        from ..controllers.rest import RestDispatcher
         request.dispatcher = RestDispatcher(request)
     if token_session.is_call_path(path) and "json_rpc_token" in odoo.conf.server_wide_modules:
         setattr(request, DEFAULT_DB_ATTRIBUTE, request.db)

@@ -1,15 +1,7 @@
-"""The OpenAPI 3.1 description of the API, generated from the objects that
-serve it: the routes' ``json_params`` specs (which validate requests), their
-``json_result`` schemas, and the error table. Nothing here is written by
-hand twice, so the description cannot drift from the behaviour.
-"""
-from . import errors
-from .params import JSON_TYPE_NAMES
-
-#: one function per wire format besides JSON-RPC, each adding the paths (and
-#: components) of its routes to the document: ``add(document)``. Each
-#: adapter module registers its own, next to the routes it describes.
-DIALECTS = []
+"""What the describers of every dialect share: JSON schemas of parameter
+specs, the error codes of the one error table, the document's frame."""
+from ..core import errors
+from ..core.params import JSON_TYPE_NAMES
 
 #: any JSON value, e.g. the items of an array of mixed values. Spelled out
 #: (``items: {}`` means the same) because client generators refuse arrays
@@ -54,9 +46,11 @@ def _error_codes():
     return dict(sorted(kinds.items(), reverse=True))
 
 
-def document(routes, max_batch, server_url):
-    """``routes``: (path, summary, routing) of each JSON-RPC route;
-    ``server_url``: where this server answers (the document's ``servers``)."""
+def base_document(server_url):
+    """The document's frame, with what every dialect's answers share: the
+    ``Error`` object of the error table (JSON-RPC's error, REST's
+    ``error``) and the bearer scheme. ``server_url``: where this server
+    answers (the document's ``servers``)."""
     codes = _error_codes()
     components = {
         # integer named apart from number: generators then type 1 as an int,
@@ -89,47 +83,7 @@ def document(routes, max_batch, server_url):
             "additionalProperties": False,
         },
     }
-    paths = {}
-    for path, summary, routing in routes:
-        name = path.strip("/").replace("/", "_").replace("-", "_")
-        request = {
-            "type": "object",
-            "properties": {
-                "jsonrpc": {"const": "2.0"},
-                "id": {"$ref": "#/components/schemas/RequestId"},
-                "method": {"type": "string", "description": "Ignored: the URL names the operation."},
-                "params": params_schema(routing["json_params"]),
-            },
-        }
-        if request["properties"]["params"].get("required"):  # else the server takes a request without params
-            request["required"] = ["params"]
-        # each part named: generators derive their classes' names from them
-        components[f"{name}_result"] = routing["json_result"]
-        components[f"{name}_success"] = {
-            "type": "object", "required": ["jsonrpc", "id", "result"],
-            "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
-                           "result": {"$ref": f"#/components/schemas/{name}_result"}},
-            "additionalProperties": False}
-        components[f"{name}_answer"] = {"oneOf": [{"$ref": f"#/components/schemas/{name}_success"},
-                                                  {"$ref": "#/components/schemas/ErrorAnswer"}]}
-        components[f"{name}_request"] = request
-        ref = {"$ref": f"#/components/schemas/{name}_request"}
-        answer_ref = {"$ref": f"#/components/schemas/{name}_answer"}
-        paths[path] = {"post": {
-            "operationId": name,
-            "summary": summary,
-            "security": [{"bearer": []}, {}] if "token" in routing["json_params"] else [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
-                ref, {"type": "array", "items": ref, "minItems": 1, "maxItems": max_batch,
-                      "description": "A batch: one answer per request that has an 'id'."}]}}}},
-            "responses": {
-                "200": {"description": "A JSON-RPC answer (errors included), or an array of them for a batch.",
-                        "content": {"application/json": {"schema": {"oneOf": [
-                            answer_ref, {"type": "array", "items": answer_ref}]}}}},
-                "204": {"description": "A batch of notifications only: nothing to answer."},
-            },
-        }}
-    document = {
+    return {
         "openapi": "3.1.0",
         "info": {"title": "JSON-RPC Token API", "version": "1.0",
                  "description": "Token-based API for Odoo 18, one token for every dialect. JSON-RPC 2.0 "
@@ -137,17 +91,7 @@ def document(routes, max_batch, server_url):
                                 "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
                                 "same error table."},
         "servers": [{"url": server_url, "description": "The server that answered this document."}],
-        "paths": paths,
+        "paths": {},
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
-    for add_dialect in DIALECTS:
-        add_dialect(document)
-    return document
-
-
-AUTHENTICATE_RESULT = {"type": "object", "required": ["token", "uid"], "additionalProperties": False,
-                       "properties": {"token": {"type": "string", "minLength": 43}, "uid": {"type": "integer"}}}
-LOGOUT_RESULT = {"const": True}
-CALL_RESULT = {"description": "What the method returns, serialised as Odoo's RPC does."}
-

@@ -1,6 +1,6 @@
 """Odoo's own RPC routes (``/xmlrpc``, ``/xmlrpc/2``, ``/jsonrpc``), unchanged
 but for what a token given there as a password needs: the client's address
-and the page origin, kept for its checks (see ``api_token.rpc_client_address``),
+and the page origin, kept for its checks (see ``token_call.bound_for_rpc``),
 the token checked in the call's own transaction for ``execute``/``execute_kw``,
 and answers that no cache keeps (``Cache-Control: no-store``: they carry
 records, and ``authenticate``'s uid for a secret).
@@ -17,8 +17,9 @@ from odoo.http import request
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 
-from .. import errors, usage
-from ..models.api_token import may_be_token, rpc_client_address
+from ..core import errors, usage
+from ..http_layer import token_call
+from ..models.api_token import may_be_token
 
 NO_STORE = ("Cache-Control", "no-store")
 
@@ -32,7 +33,7 @@ class RpcClientAddress(RPC):
 
     @http.route()
     def xmlrpc_1(self, service):
-        with rpc_client_address():
+        with token_call.bound_for_rpc():
             try:
                 return _no_store(super().xmlrpc_1(service))
             except Exception as error:
@@ -41,7 +42,7 @@ class RpcClientAddress(RPC):
 
     @http.route()
     def xmlrpc_2(self, service):
-        with rpc_client_address():
+        with token_call.bound_for_rpc():
             try:
                 return _no_store(super().xmlrpc_2(service))
             except Exception as error:
@@ -54,7 +55,7 @@ class RpcClientAddress(RPC):
         # future_response's headers go into it; an error answer is made
         # here, as Odoo would make it afterwards
         request.future_response.headers.set(*NO_STORE)
-        with rpc_client_address():
+        with token_call.bound_for_rpc():
             try:
                 return super().jsonrpc(service, method, args)
             except Exception as error:

@@ -33,15 +33,15 @@ import threading
 
 import psycopg2
 import werkzeug.exceptions
-
 from odoo import api, http
 from odoo.modules.registry import Registry
-from odoo.service import db as service_db, model as service_model
+from odoo.service import db as service_db
+from odoo.service import model as service_model
 from odoo.tools import config
 
-from .. import errors, idempotency, orm_call, read_replica, token_session, usage
-from .. import origin as origin_rule
-from . import database_free, strict_json
+from ..core import errors, orm_call, strict_json, usage
+from ..core import origin as origin_rule
+from . import database_free, idempotency, read_replica, token_call, token_session
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 #: server-wide limit, from the Odoo configuration file: it applies before
@@ -62,6 +62,24 @@ NO_STORE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 retryable = errors.retryable
 #: request attribute: the body, once read (see TokenDispatcher.read_body)
 _BODY_ATTRIBUTE = "json_rpc_token_body"
+#: the database of a call, as Odoo 19's JSON-2 names it; every dialect takes
+#: it (JSON-RPC and REST also take a ``db`` parameter)
+DB_HEADER = "X-Odoo-Database"
+
+
+def route_options(routing_type):
+    """The ``@http.route`` options of every token route of a dialect.
+
+    ``auth='none'``: the token is the route's business (a header or a
+    parameter), and only ``auth='none'`` routes can be served before a
+    database is chosen, which is what makes the database header and ``db``
+    parameter work on a multi-database server (see :mod:`.database_free`).
+    ``readonly=False``: the dispatcher decides per call whether it may run
+    on a read-only cursor (:meth:`TokenDispatcher.in_database`); Odoo 18
+    would give an ``auth='none'`` route a read-only cursor and re-run the
+    whole request read/write on its first write (a login and its failure
+    counting, twice). Sessions are never saved (:mod:`.token_session`)."""
+    return {"type": routing_type, "auth": "none", "csrf": False, "save_session": False, "readonly": False}
 
 
 def server_limit(option, default):
@@ -107,13 +125,19 @@ class TokenDispatcher:
 
     #: what a CORS preflight grants
     cors_methods = "POST"
-    cors_headers = f"Content-Type, Authorization, {idempotency.KEY_HEADER}"
+    cors_headers = f"Content-Type, Authorization, {DB_HEADER}, {idempotency.KEY_HEADER}"
 
     def __init__(self, request):
         super().__init__(request)
         self.cors_origin = None  # the Origin to grant, once checked
         self.cors_checked = False
-        self.idempotency = None  # the request's idempotency.Claim, if it has a key
+        #: the request's Call (see :mod:`.token_call`), made as it is dispatched
+        self.call = None
+
+    @property
+    def idempotency(self):
+        """The request's idempotency.Claim, if it has a key."""
+        return self.call.idempotency if self.call is not None else None
 
     @classmethod
     def is_compatible_with(cls, request):
@@ -124,6 +148,7 @@ class TokenDispatcher:
     # ---------------------------------------------------------- dispatching
     def dispatch(self, endpoint, args):
         token_session.ensure_fresh_session(self.request)
+        self.call = token_call.start(self.request, self.routing_type)
         try:
             if self.request.httprequest.method == "OPTIONS":
                 self._check_cors_outside_call()
@@ -168,8 +193,8 @@ class TokenDispatcher:
         if key is None:
             return self.in_database(serve, dbname, readonly)
         content = asked() if asked else idempotency.asked(self.request.params)
-        self.idempotency = idempotency.Claim(key, idempotency.fingerprint(self, content))
-        return self.in_database(functools.partial(self.idempotency.serve, self, serve), dbname)
+        self.call.idempotency = idempotency.Claim(key, idempotency.fingerprint(self, content))
+        return self.in_database(functools.partial(self.call.idempotency.serve, self, serve), dbname)
 
     # -------------------------------------------------------------- reading
     def read_body(self):
@@ -197,6 +222,14 @@ class TokenDispatcher:
             raise errors.ParseError("The request body is not valid JSON.") from None
         except RecursionError:
             raise errors.ParseError("The request body is nested too deeply.") from None
+
+    def requested_database(self, param=None):
+        """The database the request names: the ``X-Odoo-Database`` header,
+        else ``param`` (a dialect's ``db`` parameter); None: Odoo's choice."""
+        dbname = self.request.httprequest.headers.get(DB_HEADER) or param
+        if dbname is not None and not isinstance(dbname, str):
+            raise errors.InvalidParams("'db' must be a string.")
+        return dbname or None
 
     def bearer_token(self):
         """The token of an ``Authorization: Bearer`` header, or None."""
@@ -303,8 +336,9 @@ class TokenDispatcher:
             self.in_database(lambda: self._check_cors(self.request.env), self.preflight_database())
 
     def preflight_database(self):
-        """The database a preflight is granted by: the default one."""
-        return None
+        """The database a preflight is granted by: the one its header
+        names, else the default one."""
+        return self.request.httprequest.headers.get(DB_HEADER) or None
 
     def finish(self, response):
         """Every answer of the dialects passes here, whatever it holds (a

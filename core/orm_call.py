@@ -15,15 +15,13 @@ import functools
 import inspect
 
 from odoo import api
-from odoo.http import request
 from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
-from . import idempotency, read_replica, scope, token_session, usage
+from . import scope
 from .errors import BadArguments, MethodNotFound
 from .field_selection import check_web_call, read_with_selection
-
 
 #: methods that cannot write: all a read-only token may call, and what a
 #: batch may run without a savepoint of its own
@@ -121,40 +119,6 @@ def _name_get(model, args):
     records = model.browse([ids] if isinstance(ids, int) else ids)
     records.check_access("read")
     return [[record.id, record.display_name] for record in records]
-
-
-def become_token_user(secret, model_name, method_name, context=None, api_keys=False):
-    """Authenticate the request by the token ``secret`` for calling
-    ``model_name.method_name``, and make ``request.env`` the token user's
-    (never sudo), with the user's context and ``context`` over it: the one
-    token step of every wire format. Returns the token's facts (their
-    ``models`` narrow what :func:`execute` may touch).
-
-    ``api_keys``: an Odoo API key of the user is accepted too (JSON-2).
-
-    The token is read on the primary even when the call runs on a replica
-    (:mod:`.read_replica`): revoked means refused at once."""
-    with read_replica.checking_env(request.env) as env:
-        tokens = env["api.token"].sudo()
-        facts = tokens._check_secret(secret, api_keys=api_keys)
-        # from here on the call counts on the token, a scope refusal too
-        # (_admit_call notes it again, for the dialects without a scope check)
-        usage.note(request.env.cr.dbname, facts.id)
-        facts.check_scope(model_name, method_name)
-        tokens._admit_call(facts)
-    # once every check of the credential passed (a stored answer is given to
-    # no one who would be refused), in the call's own transaction
-    idempotency.on_token_user(request, facts)
-    token_session.bind(facts.user_id)
-    request.update_env(user=facts.user_id, su=False,
-                       context=user_context(request.env, facts.user_id, context or {}))
-    return facts
-
-
-def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None):
-    """:func:`become_token_user`, then :func:`execute` as that user."""
-    facts = become_token_user(secret, model_name, method_name, context, api_keys)
-    return execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models, ids=ids)
 
 
 def is_readonly_method(model_class, method_name):
