@@ -15,6 +15,7 @@ from . import test_issue12_fixes
 from . import test_issue19_answers
 from . import test_issuing_rights
 from . import test_json2
+from . import test_layers
 from . import test_logout
 from . import test_no_store
 from . import test_openapi_clients
