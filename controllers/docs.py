@@ -11,7 +11,7 @@ allows this server only, hence no inline script (the start-up code is a
 file of its own).
 
 ``/json_rpc_token/models``: the model reference of the logged-in backend
-user (see :mod:`..model_reference`). Not under ``/json-call``: the token
+user (see :mod:`..core.model_reference`). Not under ``/json-call``: the token
 routes never see the browser session, and these pages need it.
 """
 from odoo import http

@@ -7,11 +7,11 @@ token of this addon, or an Odoo API key of the user), the database in the
 ``ids`` for a record method and ``context``; the answer is the method's
 result as bare JSON (HTTP 200), a failure Odoo's serialised exception
 (``name``, ``message``, ``arguments``, ``context``) with the HTTP status of
-its kind in :mod:`..errors`.
+its kind in :mod:`..core.errors`.
 
 This module only parses and encodes; the token, the database, the
 transaction and CORS are :mod:`.token_dispatcher`'s, the call is
-:func:`..orm_call.call_with_token`'s, the statuses the error table's.
+:func:`..http_layer.token_call.call_with_token`'s, the statuses the error table's.
 """
 from odoo import http
 from odoo.modules.registry import Registry
@@ -71,7 +71,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
         marked ``@api.readonly``. Decided on the database's registry if this
         process has loaded it already; otherwise (first call after a start,
         unknown database) read/write, which is always correct. On a replica,
-        the token is still checked on the primary (:mod:`..read_replica`)."""
+        the token is still checked on the primary (:mod:`..http_layer.read_replica`)."""
         registry = Registry.registries.get(dbname or database_free.default_database(self.request) or "")
         model_class = registry.models.get(model_name) if registry is not None else None
         return model_class is not None and orm_call.is_readonly_method(model_class, method_name)

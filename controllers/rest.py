@@ -7,10 +7,10 @@ Why a dispatcher of its own (``type='json_rest'``): Odoo's ``http`` and
 HTTP 200, and refuse a method a route does not list with werkzeug's HTML
 405 before any of our code runs. Here the routes take every HTTP method and
 every sub-path, so that whatever reaches ``/api`` or ``/object`` is answered
-in JSON, with the status of the one error table (:mod:`..errors`). The
+in JSON, with the status of the one error table (:mod:`..core.errors`). The
 dispatcher only parses (query string and JSON body) and encodes; the rest
 is :class:`.token_dispatcher.TokenDispatcher`'s. The operations run through
-:mod:`..orm_call` as the token's user, public ORM methods only, so scope,
+:mod:`..core.orm_call` as the token's user, public ORM methods only, so scope,
 argument and domain checks are those of ``/json-call``.
 """
 import contextlib
@@ -24,14 +24,15 @@ from odoo.http import request
 from odoo.models import BaseModel, regex_order
 from werkzeug.routing import RequestRedirect
 
-from ..core import errors, field_selection, orm_call, strict_json
+from ..core import errors, field_selection, orm_call, rest_params, strict_json
 from ..core.jsonrpc import answer, check_version, valid_id
+from ..http_layer import token_call
 from ..http_layer.dispatcher import TokenDispatcher, route_options
 
 #: what an envelope may hold besides ``params`` (JSON-RPC's members)
 ENVELOPE_KEYS = frozenset(("jsonrpc", "method", "id", "params"))
 _ID_RE = re.compile(r"^[0-9]{1,30}$")  # more digits: no number, an unknown path
-MAX_ID = 2**31 - 1  # PostgreSQL's integer: no record has a larger id
+MAX_ID = rest_params.MAX_ID  # no record has a larger id
 COLLECTION_METHODS = "GET, POST, PUT, DELETE"
 RECORD_METHODS = "GET, PUT, DELETE"
 X2MANY_OPERATIONS = {"push": 4, "pop": 3, "delete": 2}  # Odoo's link, unlink, delete commands
@@ -115,14 +116,6 @@ def split_path(subpath, shapes):
 
 
 # ------------------------------------------------------------------ params
-def check_params(params, accepted):
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        hint = " Authenticate with 'Authorization: Bearer <token>'." if "session_id" in unknown else ""
-        raise errors.InvalidParams(
-            f"Unknown parameter(s): {', '.join(unknown)}. Accepted here: {', '.join(accepted)}.{hint}")
-
-
 def json_param(params, name, json_type, default=None):
     """A parameter that is JSON: decoded if it came as text (the query
     string), then checked to be a ``json_type``."""
@@ -256,7 +249,7 @@ class TokenCalls:
     def __init__(self, model_name, method, params):
         context = json_param(params, "context", dict) or {}
         self.model_name = model_name
-        self.facts = orm_call.become_token_user(request.dispatcher.bearer_token(), model_name, method, context)
+        self.facts = token_call.become_token_user(request.dispatcher.bearer_token(), model_name, method, context)
         model = request.env.get(model_name)
         if model is None:
             raise errors.MethodNotFound(f"The model '{model_name}' does not exist.")
@@ -288,7 +281,7 @@ class TokenCalls:
 
 # ------------------------------------------------------------- operations
 def read_many(model_name, params):
-    check_params(params, ("query", "filter", "exclude", "page_size", "page", "limit", "order", "context"))
+    rest_params.check(params, "rest_search")
     calls = TokenCalls(model_name, "web_search_read", params)
     exclude = json_param(params, "exclude", list) or []
     spec = field_selection.query_specification(calls.model, query_param(params), exclude)
@@ -313,7 +306,7 @@ def read_many(model_name, params):
 
 
 def read_one(model_name, record_id, params):
-    check_params(params, ("query", "exclude", "context"))
+    rest_params.check(params, "rest_read")
     calls = TokenCalls(model_name, "web_read", params)
     spec = field_selection.query_specification(
         calls.model, query_param(params), json_param(params, "exclude", list) or [])
@@ -321,13 +314,13 @@ def read_one(model_name, record_id, params):
 
 
 def create(model_name, params):
-    check_params(params, ("data", "context"))
+    rest_params.check(params, "rest_create")
     calls = TokenCalls(model_name, "create", params)
     return rpc_answer(calls.run("create", [values_param(calls.model, params)]))
 
 
 def update(model_name, record_id, params):
-    check_params(params, ("data", "context") if record_id is not None else ("data", "filter", "context"))
+    rest_params.check(params, "rest_write" if record_id is not None else "rest_write_filtered")
     calls = TokenCalls(model_name, "write", params)
     values = values_param(calls.model, params)
     ids = calls.target(record_id, params)
@@ -335,14 +328,14 @@ def update(model_name, record_id, params):
 
 
 def delete(model_name, record_id, params):
-    check_params(params, ("context",) if record_id is not None else ("filter", "context"))
+    rest_params.check(params, "rest_delete" if record_id is not None else "rest_delete_filtered")
     calls = TokenCalls(model_name, "unlink", params)
     ids = calls.target(record_id, params)
     return {"result": calls.run("unlink", [ids]) if ids else True}
 
 
 def call_function(model_name, record_id, function, params):
-    check_params(params, ("args", "kwargs", "context"))
+    rest_params.check(params, "rest_call_record" if record_id is not None else "rest_call_model")
     calls = TokenCalls(model_name, function, params)
     args = json_param(params, "args", list) or []
     kwargs = json_param(params, "kwargs", dict) or {}

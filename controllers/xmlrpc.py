@@ -6,7 +6,7 @@ and answers that no cache keeps (``Cache-Control: no-store``: they carry
 records, and ``authenticate``'s uid for a secret).
 
 The routes are process-wide (the addon is loaded with ``--load``), and so is
-the object service, which :mod:`..patches` sends through
+the object service, which :mod:`..http_layer.patches` sends through
 :func:`object_dispatch`: on a database without the addon both leave Odoo's
 behaviour as it is."""
 import threading

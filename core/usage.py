@@ -19,7 +19,7 @@ in the last interval.
 
 What is a call: one request of any dialect (one member of a batch) whose
 token was accepted (:func:`note`, from the one token step
-``orm_call.become_token_user`` or a token given as an RPC password). It is
+``token_call.become_token_user`` or a token given as an RPC password). It is
 an error if it answered an error after that, a scope refusal included;
 requests refused before a token was accepted (none, unknown, expired,
 revoked, from a refused address) have no token to count on: the audit log

@@ -95,7 +95,7 @@ def owns(request):
 
 
 def claim(request):
-    """Called (by :mod:`..patches`) once Odoo chose the request's session
+    """Called (by :mod:`.patches`) once Odoo chose the request's session
     and database, before it routes: a request of this addon gets a fresh
     session instead of its cookie's, REST's dispatcher until a route
     matches, and, when the addon is server-wide, Odoo's database-free path.

@@ -6,20 +6,20 @@ Odoo routes requests by ``type``: each type is a ``Dispatcher`` subclass that
 parses the body, calls the endpoint and encodes the answer. Each of this
 addon's types only parses and encodes; this base does the rest, once:
 
-* the cookie session is never used (:mod:`..token_session`);
+* the cookie session is never used (:mod:`.token_session`);
 * the body is read up to a server-wide limit, even when chunked;
 * the database is chosen by the request (a parameter or a header), else
   Odoo's choice, and the call runs in one transaction on it, wrapped in
   ``service.model.retrying`` (retry on serialization failures, commit on
   success, rollback on any exception);
 * browsers are admitted by CORS, and pages of other sites refused
-  (:mod:`..origin`);
+  (:mod:`..core.origin`);
 * no answer may be cached (``Cache-Control: no-store``): each holds a
   token, data or an outcome;
-* every failure goes through the one error table (:mod:`..errors`); a
+* every failure goes through the one error table (:mod:`..core.errors`); a
   passing database fault is answered as retryable;
 * a request with an idempotency key runs at most once per key
-  (:mod:`..idempotency`).
+  (:mod:`.idempotency`).
 
 When the addon is not loaded server-wide, Odoo serves the routes on its
 database path: Odoo has opened the cursor and applies the same ``retrying``
@@ -187,7 +187,7 @@ class TokenDispatcher:
     def serve_once(self, serve, dbname, readonly=False, key=None, asked=None):
         """:meth:`in_database`; if the request has an idempotency key (the
         ``Idempotency-Key`` header, or ``key``), at most once per key and
-        user, on a read/write cursor (see :mod:`..idempotency`). ``asked()``:
+        user, on a read/write cursor (see :mod:`.idempotency`). ``asked()``:
         what the request asks, for its fingerprint (default: its params)."""
         key = idempotency.request_key(self.request.httprequest, key)
         if key is None:
@@ -248,7 +248,7 @@ class TokenDispatcher:
         ``readonly``, run again on a read/write one if it tries to write, or
         if the replica is lost or hangs meanwhile. A read-only cursor is the
         replica's when one is configured; the token is then checked on the
-        primary (see :mod:`..read_replica`)."""
+        primary (see :mod:`.read_replica`)."""
         request = self.request
         if request.db and dbname in (None, request.db):
             if "api.token" not in request.registry:  # Odoo routed it on a database without the addon
@@ -322,7 +322,7 @@ class TokenDispatcher:
     def _admit_origin(self, env):
         """Refuse, before anything runs, a request that a browser sent from a
         page of another site the database does not admit: the rule of every
-        path that takes a token, in :mod:`..origin`."""
+        path that takes a token, in :mod:`..core.origin`."""
         self._check_cors(env)
         origin_rule.admit(env, self.request.httprequest.headers.get("Origin"))
 

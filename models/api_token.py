@@ -557,7 +557,7 @@ class ApiToken(models.Model):
             could hold the call to the scope.
         :raises AccessError: a browser sent the request from a web page of an
             origin the database does not admit, the rule of ``/json-call``
-            (see :mod:`...origin`). Not ``AccessDenied``: ``authenticate`` and
+            (see :mod:`..core.origin`). Not ``AccessDenied``: ``authenticate`` and
             ``login`` would turn that into a plain ``False``; this is a fault
             on every method (XML-RPC fault 4), with the reason.
         """
@@ -660,7 +660,7 @@ class ApiToken(models.Model):
         seconds per process, in its own short transaction: the stamp must not
         roll back with a failed call, nor make concurrent calls with one token
         fight over the row lock (a row another one is stamping is skipped).
-        READ COMMITTED (:mod:`..own_cursor`): under Odoo's REPEATABLE READ,
+        READ COMMITTED (:mod:`..core.own_cursor`): under Odoo's REPEATABLE READ,
         a stamp committed by another process after this transaction's
         snapshot fails this one to serialize (logged by Odoo as a bad query)."""
         if not token_id:  # an Odoo API key: Odoo keeps no trace of its use either

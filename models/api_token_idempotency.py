@@ -1,10 +1,10 @@
-"""The answers kept for idempotency keys (see :mod:`..idempotency`).
+"""The answers kept for idempotency keys (see :mod:`..http_layer.idempotency`).
 
 One row per (user, key): the credential that sent the request (a token or
 an Odoo API key: only it is given the answer back), what the request was (a SHA-256 fingerprint, so
 that the same key sent with another request is refused), and the answer as
 it was sent (HTTP status, content type, body), so that a retry gets it byte
-for byte. The rows are written and read with SQL by :mod:`..idempotency`,
+for byte. The rows are written and read with SQL by :mod:`..http_layer.idempotency`,
 in the call's own transaction; the ORM fields are for administrators and the
 daily purge.
 

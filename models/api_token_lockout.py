@@ -185,7 +185,7 @@ class ApiTokenLockout(models.Model):
         skipped while the stored one is recent (it only needs to be within
         ``TRUSTED_ADDRESS_DAYS``), and otherwise written on a cursor of its
         own in READ COMMITTED, where concurrent upserts of the row wait for
-        each other instead of failing (see :mod:`..own_cursor`)."""
+        each other instead of failing (see :mod:`..core.own_cursor`)."""
         if not ip:
             return
         key, now = self._trusted_key(login, ip), fields.Datetime.now()

@@ -1,4 +1,4 @@
-"""API usage per token and per hour, written by :mod:`...usage` (never by
+"""API usage per token and per hour, written by :mod:`..core.usage` (never by
 the ORM: each process adds its counts in one UPSERT per interval), read in
 the backend's *API Usage* graph and pivot, purged by the daily cron after
 ``json_rpc_token.usage_retention_days``."""

@@ -283,3 +283,46 @@ class TestRestErrors(RestCase):
         self.assertTrue({"200", "400", "401", "403", "404", "405", "409", "422", "429", "503"} <= set(responses))
         self.assertEqual(responses["401"]["content"]["application/json"]["schema"],
                          {"$ref": "#/components/schemas/ErrorAnswer"})
+
+    def test_openapi_parameters_are_what_each_operation_accepts(self):
+        """The document and the checks cannot drift (issue #20: REST took
+        ``context`` while its document did not list it): each operation,
+        sent every parameter its document lists with the document's own
+        example, does not refuse any of them; sent one more, it names it."""
+        document = self.url_open("/json-call/openapi.json").json()
+        partner = self.env["res.partner"].create({"name": "Rest documented"})
+        urls = {"/api/{model}/": "/api/res.partner/", "/api/{model}/{id}/": f"/api/res.partner/{partner.id}/",
+                "/object/{model}/{function}": "/object/res.partner/search_count",
+                "/object/{model}/{id}/{function}": f"/object/res.partner/{partner.id}/exists"}
+        checked = set()
+        for path, url in urls.items():
+            for method, operation in document["paths"][path].items():
+                if method == "delete":
+                    continue  # checked below without deleting anything
+                query = {p["name"]: p["example"] for p in operation["parameters"] if p["in"] == "query"}
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+                params = body.get("example", {}).get("params", {})
+                if method == "put":
+                    params = {**params, "data": {"comment": "documented"}}
+                if params:
+                    params = {**params, "context": {"lang": "en_US"}}  # documented too
+                    self.assertIn("context", body["schema"]["properties"]["params"]["properties"])
+                else:
+                    self.assertIn("context", query, f"{method} {path}")
+                for name in list(query) + list(params):
+                    checked.add((operation["operationId"], name))
+                if method == "get" and "page" in query:
+                    query["page"] = 1
+                response = self.rest(method.upper(), url, query or None, {"params": params} if params else None)
+                self.assertNotIn("Unknown parameter", response.text, f"{method} {path}: {response.text[:300]}")
+                self.assertLess(response.status_code, 500, response.text)
+                extra = {"params": {**params, "undocumented": 1}} if params else None
+                refused = self.rest(method.upper(), url, None if extra else {**query, "undocumented": "1"}, extra)
+                self.assertEqual(refused.status_code, 400, refused.text)
+                self.assertIn("Unknown parameter(s): undocumented", refused.json()["error"]["data"]["message"])
+        self.assertIn(("rest_search", "context"), checked)
+        self.assertIn(("rest_call_model", "kwargs"), checked)
+        delete = document["paths"]["/api/{model}/"]["delete"]
+        self.assertEqual([p["name"] for p in delete["parameters"] if p["in"] == "query"], ["filter", "context"])
+        self.fails(400, "DELETE", "/api/res.partner/", {"filter": [["id", "=", 0]], "undocumented": "1"},
+                   code=-32602)
