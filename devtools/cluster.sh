@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Try the scale-out set-up of README "Scaling out" on one machine:
+# Try the scale-out set-up of doc/scaling.rst on one machine:
 #     devtools/cluster.sh
 # PostgreSQL primary (the local cluster) + a streaming replica (port 5433,
 # devtools/replica.sh), two Odoo servers (prefork, 2 workers each) reading
