@@ -17,7 +17,7 @@ Two checks share one walk over the call's arguments:
 Arguments are found by the parameter names of the method's signature (bound
 by ``orm_call``), so a domain or values given by position or by keyword are
 checked alike. What a method does internally (computed fields, business
-methods writing other models) is not seen: see the README, Tokens › Scopes and
+methods writing other models) is not seen: see doc/security.rst, Scopes and
 IP allow-lists.
 """
 import reprlib
