@@ -321,13 +321,8 @@ DATA_ERROR_MESSAGE = ("A value does not fit the database: out of range (e.g. an 
                       "negative where it cannot be (a limit, an offset) or of the wrong type.")
 
 
-#: the module the wire names this module's classes by (``data.name``): where
-#: it lived until 18.0.1.8.0, so that clients matching on it keep working
-PUBLIC_MODULE = "odoo.addons.json_rpc_token.errors"
-
-
 def _qualified(cls):
-    return f"{PUBLIC_MODULE if cls.__module__ == __name__ else cls.__module__}.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _public_name(exc, kind):
@@ -336,9 +331,9 @@ def _public_name(exc, kind):
     (``InvalidParams`` for a ``ValueError``...); :class:`InternalError` for
     every server fault."""
     if kind is not INTERNAL_ERROR:
-        public = [cls for cls in type(exc).__mro__ if cls.__module__ in (odoo_exceptions.__name__, __name__)]
+        public = [cls for cls in type(exc).__mro__ if cls.__module__ in (odoo_exceptions.__name__, PUBLIC_MODULE)]
         public = public or [cls for cls, cls_kind in ERROR_TABLE.items()
-                            if cls_kind == kind and cls.__module__ == __name__]
+                            if cls_kind == kind and cls.__module__ == PUBLIC_MODULE]
         if public:
             return _qualified(public[0])
     return _qualified(InternalError)
@@ -421,3 +416,12 @@ class ClientQueryFilter(logging.Filter):
 def _in_json_call():
     return call_context.current().dialect == "json_call"
 
+
+#: the module the wire names this module's classes by (``data.name`` of
+#: every dialect, and Odoo's own RPC faults when a token is the password):
+#: where it lived until 18.0.1.8.0, so that clients matching on the names
+#: keep working
+PUBLIC_MODULE = "odoo.addons.json_rpc_token.errors"
+for _class in [value for value in list(globals().values())
+               if isinstance(value, type) and value.__module__ == __name__]:
+    _class.__module__ = PUBLIC_MODULE
