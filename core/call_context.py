@@ -42,6 +42,10 @@ class Call:
     idempotency: object = None
     #: a batch's memo of token rows (digest -> TokenFacts), None outside batches
     facts_memo: dict = None
+    #: on a route of any module with ``auth='api_token'``: the token of the
+    #: call, until its usage is counted, and when the call started
+    token_id: int = None
+    started: float = None
 
     @property
     def on_token_route(self):

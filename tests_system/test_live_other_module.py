@@ -7,7 +7,10 @@ fastapi endpoint, a shop's webhook) must still be answered by that module,
 with its browser session when it has one, on a database with this addon
 as on one without. The other module here is ``tests_system/addons/
 json_rpc_token_other``: ``GET /api/ping``, ``POST /object/ping``, a
-``type='json'`` ``/api/ping/json`` and an ``auth='user'`` ``/api/whoami``."""
+``type='json'`` ``/api/ping/json`` and an ``auth='user'`` ``/api/whoami``.
+
+The same module also declares routes with ``auth='api_token'``: Odoo's own
+way to authenticate a route, with this addon's token and its checks."""
 import configparser
 import os
 import subprocess
@@ -138,3 +141,61 @@ def test_database_without_the_addon_serves_the_other_module_as_stock(servers):
     assert common.authenticate(DB_OTHER_PLAIN, "admin", "admin", {}) == 2
     # this addon's paths on a database without it: Odoo's 404 for a path nobody serves there
     assert requests.get(base + "/api/res.partner", timeout=60).status_code == 404
+
+
+def _token(base, login="admin", password="admin", **options):
+    return post(base, "/json-call/user_authenticate",
+                {"login": login, "password": password, "db": DB_OTHER, **options})["result"]["token"]
+
+
+def test_auth_api_token_runs_any_modules_route_as_the_tokens_user(servers):
+    """``auth='api_token'`` on another module's routes: the token's user,
+    the error table's answers for every refusal, never a session cookie."""
+    base = servers[0]["addon"]
+    admin = _token(base)
+    created = post(base, "/json-call", {"model": "res.users", "method": "create", "args": [{
+        "name": "Token route user", "login": "token_route_user", "password": "token-route-pass-1"}]},
+        headers={"Authorization": f"Bearer {admin}"})
+    user_id = created["result"]
+    user_token = _token(base, "token_route_user", "token-route-pass-1")
+
+    answer = requests.get(base + "/other/token/whoami", headers={"Authorization": f"Bearer {user_token}"},
+                          timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"uid": user_id, "session_uid": user_id, "login": "token_route_user"}
+    assert "Set-Cookie" not in answer.headers, "a token call must not mint a browser session"
+
+    # a stolen token sent with the thief's own (admin) browser session: the token's user, not the cookie's
+    browser = requests.Session()
+    browser.post(base + "/web/session/authenticate", timeout=60, json={
+        "jsonrpc": "2.0", "method": "call", "params": {"db": DB_OTHER, "login": "admin", "password": "admin"}})
+    mixed = browser.get(base + "/other/token/whoami", headers={"Authorization": f"Bearer {user_token}"}, timeout=60)
+    assert mixed.status_code == 200 and mixed.json()["uid"] == user_id, mixed.text
+    assert "Set-Cookie" not in mixed.headers
+    assert browser.get(base + "/api/whoami", timeout=60).text == "uid 2", "the admin's own session is untouched"
+    # a password confirmation never succeeds inside a token call (check_identity methods stay closed)
+    identity = browser.post(base + "/other/token/identity", headers={"Authorization": f"Bearer {admin}"},
+                            timeout=60)
+    assert identity.status_code == 200 and identity.json() == {"refused": "UserError"}, identity.text
+
+    json_route = requests.post(base + "/other/token/whoami.json", timeout=60,
+                               json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": {}},
+                               headers={"Authorization": f"Bearer {user_token}"})
+    assert json_route.json()["result"] == {"uid": user_id}, json_route.text
+
+    def refused(headers, status, code):
+        answer = requests.get(base + "/other/token/whoami", headers=headers, timeout=60)
+        assert answer.status_code == status, answer.text
+        assert answer.headers["Content-Type"].startswith("application/json"), answer.text[:200]
+        assert answer.json()["error"]["code"] == code, answer.text
+        assert "Set-Cookie" not in answer.headers
+        return answer
+
+    missing = refused({}, 401, -32002)
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    refused({"Authorization": "Bearer " + "x" * 43}, 401, -32003)
+    scoped = _token(base, "token_route_user", "token-route-pass-1", scope={"models": ["res.partner"]})
+    refused({"Authorization": f"Bearer {scoped}"}, 403, -32010)
+    refused({"Authorization": f"Bearer {user_token}", "Origin": "https://evil.example"}, 403, -32009)
+    assert post(base, "/json-call/user_logout", {"token": user_token, "db": DB_OTHER})["result"] is True
+    refused({"Authorization": f"Bearer {user_token}"}, 401, -32005)
