@@ -60,7 +60,9 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
                     raise errors.InvalidParams(f"'{name}' is given both in the URL and in the body.")
                 params[name] = value
         dbname = self.requested_database(params.pop("db", None))
-        self.request.params = {**args, "params": params}
+        # the token as the route's argument, as JSON-2 gives it (a missing one
+        # is refused by the token step, after the path and method are checked)
+        self.request.params = {**args, "params": params, "secret": self.bearer_token()}
         # a GET only reads: on a read-only cursor (the replica's, if any)
         readonly = self.request.httprequest.method == "GET"
         return self.serve(endpoint, dbname, self.json_response, readonly=readonly)
@@ -243,20 +245,23 @@ def values_param(model, params):
 # -------------------------------------------------------------- the calls
 class TokenCalls:
     """The calls of one request, as the token's user: authenticated once
-    (for the request's main method), each further method checked against
-    the token's scope before it runs."""
+    (the token step checks the scope for the request's main method), each
+    further method checked against the token's scope before it runs."""
 
-    def __init__(self, model_name, method, params):
+    def __init__(self, secret, model_name, method, params):
         context = json_param(params, "context", dict) or {}
         self.model_name = model_name
-        self.facts = token_call.become_token_user(request.dispatcher.bearer_token(), model_name, method, context)
+        self.facts = token_call.become_token_user(secret, model_name, method, context)
+        self.checked = {method}
         model = request.env.get(model_name)
         if model is None:
             raise errors.MethodNotFound(f"The model '{model_name}' does not exist.")
         self.model = model
 
     def run(self, method, args, kwargs=None):
-        self.facts.check_scope(self.model_name, method)
+        if method not in self.checked:
+            self.facts.check_scope(self.model_name, method)
+            self.checked.add(method)
         return orm_call.execute(request.env, self.model_name, method, args, kwargs or {},
                                 allowed_models=self.facts.models)
 
@@ -280,9 +285,9 @@ class TokenCalls:
 
 
 # ------------------------------------------------------------- operations
-def read_many(model_name, params):
+def read_many(secret, model_name, params):
     rest_params.check(params, "rest_search")
-    calls = TokenCalls(model_name, "web_search_read", params)
+    calls = TokenCalls(secret, model_name, "web_search_read", params)
     exclude = json_param(params, "exclude", list) or []
     spec = field_selection.query_specification(calls.model, query_param(params), exclude)
     domain = filter_param(params) or []
@@ -305,38 +310,38 @@ def read_many(model_name, params):
             "result": rows}
 
 
-def read_one(model_name, record_id, params):
+def read_one(secret, model_name, record_id, params):
     rest_params.check(params, "rest_read")
-    calls = TokenCalls(model_name, "web_read", params)
+    calls = TokenCalls(secret, model_name, "web_read", params)
     spec = field_selection.query_specification(
         calls.model, query_param(params), json_param(params, "exclude", list) or [])
     return shape(calls.run("web_read", [calls.existing(record_id), spec])[0], spec)
 
 
-def create(model_name, params):
+def create(secret, model_name, params):
     rest_params.check(params, "rest_create")
-    calls = TokenCalls(model_name, "create", params)
+    calls = TokenCalls(secret, model_name, "create", params)
     return rpc_answer(calls.run("create", [values_param(calls.model, params)]))
 
 
-def update(model_name, record_id, params):
+def update(secret, model_name, record_id, params):
     rest_params.check(params, "rest_write" if record_id is not None else "rest_write_filtered")
-    calls = TokenCalls(model_name, "write", params)
+    calls = TokenCalls(secret, model_name, "write", params)
     values = values_param(calls.model, params)
     ids = calls.target(record_id, params)
     return rpc_answer(calls.run("write", [ids, values]) if ids else True)
 
 
-def delete(model_name, record_id, params):
+def delete(secret, model_name, record_id, params):
     rest_params.check(params, "rest_delete" if record_id is not None else "rest_delete_filtered")
-    calls = TokenCalls(model_name, "unlink", params)
+    calls = TokenCalls(secret, model_name, "unlink", params)
     ids = calls.target(record_id, params)
     return {"result": calls.run("unlink", [ids]) if ids else True}
 
 
-def call_function(model_name, record_id, function, params):
+def call_function(secret, model_name, record_id, function, params):
     rest_params.check(params, "rest_call_record" if record_id is not None else "rest_call_model")
-    calls = TokenCalls(model_name, function, params)
+    calls = TokenCalls(secret, model_name, function, params)
     args = json_param(params, "args", list) or []
     kwargs = json_param(params, "kwargs", dict) or {}
     if record_id is not None:
@@ -352,27 +357,28 @@ class RestController(http.Controller):
     405, never Odoo's HTML page."""
 
     @http.route(["/api", "/api/<path:subpath>"], **ROUTE_OPTIONS)
-    def rest_api(self, subpath="", params=None):
+    def rest_api(self, subpath="", params=None, secret=None):
         model_name, record_id = (split_path(subpath, [("name",), ("name", "id")]) + [None])[:2]
         method = request.httprequest.method
         if record_id is None:
-            operations = {"GET": lambda: read_many(model_name, params), "POST": lambda: create(model_name, params),
-                          "PUT": lambda: update(model_name, None, params),
-                          "DELETE": lambda: delete(model_name, None, params)}
+            operations = {"GET": lambda: read_many(secret, model_name, params),
+                          "POST": lambda: create(secret, model_name, params),
+                          "PUT": lambda: update(secret, model_name, None, params),
+                          "DELETE": lambda: delete(secret, model_name, None, params)}
             allowed = COLLECTION_METHODS
         else:
-            operations = {"GET": lambda: read_one(model_name, record_id, params),
-                          "PUT": lambda: update(model_name, record_id, params),
-                          "DELETE": lambda: delete(model_name, record_id, params)}
+            operations = {"GET": lambda: read_one(secret, model_name, record_id, params),
+                          "PUT": lambda: update(secret, model_name, record_id, params),
+                          "DELETE": lambda: delete(secret, model_name, record_id, params)}
             allowed = RECORD_METHODS
         if method not in operations:
             raise not_allowed(allowed)
         return operations[method]()
 
     @http.route(["/object", "/object/<path:subpath>"], **ROUTE_OPTIONS)
-    def rest_object(self, subpath="", params=None):
+    def rest_object(self, subpath="", params=None, secret=None):
         parts = split_path(subpath, [("name", "name"), ("name", "id", "name")])
         if request.httprequest.method != "POST":
             raise not_allowed("POST")
         model_name, record_id, function = parts if len(parts) == 3 else (parts[0], None, parts[1])
-        return call_function(model_name, record_id, function, params)
+        return call_function(secret, model_name, record_id, function, params)
