@@ -11,8 +11,10 @@
   client address, idempotency, the read replica, and every patch of Odoo
   (``patches``);
 * ``controllers/``: one file per dialect (``jsonrpc``, ``rest``, ``json2``,
-  ``xmlrpc``: a token as the password of Odoo's RPC) and the documentation
-  pages (``docs``); each only parses, authenticates, calls and encodes;
+  ``xmlrpc``: a token as the password of Odoo's RPC), what Odoo 19 serves
+  beside JSON-2 (``odoo19``: its version, its API documentation) and the
+  documentation pages (``docs``); each only parses, authenticates, calls
+  and encodes;
 * ``openapi/``: one describer per dialect, from the same parameter specs.
 """
 from . import controllers

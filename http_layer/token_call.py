@@ -68,6 +68,9 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     ``models`` narrow what :func:`..core.orm_call.execute` may touch).
 
     ``api_keys``: an Odoo API key of the user is accepted too (JSON-2).
+    ``model_name``, ``method_name`` None: a document, of no one model or
+    running no method (Odoo 19's API documentation, see
+    ``TokenFacts.check_scope``).
 
     The token is read on the primary even when the call runs on a replica
     (:mod:`.read_replica`): revoked means refused at once."""

@@ -15,14 +15,17 @@ through a token.
 from odoo.http import request
 
 #: every route this addon serves, now and later, lives under these: JSON-RPC,
-#: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2. Only a
-#: first, cheap test: other modules have routes under them too, and a path is
-#: the addon's only if Odoo's routing says so (``database_free.owns``)
-TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2")
+#: REST (odoo-rest-api's ``/api`` and ``/object``), Odoo 19's JSON-2, its API
+#: documentation (``/doc-bearer``) and version (``/web/version``,
+#: ``/json/version``). Only a first, cheap test: other modules have routes
+#: under them too, and a path is the addon's only if Odoo's routing says so
+#: (``database_free.owns``)
+TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2", "/doc-bearer", "/web/version", "/json/version")
 #: the routing types of this addon's token routes (its Dispatchers)
-TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2"))
-#: token routes that need no database (the OpenAPI document, and its page)
-DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs"))
+TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc"))
+#: token routes that need no database (the OpenAPI document, and its page;
+#: Odoo 19's version)
+DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs", "/web/version", "/json/version"))
 
 
 def is_token_path(path):

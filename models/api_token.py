@@ -143,10 +143,14 @@ class TokenFacts(NamedTuple):
         """Scopes only narrow what the user may do; the call still runs with
         the user's own rights. (Plain strings: raised before the call has
         a user's environment, where ``_()`` finds no language and logs a
-        warning with a stack trace on every refusal.)"""
-        if self.models is not None and model not in self.models:
+        warning with a stack trace on every refusal.)
+
+        ``model`` None: no one model (a listing, which keeps to
+        :attr:`models` itself); ``method`` None: no method runs (a model's
+        documentation), which a read-only token may read."""
+        if model is not None and self.models is not None and model not in self.models:
             raise AccessError(f"This token may not use the model '{model}'.")  # pylint: disable=translation-required
-        if self.read_only and method not in READ_ONLY_METHODS:
+        if method is not None and self.read_only and method not in READ_ONLY_METHODS:
             raise AccessError(  # pylint: disable=translation-required
                 f"This token is read-only: '{method}' is not a read method.")
 

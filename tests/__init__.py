@@ -18,6 +18,7 @@ from . import test_json2
 from . import test_layers
 from . import test_logout
 from . import test_no_store
+from . import test_odoo19
 from . import test_openapi_clients
 from . import test_patches
 from . import test_origin_rule

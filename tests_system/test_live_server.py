@@ -10,6 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -31,8 +32,7 @@ def server(tmp_path_factory):
         subprocess.run(["psql", "-q", "-d", db, "-c", "DELETE FROM api_token_lockout"], check=True)
     port, logfile = free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
     command = ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
-               f"--gevent-port={free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}",
-               "--http-interface=127.0.0.1"]
+               f"--gevent-port={free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}"]
     with running(command, port, logfile, env={"DEMO_DB": DB_B, "HTTP_PORT": str(port)}) as base:
         yield base, logfile
 
@@ -44,6 +44,15 @@ def _pids_serving(logfile, marker):
         if marker in line:
             pids.add(line.split()[2])
     return pids
+
+
+def test_listens_on_this_machine_only(server):
+    """run.sh serves admin/admin: on 127.0.0.1 unless HTTP_INTERFACE says otherwise."""
+    base, _logfile = server
+    port = int(base.rsplit(":", 1)[1])
+    listening = {conn.laddr.ip for conn in psutil.net_connections("tcp")
+                 if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port}
+    assert listening == {"127.0.0.1"}, listening
 
 
 def test_published_examples_and_database_selection(server):
