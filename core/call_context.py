@@ -24,6 +24,7 @@ Outside any request (a cron, a shell), :data:`NO_CALL`.
 """
 import contextlib
 import contextvars
+import re
 from dataclasses import dataclass
 
 
@@ -38,6 +39,9 @@ class Call:
     client_address: str = None
     #: the request's ``Origin`` header (None: not sent)
     origin: str = None
+    #: the request's ``User-Agent`` header (None: not sent): what names a
+    #: token issued by a login (see :func:`client_product`)
+    user_agent: str = None
     #: the idempotency claim of the call, if it has a key (http.idempotency.Claim)
     idempotency: object = None
     #: a batch's memo of token rows (digest -> TokenFacts), None outside batches
@@ -54,6 +58,20 @@ class Call:
 
 #: the call of no request
 NO_CALL = Call()
+
+#: a User-Agent's first product, ``name/version`` (RFC 9110 section 10.1.5)
+_PRODUCT_RE = re.compile(r"\s*([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64})(?:/([!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}))?")
+
+
+def client_product(user_agent):
+    """The client a ``User-Agent`` names, as a person reads it: its first
+    product and the version's first two parts (``python-requests/2.32.3``
+    -> ``python-requests 2.32``); None when there is none."""
+    match = _PRODUCT_RE.match(user_agent or "")
+    if not match:
+        return None
+    name, version = match.groups()
+    return f"{name} {'.'.join(version.split('.')[:2])}" if version else name
 
 _bound = contextvars.ContextVar("json_rpc_token_call", default=None)
 _provider = None

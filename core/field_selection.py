@@ -5,7 +5,9 @@ specification (``{"name": {}, "company_id": {"fields": {"name": {}}}}``, what
 ``web_read`` takes), or the compact string of the odoo-rest-api module:
 ``{id, name, company_id{name, country_id{code}}}``, where ``*`` stands for
 every field the user may read, ``-field`` leaves one out and ``-:type``
-(e.g. ``-:binary``) leaves out the fields of that type ``*`` brought. Both nested
+(e.g. ``-:binary``) leaves out the fields of that type ``*`` brought; as in
+that module, a level with exclusions and no ``*`` means ``*`` with them
+(``{-name}``: every field but ``name``; ``{*, child_ids{-id}}``). Both nested
 forms are turned into a web specification and served by Odoo's own
 ``web_read``/``web_search_read``, so access rights and the result format are
 Odoo's.
@@ -88,11 +90,35 @@ def parse_compact(text):
             if index < len(tokens) and tokens[index] == ",":
                 index += 1
                 continue
-            return selection, expect(index, "}")
+            end = expect(index, "}")
+            return _complete(selection, text), end
 
     selection, end = parse_block(0)
     if end != len(tokens):
         raise InvalidParams(f"Bad field selection {text!r}: text after the closing '}}'.")
+    return selection
+
+
+def _complete(selection, text):
+    """odoo-rest-api's rule for exclusions, at every level: a selection
+    that excludes without ``*`` means every field but those (``{-name}``,
+    ``{*, child_ids{-id}}``), and may name only relations with their own
+    sub-selection besides (``{-name, parent_id{name}}``); a field named
+    plainly beside an exclusion (``{id, -name}``) is refused, as that
+    module refuses it, and so is a field both named and excluded."""
+    if not (selection.excluded or selection.excluded_types):
+        return selection
+    if not selection.star:
+        plain = sorted(name for name, sub in selection.fields.items() if sub is None)
+        if plain:
+            raise InvalidParams(
+                f"Bad field selection {text!r}: a selection that excludes fields ('-') means every field but "
+                f"those, and may only add relations with their own sub-fields; it cannot also name "
+                f"{', '.join(plain)}. Name the fields wanted ({{id, name}}), or exclude the others ({{-email}}).")
+        selection.star = True
+    both = sorted(selection.excluded & set(selection.fields))
+    if both:
+        raise InvalidParams(f"Bad field selection {text!r}: {', '.join(both)} both named and excluded.")
     return selection
 
 
@@ -141,6 +167,9 @@ def _web_spec(model, selection):
     names = [name for name, description in model.fields_get(attributes=["type"]).items()
              if description["type"] not in selection.excluded_types] if selection.star else []
     names += [name for name in selection.fields if name not in names]
+    unknown = sorted(name for name in selection.excluded if name not in model._fields)
+    if unknown:
+        raise InvalidParams(f"The model '{model._name}' has no field '{unknown[0]}' to exclude.")
     spec = {}
     for name in names:
         if name in selection.excluded:

@@ -21,8 +21,9 @@ _ATTRIBUTE = "json_rpc_token_call"
 
 
 def _call_of(odoo_request, dialect=None):
+    headers = odoo_request.httprequest.headers
     return Call(dialect=dialect, client_address=client_ip(odoo_request),
-                origin=odoo_request.httprequest.headers.get("Origin"))
+                origin=headers.get("Origin"), user_agent=headers.get("User-Agent"))
 
 
 def start(odoo_request, dialect):

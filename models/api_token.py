@@ -64,6 +64,8 @@ TOKEN_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000
 #: last-use stamps are written at most this often per token and process, so
 #: that a call is not turned into a write (and a row-lock contention point)
 LAST_USE_INTERVAL = 60.0
+#: how a token's default label names the dialect that issued it
+DIALECT_NAMES = {"json_call": "JSON-RPC", "json_rest": "REST", "json2": "JSON-2"}
 TTL_PARAM = "json_rpc_token.ttl_hours"
 DEFAULT_TTL_HOURS = 24
 MAX_TTL_PARAM = "json_rpc_token.max_ttl_hours"
@@ -421,11 +423,20 @@ class ApiToken(models.Model):
             apikey_id, key_expiry = self._apikey_used(user, password)
             if key_expiry and (not expires_at or key_expiry < expires_at):
                 expires_at = key_expiry
-        label = label or _("user_authenticate from %s", ip or "n/a")
+        label = label or self._default_label(call_context.current())
         token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id,
                                            rate_limit)
         self.env["api.token.log"]._record("login", user_id=user.id, issuer_id=user.id, token_id=token.id)
         return user.id, secret
+
+    @api.model
+    def _default_label(self, call):
+        """A login's token, unless named: what made it, the client (its
+        ``User-Agent`` product) and the dialect, e.g. ``python-requests 2.32
+        (JSON-RPC)``."""
+        client = call_context.client_product(call.user_agent) or _("Unknown client")
+        dialect = DIALECT_NAMES.get(call.dialect)
+        return _("%(client)s (%(dialect)s)", client=client, dialect=dialect) if dialect else client
 
     @api.model
     def _authenticate(self, login, password):

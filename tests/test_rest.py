@@ -115,6 +115,130 @@ class TestRestRead(RestCase):
 
 
 @tagged("post_install", "-at_install")
+class TestRestReadmeQueries(RestCase):
+    """Each ``GET`` example of odoo-rest-api's README (its query language:
+    ``{id, name}``, nesting, ``-field``, ``*``; filter, pages, limit, one
+    record), as its README writes it. Its examples read ``product.template``
+    and its custom ``related_products``; here a partner and its ``child_ids``
+    (the base module's x2many)."""
+
+    def every_field_but(self, *names):
+        readable = set(self.env["res.partner"].with_user(self.integrator).fields_get(attributes=["type"]))
+        return readable - set(names)
+
+    def test_readme_id_and_name(self):
+        # GET /api/res.users/?query={id, name}
+        users = [["id", "in", [self.integrator.id, self.colleague.id]]]
+        answer = self.ok("GET", "/api/res.users/", {"query": "{id, name}", "filter": users, "order": "id"})
+        self.assertEqual(answer, {"count": 2, "prev": None, "current": 1, "next": None, "total_pages": 1,
+                                  "result": [{"id": self.integrator.id, "name": "Integrator"},
+                                             {"id": self.colleague.id, "name": self.colleague.name}]})
+
+    def test_readme_nested_record(self):
+        # GET /api/res.users/?query={id, name, company_id{name}}
+        answer = self.ok("GET", "/api/res.users/", {"query": "{id, name, company_id{name}}",
+                                                    "filter": [["id", "=", self.integrator.id]]})
+        self.assertEqual(answer["result"], [{"id": self.integrator.id, "name": "Integrator",
+                                             "company_id": {"name": self.integrator.company_id.name}}])
+
+    def test_readme_nested_iterable_records(self):
+        # GET /api/product.template/?query={id, name, related_products{name}}
+        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name, child_ids{name}}",
+                                                      "filter": [["id", "=", self.company.id]]})
+        self.assertEqual(answer["result"], [{"id": self.company.id, "name": "Rest Co",
+                                             "child_ids": [{"name": "Rest Alice"}, {"name": "Rest Bob"}]}])
+
+    def test_readme_every_field_but_name(self):
+        # GET /api/product.template/?query={-name}: "all fields except name"
+        rows = self.ok("GET", "/api/res.partner/", {"query": "{-name}", "filter": self.family(),
+                                                    "order": "id"})["result"]
+        self.assertEqual(len(rows), 2)
+        for row, partner in zip(rows, (self.alice, self.bob)):
+            self.assertEqual(set(row), self.every_field_but("name"))
+            self.assertEqual((row["id"], row["email"], row["parent_id"]),
+                             (partner.id, partner.email, self.company.id))
+        # the same at any depth, and with the older 'exclude' on top
+        row = self.ok("GET", f"/api/res.partner/{self.alice.id}/",
+                      {"query": "{-name, -email, parent_id{-name}}", "exclude": ["phone"]})
+        self.assertEqual(set(row), self.every_field_but("name", "email", "phone"))
+        self.assertEqual(set(row["parent_id"]), self.every_field_but("name"))
+        self.assertEqual(row["parent_id"]["email"], "co@rest.example")
+
+    def test_readme_star_with_nested_exclusion(self):
+        # GET /api/product.template/?query={*, related_products{-id}}
+        row = self.ok("GET", "/api/res.partner/", {"query": "{*, child_ids{-id}}",
+                                                   "filter": [["id", "=", self.company.id]]})["result"][0]
+        self.assertEqual(set(row), self.every_field_but())
+        self.assertEqual((row["id"], row["name"]), (self.company.id, "Rest Co"))
+        self.assertEqual([child["name"] for child in row["child_ids"]], ["Rest Alice", "Rest Bob"])
+        for child in row["child_ids"]:
+            self.assertEqual(set(child), self.every_field_but("id"))
+        # /json-call's nested fields speak the same language (its rows are
+        # Odoo's web_read rows: they always hold the id)
+        rows = self.call(self.token, "res.partner", "read", [[self.company.id], "{-name, child_ids{-email}}"])
+        self.assertEqual(set(rows[0]), self.every_field_but("name"))
+        self.assertEqual(set(rows[0]["child_ids"][0]), self.every_field_but("email"))
+        self.assertEqual(rows[0]["child_ids"][0]["name"], "Rest Alice")
+
+    def test_readme_no_query_is_every_field(self):
+        # "If you don't specify query parameter all fields will be returned."
+        row = self.ok("GET", f"/api/res.partner/{self.bob.id}/")
+        self.assertEqual(set(row), self.every_field_but())
+
+    def test_readme_filter(self):
+        # GET /api/product.template/?query={id, name}&filter=[["id", ">", 60], ["id", "<", 70]]
+        low, high = self.alice.id - 1, self.bob.id + 1
+        answer = self.ok("GET", f'/api/res.partner/?query={{id, name}}&filter=[["id", ">", {low}], '
+                                f'["id", "<", {high}]]')
+        self.assertEqual(answer["result"], [{"id": self.alice.id, "name": "Rest Alice"},
+                                            {"id": self.bob.id, "name": "Rest Bob"}])
+
+    def test_readme_page_size_and_page(self):
+        # GET /api/product.template/?query={id, name}&page_size=5&page=3
+        items = self.env["res.partner"].create([{"name": f"Readme item {n:02}"} for n in range(12)])
+        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name}", "page_size": 5, "page": 3,
+                                                      "filter": [["name", "=like", "Readme item %"]],
+                                                      "order": "name"})
+        self.assertEqual(answer, {"count": 2, "prev": 2, "current": 3, "next": None, "total_pages": 3,
+                                  "result": [{"id": item.id, "name": item.name} for item in items[10:]]})
+
+    def test_readme_limit(self):
+        # GET /api/product.template/?query={id, name}&limit=3
+        self.env["res.partner"].create([{"name": f"Readme limit {n}"} for n in range(5)])
+        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name}", "limit": 3,
+                                                      "filter": [["name", "=like", "Readme limit %"]]})
+        self.assertEqual((answer["count"], answer["prev"], answer["next"], answer["total_pages"]), (3, None, None, 1))
+        self.assertEqual([set(row) for row in answer["result"]], [{"id", "name"}] * 3)
+
+    def test_readme_one_record(self):
+        # GET /api/product.template/95/?query={id, name}
+        self.assertEqual(self.ok("GET", f"/api/res.partner/{self.bob.id}/?query={{id, name}}"),
+                         {"id": self.bob.id, "name": "Rest Bob"})
+
+    def test_what_cannot_be_honoured_is_a_400(self):
+        """Never an empty object: a selection that cannot be served is
+        refused with its reason, at any depth, in both dialects."""
+        for query, reason in [
+            ("{id, -name}", "cannot also name id"),  # the module: "Can not include and exclude fields..."
+            ("{*, child_ids{name, -id}}", "cannot also name name"),
+            ("{*, -name, name}", "name both named and excluded"),
+            ("{-nope}", "no field 'nope' to exclude"),
+            ("{*, child_ids{-nope}}", "no field 'nope' to exclude"),
+            ("{name, -parent_id{name}}", "expected '}'"),  # no exclusion of a relation's sub-fields
+            ("{}", "unexpected '}'"),
+            ("{name, child_ids{}}", "unexpected '}'"),
+        ]:
+            with self.subTest(query=query):
+                response = self.fails(400, "GET", "/api/res.partner/", {"query": query}, code=-32602)
+                self.assertIn(reason, response.json()["error"]["data"]["message"])
+                error = self.call_error(self.token, "res.partner", "read", [[self.alice.id], query], code=-32602)
+                self.assertIn(reason, error["data"]["message"])
+        response = self.fails(400, "GET", "/api/res.partner/", {"query": "{id, name}", "exclude": ["nope"]},
+                              code=-32602)
+        self.assertIn("no field 'nope' to exclude", response.json()["error"]["data"]["message"])
+
+
+@tagged("post_install", "-at_install")
 class TestRestWrite(RestCase):
 
     def test_create(self):

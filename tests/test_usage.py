@@ -7,9 +7,9 @@ import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from ..core import usage
+from ..core import call_context, usage
 from .common import PASSWORD, JsonCallCase
 
 CALL = "/json-call"
@@ -185,6 +185,91 @@ class TestUsage(JsonCallCase):
         # no one writes usage but the flush
         self.assertFalse(Usage.with_user(manager).has_access("write"))
         self.assertFalse(Usage.with_user(manager).has_access("unlink"))
+
+
+@tagged("post_install", "-at_install")
+class TestTokenLabel(JsonCallCase):
+    """A login's token is named after what made it, the client and the
+    dialect, not after the route: the graph's legend and the token list
+    tell scripts apart."""
+
+    def login_as(self, user_agent, **params):
+        response = self.opener.post(self.base_url() + "/json-call/user_authenticate", timeout=20, json={
+            "jsonrpc": "2.0", "params": {"login": "integrator", "password": PASSWORD, **params}},
+            headers={"User-Agent": user_agent})
+        token = response.json()["result"]["token"]
+        return self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)],
+                                                    order="id desc", limit=1), token
+
+    def test_default_label_is_client_and_dialect(self):
+        token, _secret = self.login_as("python-requests/2.32.3")
+        self.assertEqual(token.name, "python-requests 2.32 (JSON-RPC)")
+        token, _secret = self.login_as("curl/8.5.0")
+        self.assertEqual(token.name, "curl 8.5 (JSON-RPC)")
+        token, _secret = self.login_as("")  # none (without the header, urllib3 would send its own)
+        self.assertEqual(token.name, "Unknown client (JSON-RPC)")
+        token, _secret = self.login_as("python-requests/2.32.3", label="Nightly sync")
+        self.assertEqual(token.name, "Nightly sync")
+
+    def test_client_product(self):
+        for user_agent, product in [
+            ("python-requests/2.32.3", "python-requests 2.32"), ("Python-urllib/3.11", "Python-urllib 3.11"),
+            ("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "Mozilla 5.0"), ("okhttp", "okhttp"),
+            ("", None), (None, None), ("(no product)", None),
+        ]:
+            with self.subTest(user_agent=user_agent):
+                self.assertEqual(call_context.client_product(user_agent), product)
+
+
+@tagged("post_install", "-at_install")
+class TestUsageLegend(TransactionCase):
+    """The graph's default: calls per day by user, the 10 users with the
+    most calls one entry each, everyone else one entry, Others."""
+
+    def test_top_users_and_others(self):
+        users = [new_test_user(self.env, login=f"legend-{n:02}", name=f"Legend {n:02}") for n in range(12)]
+        Usage = self.env["api.token.usage"].sudo()
+        day1 = fields.Datetime.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+        # far more calls than any other test counts: these 12 are the top of the table
+        calls = {user: 10**9 + 1000 * n for n, user in enumerate(users)}
+        for user in users:
+            Usage.create([{"user_id": user.id, "hour": day1, "calls": calls[user]},
+                          {"user_id": user.id, "hour": day1 + timedelta(days=1), "calls": 1}])
+        top, others = users[2:], users[:2]
+        self.assertEqual(Usage._top_user_ids(), [user.id for user in reversed(top)])
+
+        ours = [("user_id", "in", [user.id for user in users])]
+        arch = self.env.ref("json_rpc_token.api_token_usage_view_graph").arch
+        self.assertIn('<field name="top_user_id"/>', arch)
+        groups = Usage.web_read_group(ours, ["calls:sum"], ["hour:day", "top_user_id"], lazy=False)["groups"]
+        legend = {group["top_user_id"] for group in groups}
+        self.assertEqual(len(legend), 11)
+        self.assertEqual(legend, {(user.id, user.name) for user in top} | {(0, "Others")})
+        by_day = {}
+        for group in groups:
+            by_day.setdefault(group["hour:day"], {})[group["top_user_id"][1]] = group["calls"]
+            # a bar's domain (clicking it) finds the rows it sums
+            self.assertEqual(sum(Usage.search(group["__domain"]).mapped("calls")), group["calls"])
+        self.assertEqual(len(by_day), 2)
+        busy, quiet = sorted(by_day.values(), key=lambda day: -day["Others"])
+        self.assertEqual(busy, {"Others": calls[others[0]] + calls[others[1]],
+                                **{user.name: calls[user] for user in top}})
+        self.assertEqual(quiet, {"Others": 2, **{user.name: 1 for user in top}})
+        # the field reads and searches alike
+        row = Usage.search([("user_id", "=", top[0].id)], limit=1)
+        self.assertEqual(row.top_user_id, top[0])
+        self.assertFalse(Usage.search([("user_id", "=", others[0].id)], limit=1).top_user_id)
+        self.assertEqual(Usage.search([*ours, ("top_user_id", "=", False)]).user_id, others[0] | others[1])
+        self.assertEqual(Usage.search([*ours, ("top_user_id", "=", top[3].id)]).user_id, top[3])
+        self.assertEqual(Usage.search([*ours, ("top_user_id", "!=", False)]).user_id,
+                         self.env["res.users"].concat(*top))
+        # the pivot (read_group) names the group too
+        pivot = Usage.read_group(ours, ["calls:sum"], ["top_user_id"])
+        self.assertIn((0, "Others"), [group["top_user_id"] for group in pivot])
+        # and a user who sees only their own usage is their own top
+        own = self.env["api.token.usage"].with_user(others[0])
+        self.assertEqual(own._top_user_ids(), [others[0].id])
+        self.assertEqual(own.search([]).top_user_id, others[0])
 
 
 @tagged("post_install", "-at_install")

@@ -4,6 +4,7 @@ split into doc/*.rst, one page per concern. Every page must render without
 errors, its links must reach pages and sections that exist, its commands
 must exist, what it states of the code must be the code's (the error table),
 and the README's first calls must work against a live server."""
+import ast
 import json
 import re
 import subprocess
@@ -125,6 +126,17 @@ def test_readme_error_table_is_the_code_table():
     kinds = {(kind.code, kind.http_status, kind.message)
              for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]}
     assert rows == kinds
+
+
+def test_pip_section_names_the_manifest_version():
+    """The pip section says which version pip installs: the manifest's."""
+    manifest = ast.literal_eval((REPO / "__manifest__.py").read_text())
+    text = " ".join((DOC / "installing.rst").read_text().split())
+    named = re.search(r"Its version is the manifest's \(``([0-9.]+)``\), followed by ``\.N`` when N commits "
+                      r"were made since the version changed \(``([0-9.]+)``\)", text)
+    assert named, "doc/installing.rst no longer says which version pip installs"
+    assert named[1] == manifest["version"], f"doc/installing.rst names {named[1]}, the manifest {manifest['version']}"
+    assert named[2].startswith(manifest["version"] + ".")
 
 
 def test_python_examples_compile():

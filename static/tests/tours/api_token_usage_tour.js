@@ -2,7 +2,7 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
-/** API Usage opens on its graph (calls per day, stacked by token); the
+/** API Usage opens on its graph (calls per day, stacked by user: the top 10 and Others); the
  * token form's Usage button opens the graph of that token alone. */
 registry.category("web_tour.tours").add("json_rpc_token_usage_tour", {
     url: "/odoo",
