@@ -11,7 +11,7 @@ import json
 from odoo.tests import tagged
 
 from ..core import keyset
-from .common import JsonCallCase
+from .common import PASSWORD, JsonCallCase
 
 NDJSON = "application/x-ndjson"
 
@@ -164,6 +164,21 @@ class TestCursorPaging(CursorCase):
         self.call_error(self.token, "res.partner", "search_read", [self.DOMAIN], code=-32602,
                         kwargs={"after": None, "limit": 0})
 
+    def test_field_access_and_scope_hold(self):
+        # ordering by a field the user may not read (ir.actions.server.code: settings only)
+        error = self.call_error(self.token, "ir.actions.server", "search_read", [[]], code=-32010,
+                                kwargs={"fields": ["name"], "after": None, "order": "code"})
+        self.assertEqual(error["data"]["name"], "odoo.exceptions.AccessError", error)
+        # a token scoped to other models
+        scoped = self.result("/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD,
+                                                              "scope": {"models": ["res.users"]}})["token"]
+        self.call_error(scoped, "res.partner", "search_read", [self.DOMAIN], code=-32010,
+                        kwargs={"fields": ["name"], "after": None})
+        response = self.http("POST", "/json/2/res.partner/search_read", json.dumps({"domain": self.DOMAIN}),
+                             {"Authorization": f"bearer {scoped}", "Accept": NDJSON})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+
     def test_json2_search_read_with_after(self):
         def page(order, after):
             body = {"domain": self.DOMAIN, "fields": ["name"], "limit": 4, "order": order, "after": after}
@@ -255,6 +270,9 @@ class TestStreaming(CursorCase):
         response = self.http("GET", f"/api/res.partner/?filter={json.dumps(self.DOMAIN)}&query={{id,name}}"
                                     "&order=email,id", None, headers)
         self.assertEqual(self.lines(response), [{"id": row["id"], "name": row["name"]} for row in expected])
+        response = self.http("GET", f"/api/res.partner/?filter={json.dumps(self.DOMAIN)}&query={{id}}"
+                                    "&order=email,id&page_size=4&page=2", None, headers)
+        self.assertEqual(self.lines(response), [{"id": row["id"]} for row in expected[4:8]])
         # offset and limit in a stream, and the model's own order
         response = self.http("POST", "/json/2/res.partner/search_read",
                              json.dumps({"domain": self.DOMAIN, "fields": ["name"], "offset": 2, "limit": 5}),
