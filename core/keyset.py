@@ -87,8 +87,8 @@ def cursor_order(model, order):
             raise InvalidParams(
                 f"A cursor ('after') cannot follow the order {text!r} of {model._name}: order by stored fields "
                 "holding plain values (text, number, date, boolean, selection; not translated) and id, e.g. "
-                "\"write_date asc, id asc\". A many2one sorts by another model's order; give its field as "
-                "another field of yours, or order by id.")
+                "\"write_date asc, id asc\". A many2one sorts by its model's order, in another table: order by "
+                "a field of this model, or by id.")
         desc = (match["direction"] or "asc").lower() == "desc"
         nulls = (match["nulls"] or "").lower()
         nulls_first = nulls == "nulls first" if nulls else desc
@@ -303,13 +303,13 @@ def page(model, domain, order, after, limit, field_names=()):
     return records, make_cursor(model, keys, records[-1])
 
 
-def batches(model, domain, order, limit=None, offset=0, size=BATCH_SIZE, field_names=()):
+def batches(model, domain, order, limit=None, offset=0, size=None, field_names=()):
     """The records of ``domain`` in ``order``, as recordsets of at most
     ``size`` records, each fetched when the previous one is used up (by
     keyset, so the n-th batch costs what the first does), the cache emptied
     between two: memory holds one batch, whatever the total. ``offset``
     (with a plain order) is applied once, by the first query."""
-    keys = cursor_order(model, order)
+    keys, size = cursor_order(model, order), size or BATCH_SIZE
     values, remaining = None, limit
     first_offset = offset or 0
     while remaining is None or remaining > 0:
