@@ -7,6 +7,7 @@ and records created or deleted between two pages; a cursor that was altered
 or made for something else is a clean 400."""
 import base64
 import json
+from urllib.parse import urlencode
 
 from odoo.tests import tagged
 
@@ -53,6 +54,26 @@ class CursorCase(JsonCallCase):
             kwargs["order"] = order
         return self.call(self.token, "res.partner", "search_read", [self.DOMAIN], kwargs)
 
+    def page_json2(self, order, after, limit=3):
+        body = {"domain": self.DOMAIN, "fields": ["name"], "limit": limit, "after": after}
+        if order:
+            body["order"] = order
+        response = self.http("POST", "/json/2/res.partner/search_read", json.dumps(body),
+                             {"Authorization": f"bearer {self.token}"})
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def page_rest(self, order, after, limit=3):
+        """A REST page, as {records, next} (its result and next_cursor)."""
+        params = {"filter": json.dumps(self.DOMAIN), "query": "{id, name}", "page_size": limit, "after": after or ""}
+        if order:
+            params["order"] = order
+        response = self.http("GET", "/api/res.partner/?" + urlencode(params), None,
+                             {"Authorization": f"Bearer {self.token}"})
+        self.assertEqual(response.status_code, 200, response.text)
+        answer = response.json()
+        return {"records": answer["result"], "next": answer["next_cursor"]}
+
     def walk(self, page, order, between=None):
         """Every page through ``page(order, after)``: the ids, in order."""
         ids, after, seen_pages = [], None, 0
@@ -84,28 +105,37 @@ class TestCursorPaging(CursorCase):
                 self.assertEqual(ids, self.expected(order))
                 self.assertEqual(len(ids), 11)
 
+    def test_every_dialect_follows_ties_and_nulls(self):
+        for dialect in (self.page_json2, self.page_rest):
+            for order in ["name desc", "email asc", "color desc, name asc", None]:
+                with self.subTest(dialect=dialect.__name__, order=order):
+                    self.assertEqual(self.walk(dialect, order), self.expected(order))
+
     def test_records_created_and_deleted_between_pages(self):
         Partner = self.env["res.partner"]
         made = {}
 
         def between(page):
             if page == 1:
-                # sorts before the cursor: not served; after it: served once
-                made["before"] = Partner.create({"name": "Cursor A", "ref": "cur-00a"})
-                made["after"] = Partner.create({"name": "Cursor Z", "ref": "cur-99"})
+                original = self.expected("name asc")
+                # sorts before the page served: not served; after it: served once
+                made["before"] = Partner.create({"name": "Cursor 0", "ref": "cur-new-0"})
+                made["after"] = Partner.create({"name": "Cursor Z", "ref": "cur-new-z"})
                 # one of the next page's, deleted: never served
-                last = self.expected("name asc")
-                made["deleted"] = last[4]
-                Partner.browse(last[4]).unlink()
+                made["deleted"] = original[4]
+                Partner.browse(original[4]).unlink()
                 self.env.flush_all()
 
-        ids = self.walk(self.page_rpc, "name asc", between)
-        self.assertEqual(len(ids), len(set(ids)), "no record twice")
-        self.assertNotIn(made["deleted"], ids)
-        self.assertIn(made["after"].id, ids)
-        self.assertNotIn(made["before"].id, ids, "sorts before the page served: a cursor does not go back")
-        expected = [i for i in self.expected("name asc") if i != made["before"].id]
-        self.assertEqual(ids, expected)
+        for dialect in (self.page_rpc, self.page_json2, self.page_rest):
+            made.clear()
+            with self.subTest(dialect=dialect.__name__):
+                ids = self.walk(dialect, "name asc", between)
+                self.assertEqual(len(ids), len(set(ids)), "no record twice")
+                self.assertNotIn(made["deleted"], ids)
+                self.assertIn(made["after"].id, ids)
+                self.assertNotIn(made["before"].id, ids, "a cursor does not go back")
+                self.assertEqual(ids, [i for i in self.expected("name asc") if i != made["before"].id])
+                (made["before"] | made["after"]).unlink()
 
     def test_first_page_by_empty_cursor_and_plain_search_read_unchanged(self):
         first = self.page_rpc("name", "")
