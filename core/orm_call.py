@@ -151,7 +151,8 @@ class RecordStream:
 
     def __init__(self, model, domain, fields, spec, offset, limit, order, load="_classic_read"):
         self.model, self.domain, self.fields, self.spec = model, domain, fields, spec
-        self.offset, self.limit, self.order, self.load = offset, limit, order, load
+        # a limit of 0 is no limit, as for search_read
+        self.offset, self.limit, self.order, self.load = offset, limit or None, order, load
         self.transform = None  # a dialect's shaping of each row
         if order is None:
             try:
