@@ -14,6 +14,7 @@ transaction and CORS are :mod:`.token_dispatcher`'s, the call is
 :func:`..http_layer.token_call.call_with_token`'s, the statuses the error table's.
 """
 from odoo import http
+from odoo.http import request
 from odoo.modules.registry import Registry
 
 from ..core import errors, orm_call
@@ -90,7 +91,8 @@ class Json2Controller(http.Controller):
     @http.route(CALL_ROUTE, **ROUTE_OPTIONS)
     def json2_call(self, model, method, secret, ids, context, kwargs):
         """Call a public method of a model as the bearer's user."""
-        return token_call.call_with_token(secret, model, method, [], kwargs, context, api_keys=True, ids=ids)
+        return token_call.call_with_token(secret, model, method, [], kwargs, context, api_keys=True, ids=ids,
+                                          stream=request.dispatcher.stream_asked())
 
     @http.route(["/json/2", "/json/2/<path:subpath>"], **ROUTE_OPTIONS)
     def json2_not_found(self, subpath=None):

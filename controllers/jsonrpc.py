@@ -111,6 +111,9 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         failure."""
         if not payload:
             raise errors.InvalidRequest("An empty batch is not a request.")
+        if self.stream_asked():
+            raise errors.InvalidRequest("A batch is answered as one JSON array: ask for NDJSON (Accept: "
+                                        "application/x-ndjson) with a single search_read.")
         max_batch = server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH)
         if len(payload) > max_batch:
             raise errors.InvalidRequest(f"A batch may hold at most {max_batch} requests.")
@@ -268,7 +271,8 @@ class JsonCallController(http.Controller):
     @http.route("/json-call", json_params=params_spec.CALL, json_result=openapi.jsonrpc.CALL_RESULT, **ROUTE_OPTIONS)
     def json_call(self, model, method, args, kwargs, context, token=None, db=None, atomic=False):
         """Call a public method of a model as the token's user."""
-        return token_call.call_with_token(token, model, method, args, kwargs, context)
+        return token_call.call_with_token(token, model, method, args, kwargs, context,
+                                          stream=request.dispatcher.stream_asked())
 
     # any method, no CSRF check: what is not a GET gets a JSON error, not
     # Odoo's HTML 405 page

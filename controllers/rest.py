@@ -24,7 +24,7 @@ from odoo.http import request
 from odoo.models import BaseModel, regex_order
 from werkzeug.routing import RequestRedirect
 
-from ..core import errors, field_selection, orm_call, rest_params, strict_json
+from ..core import errors, field_selection, keyset, orm_call, rest_params, strict_json
 from ..core.jsonrpc import answer, check_version, valid_id
 from ..http_layer import token_call
 from ..http_layer.dispatcher import TokenDispatcher, route_options
@@ -258,12 +258,12 @@ class TokenCalls:
             raise errors.MethodNotFound(f"The model '{model_name}' does not exist.")
         self.model = model
 
-    def run(self, method, args, kwargs=None):
+    def run(self, method, args, kwargs=None, stream=False):
         if method not in self.checked:
             self.facts.check_scope(self.model_name, method)
             self.checked.add(method)
         return orm_call.execute(request.env, self.model_name, method, args, kwargs or {},
-                                allowed_models=self.facts.models)
+                                allowed_models=self.facts.models, stream=stream)
 
     def ids(self, method, args):
         result = self.run(method, args)
@@ -293,6 +293,10 @@ def read_many(secret, model_name, params):
     domain = filter_param(params) or []
     order = order_param(params)
     page_size, limit = positive_int(params, "page_size"), positive_int(params, "limit")
+    if request.dispatcher.stream_asked():
+        return _stream_many(calls, domain, spec, order, page_size, positive_int(params, "page"), limit)
+    if "after" in params:
+        return _read_after(calls, params, domain, spec, order, page_size, limit)
     page, total_pages, offset = positive_int(params, "page") or 1, 1, 0
     if page_size:
         total_pages = math.ceil(calls.run("search_count", [domain]) / page_size)
@@ -308,6 +312,54 @@ def read_many(secret, model_name, params):
             "next": page + 1 if page + 1 <= total_pages else None,
             "total_pages": total_pages,
             "result": rows}
+
+
+def _stream_many(calls, domain, spec, order, page_size, page, limit):
+    """The records as NDJSON (``Accept: application/x-ndjson``), one shaped
+    record per line: the page if one is asked, else all of them."""
+    offset = 0
+    if page_size:
+        offset = page_size * ((page or 1) - 1)
+        limit = min(limit or page_size, page_size)
+    stream = calls.run("search_read", [domain], {"fields": spec, "offset": offset, "limit": limit, "order": order},
+                       stream=True)
+    stream.transform = lambda row: shape(row, spec)
+    return stream
+
+
+def _read_after(calls, params, domain, spec, order, page_size, limit):
+    """A page of a cursor paging (``after``): odoo-rest-api's answer with
+    ``next_cursor`` beside it. The REST cursor carries the ORM's cursor, the
+    page number and the total counted on the first page: the count runs
+    once per query, not once per page."""
+    after = params.get("after")
+    if after is not None and not isinstance(after, str):
+        raise errors.InvalidParams("'after' must be the 'next_cursor' of the previous answer, or empty.")
+    if params.get("page") not in (None, "", 1, "1"):
+        raise errors.InvalidParams("Give 'page' or 'after', not both: the cursor knows its page.")
+    size = min(limit or page_size, page_size) if page_size else limit
+    env = calls.model.env
+    if after:
+        state = keyset.unseal(env, "rest", after)
+        if not (isinstance(state.get("c"), str) and isinstance(state.get("p"), int)
+                and isinstance(state.get("t"), (int, type(None)))):
+            raise errors.InvalidParams("'after' is not a cursor this server gave.")
+        cursor, page, total = state["c"], state["p"], state["t"]
+    else:
+        cursor, page = None, 1
+        total = calls.run("search_count", [domain]) if page_size else None
+    answer = calls.run("search_read", [domain], {"fields": spec, "after": cursor, "limit": size, "order": order})
+    total_pages = math.ceil(total / page_size) if page_size and total is not None else 1
+    rows = shape(answer["records"], spec)
+    next_cursor = keyset.seal(env, "rest", {"c": answer["next"], "p": page + 1, "t": total}) \
+        if answer["next"] else None
+    return {"count": len(rows),
+            "prev": page - 1 if page > 1 else None,
+            "current": page,
+            "next": page + 1 if next_cursor else None,
+            "total_pages": max(total_pages, page if next_cursor is None else page + 1),
+            "result": rows,
+            "next_cursor": next_cursor}
 
 
 def read_one(secret, model_name, record_id, params):

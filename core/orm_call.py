@@ -19,9 +19,10 @@ from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tools.json import json_default as odoo_json_default
 
-from . import scope
-from .errors import BadArguments, MethodNotFound
-from .field_selection import check_web_call, read_with_selection
+from . import keyset, scope
+from .errors import BadArguments, InvalidParams, MethodNotFound
+from .field_selection import _take as take_argument
+from .field_selection import check_web_call, read_with_selection, web_specification
 
 #: methods that cannot write: all a read-only token may call, and what a
 #: batch may run without a savepoint of its own
@@ -143,7 +144,88 @@ def public_method(model, method_name):
     return method
 
 
-def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids=None):
+class RecordStream:
+    """A ``search_read`` answered as a stream (see :mod:`.keyset`): its rows
+    are read from the database in batches as :meth:`rows` is iterated, in
+    the call's transaction, never all at once."""
+
+    def __init__(self, model, domain, fields, spec, offset, limit, order, load="_classic_read"):
+        self.model, self.domain, self.fields, self.spec = model, domain, fields, spec
+        # a limit of 0 is no limit, as for search_read
+        self.offset, self.limit, self.order, self.load = offset, limit or None, order, load
+        self.transform = None  # a dialect's shaping of each row
+        if order is None:
+            try:
+                keyset.cursor_order(model, None)
+            except InvalidParams:  # the model's own order cannot be followed by keyset: by id
+                self.order = "id"
+        else:
+            keyset.cursor_order(model, order)  # a 400 now, before any answer is started
+
+    def rows(self):
+        """The rows, one batch of the database after the other."""
+        fields = _readable(self.model, self.fields, self.spec)
+        for records in keyset.batches(self.model, self.domain, self.order, self.limit, self.offset,
+                                      field_names=fields if self.spec is None else list(self.spec)):
+            rows = _read_rows(records, fields, self.spec, self.load)
+            if self.transform is not None:
+                rows = [self.transform(row) for row in rows]
+            yield from rows
+
+
+def _readable(model, fields, spec):
+    """The plain fields to read (all the user may read if none), checked as
+    ``search_read`` checks them; None with a web specification."""
+    return None if spec is not None else model.check_field_access_rights("read", fields or None)
+
+
+def _read_rows(records, fields, spec, load):
+    """The rows of ``records``, found by a search (the record rules applied
+    there): read as ``search_read`` and ``web_search_read`` read them."""
+    if spec is not None:
+        return records.web_read(spec)
+    if "active_test" in records.env.context:  # as search_read: the flag was for the search only
+        records = records.with_env(records.env(context={
+            key: value for key, value in records.env.context.items() if key != "active_test"}))
+    return records._read_format(fnames=fields, load=load)
+
+
+def _search_read_arguments(model, args, kwargs):
+    """``search_read``'s arguments, given by position or by name:
+    ``(domain, fields, spec, offset, limit, order, load)``, ``fields``
+    None when they are a web specification (``spec``)."""
+    args, kwargs = list(args), dict(kwargs)
+    domain = take_argument(args, kwargs, 0, "domain") or []
+    fields = take_argument(args, kwargs, 0, "fields")
+    spec = web_specification(model, fields)
+    offset = take_argument(args, kwargs, 0, "offset", 0) or 0
+    limit = take_argument(args, kwargs, 0, "limit")
+    order = take_argument(args, kwargs, 0, "order")
+    load = kwargs.pop("load", "_classic_read")
+    if args or kwargs:
+        raise InvalidParams(f"Unexpected search_read arguments here: {sorted(kwargs) or args}.")
+    return domain, (None if spec is not None else fields), spec, offset, limit, order, load
+
+
+def _search_read_after(model, args, kwargs, after):
+    """``search_read`` paged with a cursor: ``{"records": [...], "next":
+    cursor or null}``, the records those that sort after the cursor."""
+    if after is not None and not isinstance(after, str):
+        raise InvalidParams("'after' must be the 'next' cursor of the previous page (a string), or null "
+                            "(or \"\") for the first page.")
+    if kwargs.get("count"):
+        raise InvalidParams("'count' is not answered with 'after': count once with search_count.")
+    kwargs = {key: value for key, value in kwargs.items() if key != "count"}
+    domain, fields, spec, offset, limit, order, load = _search_read_arguments(model, args, kwargs)
+    if offset:
+        raise InvalidParams("Give 'offset' or 'after', not both: the cursor says where the page starts.")
+    fields = _readable(model, fields, spec)
+    records, next_cursor = keyset.page(model, domain, order, after or None, limit,
+                                       field_names=fields if spec is None else list(spec))
+    return {"records": _read_rows(records, fields, spec, load), "next": next_cursor}
+
+
+def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids=None, stream=False):
     """Run ``model_name.method_name(*args, **kwargs)`` in ``env`` and return
     the result as Odoo's RPC does (created records as ids, ...).
 
@@ -152,7 +234,11 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
 
     ``ids``: the records, given by name rather than as ``args[0]`` (JSON-2):
     a record method gets them (none: an empty recordset), a model method
-    refuses them, since it would silently ignore them."""
+    refuses them, since it would silently ignore them.
+
+    ``after`` among ``search_read``'s kwargs: paged with a cursor (see
+    :func:`_search_read_after`). ``stream``: a ``search_read`` answers a
+    :class:`RecordStream`, that the dialect encodes as it reads it."""
     model = env.get(model_name)
     if model is None:
         raise MethodNotFound(f"The model '{model_name}' does not exist.")
@@ -174,8 +260,20 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
     check_web_call(model, method_name, method_args, kwargs)
     context = {**env.context, **(kwargs.get("context") or {})}
     call_kwargs = {key: value for key, value in kwargs.items() if key != "context"}
+    paged = method_name == "search_read" and "after" in call_kwargs
+    after = call_kwargs.pop("after", None) if method_name == "search_read" else None
     arguments = _arguments(model, method_name, method, args[1:] if is_record_method else args, call_kwargs)
     scope.check_call(model, method_name, arguments, allowed_models, context)
+    if paged and stream:
+        raise InvalidParams("A streamed answer holds every record: give no 'after'.")
+    if paged:
+        return _search_read_after(model.with_context(**context), args, call_kwargs, after)
+    if stream and method_name == "search_read":
+        if call_kwargs.get("count"):
+            raise InvalidParams("'count' is not answered in a stream: count with search_count.")
+        streamed = model.with_context(**context)
+        return RecordStream(streamed, *_search_read_arguments(
+            streamed, args, {key: value for key, value in call_kwargs.items() if key != "count"}))
     if method_name in ("read", "search_read"):
         result = read_with_selection(model.with_context(**context), method_name, args, call_kwargs)
         if result is not None:

@@ -36,6 +36,12 @@ PARAMETERS = {
     "page_size": RestParam("Records per page.", _PAGE_INT, 20),
     "page": RestParam("The page (from 1; with page_size).", _PAGE_INT, 1),
     "limit": RestParam("At most this many records.", _PAGE_INT, 80),
+    "after": RestParam("Page with a cursor: empty for the first page, then the 'next_cursor' of the previous "
+                       "answer as is. The next page starts after the last record of the previous one, whatever "
+                       "was created or deleted meanwhile, and costs what the first page costs; the total "
+                       "(total_pages) is counted once, on the first page. The order must be of stored plain "
+                       "fields (id is added to break ties); 'page' comes from the cursor.",
+                       {"type": "string"}, ""),
     "order": RestParam("Sort order: field names separated by commas, each optionally followed by asc or desc, "
                        "e.g. name asc, id desc (or as JSON text, \"name asc\"); anything else answers 400.",
                        {"type": "string"}, "name asc, id desc"),
@@ -51,7 +57,7 @@ PARAMETERS = {
 
 #: operation -> (accepted parameters, required ones)
 OPERATIONS = {
-    "rest_search": (("query", "filter", "exclude", "page_size", "page", "limit", "order", "context"), ()),
+    "rest_search": (("query", "filter", "exclude", "page_size", "page", "limit", "order", "after", "context"), ()),
     "rest_read": (("query", "exclude", "context"), ()),
     "rest_create": (("data", "context"), ("data",)),
     "rest_write": (("data", "context"), ("data",)),

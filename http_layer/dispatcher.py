@@ -41,7 +41,7 @@ from odoo.tools import config
 
 from ..core import errors, orm_call, strict_json, usage
 from ..core import origin as origin_rule
-from . import database_free, idempotency, read_replica, token_call, token_session
+from . import database_free, idempotency, read_replica, streaming, token_call, token_session
 
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 #: server-wide limit, from the Odoo configuration file: it applies before
@@ -178,11 +178,21 @@ class TokenDispatcher:
         ``dbname`` and return ``encode(result)``, encoded inside the
         transaction (lazy values may still need the cursor); at most once
         per idempotency key (``key``: a dialect's parameter, see
-        :meth:`serve_once`)."""
+        :meth:`serve_once`). A :class:`..core.orm_call.RecordStream` is
+        answered as NDJSON (:mod:`.streaming`), encoded in the transaction too."""
         def call():
             self._admit_origin(self.request.env)
-            return encode(self.request.registry["ir.http"]._dispatch(endpoint))
+            result = self.request.registry["ir.http"]._dispatch(endpoint)
+            if isinstance(result, orm_call.RecordStream):
+                return streaming.response(self, result)
+            return encode(result)
         return self.serve_once(call, dbname, readonly, key)
+
+    def stream_asked(self):
+        """Whether the client asked for the answer as a stream (``Accept:
+        application/x-ndjson``): a ``search_read`` is then answered as
+        NDJSON (:mod:`.streaming`)."""
+        return streaming.asked(self.request.httprequest)
 
     def serve_once(self, serve, dbname, readonly=False, key=None, asked=None):
         """:meth:`in_database`; if the request has an idempotency key (the

@@ -92,8 +92,10 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     return facts
 
 
-def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None):
-    """:func:`become_token_user`, then :func:`..core.orm_call.execute` as that user."""
+def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None,
+                    stream=False):
+    """:func:`become_token_user`, then :func:`..core.orm_call.execute` as that
+    user (``stream``: a ``search_read`` answers a stream, see :mod:`.streaming`)."""
     facts = become_token_user(secret, model_name, method_name, context, api_keys)
     return orm_call.execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models,
-                            ids=ids)
+                            ids=ids, stream=stream)

@@ -46,6 +46,9 @@ LIST_ANSWER = {
         "prev": {"type": ["integer", "null"]}, "current": {"type": "integer"}, "next": {"type": ["integer", "null"]},
         "total_pages": {"type": "integer"},
         "result": {"type": "array", "items": {"type": "object"}},
+        "next_cursor": {"type": ["string", "null"],
+                        "description": "Only when the request gave 'after': the 'after' of the next page, null on "
+                                       "the last page."},
     },
 }
 
