@@ -206,8 +206,17 @@ def describe_model(env, facts, arguments):
     return _description(env, model), None
 
 
+#: the selection values a description lists of one field (time zones: 600)
+MAX_SELECTION = 25
+
+
 def _description(env, model):
     fields = model.fields_get(attributes=["type", "string", "required", "readonly", "relation", "selection"])
+    for field in fields.values():
+        selection = field.get("selection")
+        if isinstance(selection, list) and len(selection) > MAX_SELECTION:
+            field["selection"] = selection[:MAX_SELECTION]
+            field["note"] = f"{len(selection) - MAX_SELECTION} more values not listed"
     methods = model_reference.public_methods(model)
     return _plain({"model": model._name, "name": env["ir.model"].sudo()._get(model._name).name,
                    "fields": dict(sorted(fields.items())), "methods": methods})
@@ -217,8 +226,8 @@ def search_records(env, facts, arguments):
     model = _model(env, facts, arguments.get("model"), "search_read")
     domain = arguments.get("domain") or []
     _check_domain(model, domain)
-    limit = arguments.get("limit", DEFAULT_LIMIT)
-    offset = arguments.get("offset", 0)
+    limit = DEFAULT_LIMIT if arguments.get("limit") is None else arguments["limit"]
+    offset = arguments.get("offset") or 0
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ToolError(f"'limit' must be an integer from 1 to {MAX_LIMIT}.")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
@@ -446,7 +455,12 @@ def parse_message(payload):
         raise InvalidRequest("'method' must be a string.")
     if "params" in payload and not isinstance(payload["params"], dict):
         raise InvalidRequest("'params' must be an object.")
-    return "request" if "id" in payload else "notification"
+    if "id" not in payload:
+        return "notification"
+    request_id = payload["id"]
+    if not isinstance(request_id, (str, int)) or isinstance(request_id, bool):
+        raise InvalidRequest("An MCP request's 'id' must be a string or an integer.")
+    return "request"
 
 
 def header_version(value, method):
@@ -518,6 +532,11 @@ def call_tool(env, facts, params, version):
         raise InvalidParams("'arguments' must be an object.")
     tool = _BY_NAME[name]
     try:
+        known = tool["inputSchema"]["properties"]
+        for argument in arguments:
+            if argument not in known:
+                raise ToolError(f"{name} has no argument '{argument}'{_did_you_mean(argument, known)} "
+                                f"It takes: {', '.join(known) or 'none'}.")
         with env.cr.savepoint():
             structured, summary = tool["_handler"](env, facts, arguments)
     except (psycopg2.errors.ReadOnlySqlTransaction, psycopg2.errors.SerializationFailure):

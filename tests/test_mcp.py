@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from unittest.mock import patch
 
+import odoo
 from odoo.tests import tagged
 
 from ..core import mcp_tools, usage
@@ -128,6 +129,30 @@ class TestMcpTransport(McpCase):
         self.assertEqual((response.status_code, response.json()["error"]["code"]), (400, -32600))
         error = self.rpc_error("tools/call", {"name": "serch_records", "arguments": {}}, code=-32602)
         self.assertIn("did you mean 'search_records'", error["data"]["message"])
+        for bad_id in (None, True, {"a": 1}):
+            response = self.send({"jsonrpc": "2.0", "id": bad_id, "method": "ping"})
+            self.assertEqual((response.status_code, response.json()["error"]["code"]), (400, -32600))
+
+    def test_served_without_odoo_routing_and_on_odoo_database_path(self):
+        """Database-free when the addon is loaded server-wide (one cursor, no
+        ir.http hooks); on Odoo's database path otherwise, with the same
+        answers, statuses and JSON errors."""
+        self.assertIn("json_rpc_token", odoo.conf.server_wide_modules, "devtools' odoo.conf loads the addon")
+        usage.flush(self.env.cr.dbname)
+        hooks = []
+        ir_http = type(self.env["ir.http"])
+        with patch.object(ir_http, "_pre_dispatch", classmethod(lambda cls, rule, args: hooks.append(rule))):
+            self.assertEqual(self.ok("ping"), {})
+            self.assertFalse(hooks, "database-free: no ir.http routing")
+            with patch.object(odoo.conf, "server_wide_modules", ["base", "web"]):
+                self.assertEqual(self.ok("ping"), {})
+                self.assertTrue(hooks, "Odoo's database path")
+                self.assertEqual(len(self.tool("search_records", {"model": "res.partner", "limit": 1},
+                                               )["records"]), 1)
+                response = self.send({"jsonrpc": "2.0", "id": 1, "method": "ping"}, token="not-a-token")
+                self.assertEqual(response.status_code, 401)
+                self.assertEqual(response.json()["error"]["code"], -32003)
+                self.assertEqual(self.send(None, verb="GET").status_code, 405)
 
     def test_401_without_a_valid_token(self):
         for token, code in ((False, -32002), ("not-a-token", -32003)):
@@ -202,6 +227,10 @@ class TestMcpTools(McpCase):
         self.assertIn("required", described["fields"]["name"])
         self.assertIn("search_read", described["methods"])
         self.assertFalse([name for name in described["methods"] if name.startswith("_")])
+        text = self.ok("tools/call", {"name": "describe_model", "arguments": {"model": "res.partner"}})
+        self.assertLess(len(text["content"][0]["text"]), mcp_tools.MAX_CHARS, "sized for a model's context")
+        self.assertEqual(len(described["fields"]["tz"]["selection"]), mcp_tools.MAX_SELECTION)
+        self.assertIn("more values not listed", described["fields"]["tz"]["note"])
 
     def test_search_records(self):
         found = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
@@ -272,6 +301,9 @@ class TestMcpTools(McpCase):
         self.assertTrue(text.startswith("Access denied: "), text)
         text = self.tool_error("call_method", {"model": "res.partner", "method": "_private"})
         self.assertIn("no public method '_private'", text)
+        text = self.tool_error("search_records", {"model": "res.partner", "fileds": ["name"]})
+        self.assertTrue(text.startswith("search_records has no argument 'fileds'; did you mean 'fields'? "
+                                        "It takes: model, domain, fields,"), text)
         text = self.tool_error("search_records", {"model": "res.partner", "limit": 5000})
         self.assertIn("'limit' must be an integer from 1 to 200", text)
         # the transaction goes on after a failed tool: the next call works
@@ -328,6 +360,32 @@ class TestMcpTools(McpCase):
         self.env.invalidate_all()
         rows = self.env["api.token.usage"].sudo().search([("token_id", "=", token_id)])
         self.assertEqual((sum(rows.mapped("calls")), sum(rows.mapped("errors"))), (3, 1))
+
+
+@tagged("post_install", "-at_install")
+class TestMcpLimits(McpCase):
+    # the rate counters are written in a cursor of their own, which a test's
+    # read-only cursor would have to share (see test_rate_limit)
+    readonly_enabled = False
+
+    def test_rate_limit_answers_429(self):
+        token = self.result("/json-call/user_authenticate",
+                            {"login": "integrator", "password": PASSWORD, "rate_limit": 2})["token"]
+        self.ok("ping", token=token)
+        self.tool("list_models", token=token)
+        response = self.send({"jsonrpc": "2.0", "id": 1, "method": "ping"}, token=token)
+        self.assertEqual(response.status_code, 429, response.text)
+        self.assertTrue(1 <= int(response.headers["Retry-After"]) <= 120)
+        self.assertEqual(response.json()["error"]["code"], -32029)
+
+    def test_idempotency_key_runs_a_write_once(self):
+        body = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "create_records", "arguments": {"model": "res.partner", "values": {"name": "Once by MCP"}}}}
+        headers = {"Idempotency-Key": "mcp-create-once"}
+        first, second = (self.send(body, headers=headers) for _n in range(2))
+        self.assertEqual(first.json(), second.json())
+        self.assertEqual(second.headers.get("Idempotent-Replayed"), "true")
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Once by MCP")]), 1)
 
 
 @tagged("post_install", "-at_install")
