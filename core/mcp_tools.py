@@ -548,7 +548,9 @@ def call_tool(env, facts, params, version):
         if isinstance(exc, psycopg2.IntegrityError):
             exc = service_model._as_validation_error(env, exc)
         return _tool_error(tool, exc, arguments)
-    text = json.dumps(structured, ensure_ascii=False, default=orm_call.json_default)
+    # the data in the text too, compact: most assistants show the model the
+    # text only (the spec asks for it, for clients without structuredContent)
+    text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"), default=orm_call.json_default)
     content = [{"type": "text", "text": f"{summary}\n{text}" if summary else text}]
     if version < STRUCTURED_SINCE:
         return {"content": content, "isError": False}
