@@ -56,11 +56,12 @@ _timer = []  # the gevent process's flushing greenlet, once started
 
 
 class _Meter:
-    __slots__ = ("dbname", "token_id", "started")
+    __slots__ = ("dbname", "token_id", "started", "failed")
 
     def __init__(self):
         self.dbname = self.token_id = None
         self.started = time.perf_counter()
+        self.failed = False  # answered a failure without raising (see note_failed)
 
 
 @contextlib.contextmanager
@@ -77,7 +78,8 @@ def metered():
     finally:
         _meter.reset(reset)
         if meter.token_id:
-            record(meter.dbname, meter.token_id, (time.perf_counter() - meter.started) * 1000, failed)
+            record(meter.dbname, meter.token_id, (time.perf_counter() - meter.started) * 1000,
+                   failed or meter.failed)
 
 
 def note(dbname, token_id):
@@ -86,6 +88,14 @@ def note(dbname, token_id):
     meter = _meter.get()
     if meter is not None and token_id:
         meter.dbname, meter.token_id = dbname, token_id
+
+
+def note_failed():
+    """The call being metered failed, though it answers without raising (an
+    MCP tool's failure is a result with ``isError``): counted as an error."""
+    meter = _meter.get()
+    if meter is not None:
+        meter.failed = True
 
 
 def _hour():
