@@ -189,6 +189,16 @@ def _cut(records, limit=MAX_LIMIT):
     return kept, note
 
 
+def _rows_answer(model, key, rows):
+    """``{"model": ..., key: rows kept, "note": why cut}``: rows as JSON data,
+    cut by :func:`_cut` (the note only when something was left out)."""
+    kept, note = _cut(_plain(rows))
+    answer = {"model": model._name, key: kept}
+    if note:
+        answer["note"] = note
+    return answer
+
+
 def _plain(value):
     """JSON-able data (dates as strings, records as ids)."""
     return json.loads(json.dumps(value, default=orm_call.json_default))
@@ -261,11 +271,8 @@ def read_records(env, facts, arguments):
                         f"(deleted, or never existed): search_records finds ids.")
     records = orm_call.execute(env, model._name, "read", [ids, _fields(model, arguments.get("fields"))], {},
                                allowed_models=facts.models)
-    kept, note = _cut(_plain(records))
-    answer = {"model": model._name, "records": kept}
-    if note:
-        answer["note"] = note
-    return answer, f"{len(kept)} {model._name} records"
+    answer = _rows_answer(model, "records", records)
+    return answer, f"{len(answer['records'])} {model._name} records"
 
 
 def aggregate_records(env, facts, arguments):
@@ -290,11 +297,8 @@ def aggregate_records(env, facts, arguments):
         allowed_models=facts.models)
     groups = [{key: value for key, value in group.items() if not key.startswith("__") or key == "__count"}
               for group in groups]
-    kept, note = _cut(_plain(groups))
-    answer = {"model": model._name, "groups": kept}
-    if note:
-        answer["note"] = note
-    return answer, f"{len(kept)} groups of {model._name}"
+    answer = _rows_answer(model, "groups", groups)
+    return answer, f"{len(answer['groups'])} groups of {model._name}"
 
 
 def create_records(env, facts, arguments):
