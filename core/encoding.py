@@ -77,12 +77,19 @@ def dumps(value, compact=False):
     """``value`` as UTF-8 JSON bytes: recordsets as their ids, dates as
     Odoo's RPC writes them, non-ASCII characters as they are, ``", "`` and
     ``": "`` between items (``","`` and ``":"`` when ``compact``)."""
-    if compact and orjson is not None and _orjson_writes_the_same(value):
-        try:
-            return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
-        except TypeError:  # orjson.JSONEncodeError: the standard library writes it, or fails its own way
-            pass
-    return (_COMPACT if compact else _SPACED).encode(value).encode()
+    data = _orjson_dumps(value) if compact and orjson is not None and _orjson_writes_the_same(value) else None
+    if data is None:
+        data = (_COMPACT if compact else _SPACED).encode(value).encode()
+    return data
+
+
+def _orjson_dumps(value):
+    """orjson's compact bytes of ``value``, or ``None`` where it refuses
+    (the standard library then writes them, or fails its own way)."""
+    try:
+        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError
+        return None
 
 
 def _orjson_writes_the_same(value):
