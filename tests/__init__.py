@@ -26,6 +26,7 @@ from . import test_patches
 from . import test_origin_rule
 from . import test_protocol
 from . import test_rate_limit
+from . import test_read_names
 from . import test_rest
 from . import test_scope
 from . import test_security
