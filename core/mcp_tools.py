@@ -32,7 +32,7 @@ import psycopg2
 from odoo import release
 from odoo.service import model as service_model
 
-from . import errors, model_reference, orm_call, usage
+from . import encoding, errors, model_reference, orm_call, usage
 from .errors import InvalidParams, InvalidRequest, MethodNotFound
 
 #: the revisions served, newest first: the newest is what the Python SDK
@@ -170,7 +170,7 @@ def _ids(ids):
 
 
 def _size(value):
-    return len(json.dumps(value, ensure_ascii=False, default=orm_call.json_default))
+    return len(encoding.dumps(value).decode())
 
 
 def _cut(records, limit=MAX_LIMIT):
@@ -201,7 +201,7 @@ def _rows_answer(model, key, rows):
 
 def _plain(value):
     """JSON-able data (dates as strings, records as ids)."""
-    return json.loads(json.dumps(value, default=orm_call.json_default))
+    return json.loads(encoding.dumps(value, compact=True))
 
 
 # -------------------------------------------------------------------- tools
@@ -554,7 +554,7 @@ def call_tool(env, facts, params, version):
         return _tool_error(tool, exc, arguments)
     # the data in the text too, compact: most assistants show the model the
     # text only (the spec asks for it, for clients without structuredContent)
-    text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"), default=orm_call.json_default)
+    text = encoding.dumps(structured, compact=True).decode()
     content = [{"type": "text", "text": f"{summary}\n{text}" if summary else text}]
     if version < STRUCTURED_SINCE:
         return {"content": content, "isError": False}
@@ -590,4 +590,4 @@ def read_resource(env, facts, uri):
     except ToolError as exc:
         raise InvalidParams(f"Resource '{uri[:100]}': {exc}") from None
     return {"contents": [{"uri": uri, "mimeType": "application/json",
-                          "text": json.dumps(content, ensure_ascii=False, default=orm_call.json_default)}]}
+                          "text": encoding.dumps(content).decode()}]}

@@ -27,7 +27,6 @@ database path: Odoo has opened the cursor and applies the same ``retrying``
 """
 import contextlib
 import functools
-import json
 import re
 import threading
 
@@ -39,7 +38,7 @@ from odoo.service import db as service_db
 from odoo.service import model as service_model
 from odoo.tools import config
 
-from ..core import errors, orm_call, strict_json, usage
+from ..core import encoding, errors, orm_call, strict_json, usage
 from ..core import origin as origin_rule
 from . import database_free, idempotency, read_replica, streaming, token_call, token_session
 
@@ -402,7 +401,7 @@ class TokenDispatcher:
 
     def json_response(self, body, status=200, headers=()):
         """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
-        data = json.dumps(body, ensure_ascii=False, default=orm_call.json_default)
+        data = encoding.dumps(body)
         return self.finish(self.request.make_response(
             data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]))
 

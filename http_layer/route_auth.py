@@ -32,7 +32,6 @@ routes before a database is chosen, and that path (the ``db`` parameter on a
 multi-database server, one cursor instead of three and no ``ir.http``
 hooks) is measured faster (see doc/performance.rst).
 """
-import json
 import time
 
 import werkzeug.exceptions
@@ -40,7 +39,7 @@ import werkzeug.exceptions
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from ..core import call_context, errors, origin, usage
+from ..core import call_context, encoding, errors, origin, usage
 from . import token_session
 from .token_call import start
 
@@ -58,7 +57,7 @@ def _refusal(exc):
         headers.append(("WWW-Authenticate", "Bearer"))
     if getattr(exc, "retry_after", None) is not None:
         headers.append(("Retry-After", str(exc.retry_after)))
-    body = json.dumps({"error": errors.to_error_object(exc)}, ensure_ascii=False)
+    body = encoding.dumps({"error": errors.to_error_object(exc)})
     refusal = werkzeug.exceptions.default_exceptions.get(kind.http_status, werkzeug.exceptions.InternalServerError)
     return refusal(description=str(exc), response=request.make_response(body, headers, status=kind.http_status))
 

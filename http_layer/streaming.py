@@ -13,12 +13,11 @@ then, so a slow client holds no database connection, and a client that
 stops reading makes the server's write fail: the worker closes the file
 (removed from disk) and is free for the next request.
 """
-import json
 import tempfile
 
 from odoo import http
 
-from ..core import errors, orm_call
+from ..core import encoding, errors
 
 NDJSON = "application/x-ndjson"
 #: bytes of a stream kept in memory before the spool goes to disk
@@ -54,12 +53,12 @@ def response(dispatcher, stream):
     try:
         lines = []
         for row in stream.rows():
-            lines.append(json.dumps(row, ensure_ascii=False, default=orm_call.json_default))
+            lines.append(encoding.dumps(row))
             if len(lines) >= 256:
-                spool.write(("\n".join(lines) + "\n").encode())
+                spool.write(b"\n".join(lines) + b"\n")
                 lines = []
         if lines:
-            spool.write(("\n".join(lines) + "\n").encode())
+            spool.write(b"\n".join(lines) + b"\n")
         size = spool.tell()
         spool.seek(0)
     except BaseException:

@@ -10,6 +10,7 @@ from . import test_client_mistakes
 from . import test_cors_fields_openapi
 from . import test_database_free
 from . import test_docs_pages
+from . import test_encoding
 from . import test_idempotency
 from . import test_issue12_fixes
 from . import test_issue19_answers
@@ -25,6 +26,7 @@ from . import test_patches
 from . import test_origin_rule
 from . import test_protocol
 from . import test_rate_limit
+from . import test_read_names
 from . import test_rest
 from . import test_scope
 from . import test_security
