@@ -38,6 +38,7 @@ import json
 import os
 import pstats
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,40 +76,36 @@ def connect(database):
 
 
 def grow(database, total):
-    """Add partners until res_partner holds ``total`` active ones: one in ten
-    a company, the others its contacts, with countries spread over all."""
+    """Add partners until res_partner holds ``total`` active ones, in blocks
+    of ten as they are made: a company, then its nine contacts (parent_id),
+    so that every page holds both; countries spread over all."""
     with connect(database) as cr:
-        cr.execute("SELECT count(*) FROM res_partner WHERE active")
-        missing = total - cr.fetchone()[0]
-        if missing <= 0:
+        cr.execute("SELECT count(*), coalesce(max(id), 0) FROM res_partner WHERE active")
+        count, first = cr.fetchone()
+        if count >= total:
             return
-        companies = missing // 10
-        columns = """(name, complete_name, email, phone, street, city, zip, country_id, parent_id, is_company,
-                      type, active, lang, ref, create_uid, write_uid, create_date, write_date)"""
-        cr.execute(f"""
+        cr.execute("""
             WITH country AS (SELECT array_agg(id ORDER BY id) AS ids FROM res_country)
-            INSERT INTO res_partner {columns}
-            SELECT 'Company ' || n, 'Company ' || n, 'info' || n || '@company' || n || '.example.com',
-                   '+32 2 555 ' || lpad((n %% 10000)::text, 4, '0'), n || ' Market Street', 'City ' || (n %% 500),
+            INSERT INTO res_partner (name, complete_name, email, phone, street, city, zip, country_id, is_company,
+                                     type, active, lang, ref, create_uid, write_uid, create_date, write_date)
+            SELECT kind || ' ' || n, kind || ' ' || n, lower(kind) || n || '@example.com',
+                   '+32 470 ' || lpad((n %% 1000000)::text, 6, '0'), n || ' Station Road', 'City ' || (n %% 500),
                    lpad((n %% 9000 + 1000)::text, 4, '0'), country.ids[1 + n %% array_length(country.ids, 1)],
-                   NULL, true, 'contact', true, 'en_US', 'sync-co-' || n, 1, 1,
+                   kind = 'Company', 'contact', true, 'en_US', 'sync-' || n, 1, 1,
                    now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM generate_series(1, %s) n, country
-              RETURNING id""", [companies])
-        company_ids = [row[0] for row in cr.fetchall()]
-        cr.execute(f"""
-            WITH country AS (SELECT array_agg(id ORDER BY id) AS ids FROM res_country),
-                 company AS (SELECT %s::int[] AS ids)
-            INSERT INTO res_partner {columns}
-            SELECT 'Contact ' || n, 'Company ' || (1 + n %% array_length(company.ids, 1)) || ', Contact ' || n,
-                   'contact' || n || '@example.com', '+32 470 ' || lpad((n %% 1000000)::text, 6, '0'),
-                   n || ' Station Road', 'City ' || (n %% 500), lpad((n %% 9000 + 1000)::text, 4, '0'),
-                   country.ids[1 + n %% array_length(country.ids, 1)],
-                   company.ids[1 + n %% array_length(company.ids, 1)], false, 'contact', true, 'en_US',
-                   'sync-' || n, 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM generate_series(1, %s) n, country, company""", [company_ids, missing - companies])
-        cr.execute("UPDATE res_partner SET commercial_partner_id = coalesce(parent_id, id) "
-                   "WHERE commercial_partner_id IS NULL")
+              FROM generate_series(%s, %s) n, country,
+                   LATERAL (SELECT CASE WHEN n %% 10 = 0 THEN 'Company' ELSE 'Contact' END AS kind) kind
+             ORDER BY n""", [first, first + total - count - 1])
+        # each contact's company: the company made just before it
+        cr.execute("""
+            UPDATE res_partner contact
+               SET parent_id = company.id, commercial_partner_id = company.id,
+                   complete_name = company.name || ', ' || contact.name
+              FROM res_partner company
+             WHERE contact.id > %s AND NOT contact.is_company AND contact.parent_id IS NULL
+               AND company.ref = 'sync-' || (substr(contact.ref, 6)::int / 10 * 10)
+               AND company.id > %s""", [first, first - 10])
+        cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
         cr.commit()
     subprocess.run(["psql", "-q", "-X", "-d", database, "-c", "VACUUM ANALYZE res_partner"], check=True)
 
@@ -296,13 +293,13 @@ def sweeps(paths, floor, server_pid, count):
     return {name: statistics.median(values) for name, values in rates.items()}, rows_seen, last_pages, growth
 
 
-def late_against_first(paths, last_pages, names, calls):
+def late_against_first(paths, last_pages, names, rows, calls):
     """Median seconds of page 1 and of page LATE_PAGE (or the last page, in
     a smaller set) on each of ``names``, the two alternating call by call."""
     results = {}
     for name in names:
         pages = last_pages[name]
-        late = min(LATE_PAGE, len(pages)) - 1
+        late = min(LATE_PAGE, rows // PAGE_SIZE) - 1  # a full page: an offset paging ends with an empty one
         first_state, late_state = pages[0][0], pages[late][0]
         first, later = [], []
         for n in range(calls):
@@ -365,21 +362,21 @@ def report(size, rates, rows_seen, growth, late, mcp, sweep_count):
           + ("  (goal for 100 000 rows: < 50 MiB growth)" if size >= SIZES[1] else ""))
 
 
-def measure(options, size, server):
+def measure(options, size, server, sweep_count):
     token, uid = login(server.base, options.database)
     client = Paths(server.base, options.database, token, uid)
     paths, floor = client.paths(), Floor(options.database)
     for page in paths.values():  # warm every path (registry, caches, code)
         page(None)
     floor.page(None)
-    rates, rows_seen, last_pages, growth = sweeps(paths, floor, server.process.pid, options.sweeps)
+    rates, rows_seen, last_pages, growth = sweeps(paths, floor, server.process.pid, sweep_count)
     late = late_against_first({**paths, FLOOR: floor.page}, last_pages, [
         "/json-call search_read (Bearer), offset", "/json-call search_read (Bearer), cursor",
         "JSON-2 search_read, cursor", "REST GET /api (page, page_size), page",
-        "REST GET /api (after, page_size), cursor"], options.late_calls)
+        "REST GET /api (after, page_size), cursor"], size, options.late_calls)
     mcp = mcp_against_json_call(client, size, options.mcp_calls)
     floor.cr.close()
-    report(size, rates, rows_seen, growth, late, mcp, options.sweeps)
+    report(size, rates, rows_seen, growth, late, mcp, sweep_count)
 
 
 # ------------------------------------------------------------------ profile
@@ -540,7 +537,10 @@ def main():
     parser.add_argument("--sync-large", nargs="?", type=int, const=SIZES[1], default=0, metavar="ROWS",
                         help=f"then grow to ROWS partners (default {SIZES[1]}) and run the sweeps again")
     parser.add_argument("--sweeps", type=int, default=3)
-    parser.add_argument("--late-calls", type=int, default=6, help="calls of page 1 and of the late page each")
+    parser.add_argument("--large-sweeps", type=int, help="sweeps of the --sync-large part (default: --sweeps)")
+    parser.add_argument("--port", type=int, help="the server's HTTP port (default: a free one); PORT+1: its "
+                        "gevent port")
+    parser.add_argument("--late-calls", type=int, default=10, help="calls of page 1 and of the late page each")
     parser.add_argument("--mcp-calls", type=int, default=40, help="calls of MCP and of /json-call each")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--profile-only", action="store_true", help="(internal) the profile, in this process")
@@ -551,6 +551,7 @@ def main():
         return profile(options)
     import odoo
     odoo.tools.config.parse_config(["-c", options.config, "-d", options.database, "--log-level=warn"])
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))  # stop the server on the way out
     random.seed(1)
     started = time.monotonic()
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / MIB / 1024:.0f} GiB, load average "
@@ -562,7 +563,8 @@ def main():
         print(f"{size:,} partners ready in {time.monotonic() - filling:.0f} s", file=sys.stderr)
         server = Server(options, 0)
         try:
-            measure(options, size, server)
+            large = size != options.sync_rows
+            measure(options, size, server, options.large_sweeps if large and options.large_sweeps else options.sweeps)
         finally:
             server.stop()
         if options.profile and size == options.sync_rows:
