@@ -276,8 +276,8 @@ def sweeps(paths, floor, server_pid, count):
     """``count`` sweeps of every path in a new random order each: rows/s
     per path and sweep, the rows read, the pages' states and times of the
     last sweep, and the server's RSS growth per stream."""
-    rates, rows_seen, last_pages, growth = {}, {}, {}, []
     order = [*paths.items(), (FLOOR, floor.page)]
+    rates, rows_seen, last_pages, growth = {name: [] for name, _page in order}, {}, {}, []  # the table's order
     for sweep in range(count):
         random.shuffle(order)
         for name, page in order:
@@ -285,7 +285,7 @@ def sweeps(paths, floor, server_pid, count):
             rows, seconds, pages = walk(page)
             if before is not None:
                 growth.append((before, rss_mib(server_pid)))
-            rates.setdefault(name, []).append(rows / seconds)
+            rates[name].append(rows / seconds)
             rows_seen.setdefault(name, set()).add(rows)
             last_pages[name] = pages
         print(f"  sweep {sweep + 1}/{count}: " + ", ".join(
@@ -344,7 +344,7 @@ def report(size, sweep_rates, rows_seen, growth, late, mcp, sweep_count):
     print(border)
     print(f"{'path':{width}}  {'rows/s':>9}  {'vs jsonrpc':>10}")
     print(border)
-    for name, rate in sorted(rates.items(), key=lambda item: (item[0] != BASELINE, item[0] == FLOOR)):
+    for name, rate in rates.items():
         rows = "/".join(str(r) for r in sorted(rows_seen[name]))
         print(f"{name:{width}}  {rate:9.0f}  {against[name]:10.2f}" + (
             f"  ({rows} rows!)" if len(rows_seen[name]) > 1 or rows_seen[name] != {size} else ""))
