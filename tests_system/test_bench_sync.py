@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .live import DB_A, REPO, free_port, needs_test_databases, odoo_server, running
+from .live import DB_A, REPO, free_port, needs_test_databases, odoo_server, result_of, running
 
 sys.path.insert(0, str(REPO / "bench"))
 import bench  # bench/bench.py, after bench/ is on the path
@@ -20,16 +20,23 @@ pytestmark = needs_test_databases
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory):
-    """bench/sync.py's clients of a threaded server on DB_A, with pages
-    small enough that every path turns a few pages."""
+    """bench/sync.py's clients of a threaded server on DB_A, with 12 more
+    partners (removed afterwards) and pages small enough that every path
+    turns a few pages."""
     port, logfile = free_port(), tmp_path_factory.mktemp("bench-sync") / "odoo.log"
     command = odoo_server(DB_A, logfile, f"--http-port={port}", f"--gevent-port={free_port()}")
     with running(command, port, logfile) as base:
         token, uid = bench.login(base, DB_A)
-        probe = sync.Paths(base, DB_A, token, uid)
-        rows, _seconds, _pages = sync.walk(probe.jsonrpc)
-        assert rows >= 4, "DB_A has too few partners to page through"
-        yield sync.Paths(base, DB_A, token, uid, page_size=max(1, rows // 4)), rows
+        country = result_of(base, token, "res.country", "search", [("code", "=", "BE")])
+        company = result_of(base, token, "res.partner", "create", {"name": "Sync bench company", "is_company": True})
+        created = [company, *result_of(base, token, "res.partner", "create", [
+            {"name": f"Sync bench contact {n}", "email": f"contact{n}@example.com", "parent_id": company,
+             "country_id": country[0]} for n in range(11)])]
+        try:
+            rows, _seconds, _pages = sync.walk(sync.Paths(base, DB_A, token, uid).jsonrpc)
+            yield sync.Paths(base, DB_A, token, uid, page_size=rows // 4), rows
+        finally:
+            result_of(base, token, "res.partner", "unlink", created)
 
 
 def test_every_path_reads_every_partner_once(paths):
