@@ -7,13 +7,13 @@ and their contacts: name, email, phone, street, city, zip, a country and a
 parent company), starts a real server of this tree as the README's
 production set-up has it (threaded, ``-d`` and no ``--db-filter``, the
 addon loaded server-wide), and reads every partner, pages of PAGE_SIZE rows,
-FIELDS (8, of which 2 many2one), ordered by id, on each path of PATHS: Odoo's
+FIELDS (8, of which 2 many2one), ordered by id, on each path (Paths.paths): Odoo's
 own RPC, each dialect of the addon by offset and by cursor (``after``), an
 NDJSON stream of the whole set in one request, and the floor: the same
 columns straight from PostgreSQL (psycopg2 + ``json.dumps``). The paths run
 in sweeps, each sweep every path once in a new random order, so that the
 machine's other work weighs on each alike; rows/s is the median of the
-sweeps. Then:
+sweeps, the ratio to /jsonrpc the median of the sweeps' ratios. Then:
 
 * the last page (page 50 at 100 000 rows) against page 1, by offset and by
   cursor, the two alternating call by call;
@@ -24,11 +24,11 @@ sweeps. Then:
   read.
 
 With ``--sync-large`` the database then grows to SIZES[1] partners and the
-sweeps run again. Last (``--profile``, on by default), in a process of its
+sweeps run again. Last (unless ``--no-profile``), in a process of its
 own with the server stopped: cProfile of one page in the middle of the set
 on each path, through Odoo's own WSGI application in-process (the same
-request handling as the server, without the socket), broken down into what
-the brief of issue #22 asks: the ORM's search (with its OFFSET), its read
+request handling as the server, without the socket), broken down as issue #22
+asks: the ORM's search (with its OFFSET), its read
 and ``_read_format``, many2one display names, record rules, REST's count,
 JSON encoding, and the SQL statements per page.
 """
