@@ -49,12 +49,14 @@ def free_port():
 
 class Server:
     def __init__(self, options, workers):
-        self.port = free_port()
+        # options.port: a port of the caller's choice (and the next for gevent)
+        port = getattr(options, "port", None)
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # -d without --db-filter: Odoo lists no databases per request (see README)
         command = [sys.executable, options.odoo_bin, "-c", options.config, "-d", options.database,
                    f"--http-port={self.port}", "--http-interface=127.0.0.1",
-                   f"--gevent-port={free_port()}", "--max-cron-threads=0", "--log-level=warn",
+                   f"--gevent-port={port + 1 if port else free_port()}", "--max-cron-threads=0", "--log-level=warn",
                    "--load=base,web,json_rpc_token", f"--workers={workers}"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)

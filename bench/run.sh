@@ -26,14 +26,24 @@
 # Exits with 1 if a figure is worse. The temporary folder and the previous
 # release's database are removed at the end. 5 to 9 minutes on 2 cores,
 # depending on what else runs.
+#
+# The sync benchmark (bench/sync.py): paging through every partner on every
+# path, against Odoo's /jsonrpc execute_kw and the floor (PostgreSQL +
+# json.dumps), then a profile of one page per path:
+#     bench/run.sh --sync [--sync-rows N] [--sync-large[=N]] [--sweeps N] [--no-profile]
+# It copies the benchmark database into a throwaway one,
+# <benchmark database>_sync, fills it with 20 000 partners (--sync-rows),
+# then with --sync-large 100 000, and drops it at the end.
 source "$(dirname "${BASH_SOURCE[0]}")/../devtools/lib.sh"
 
 compare=""
+sync=""
 args=()
 for arg in "$@"; do
     case $arg in
         --compare) compare=18.0.1.7.0 ;;
         --compare=*) compare=${arg#--compare=} ;;
+        --sync) sync=1 ;;
         *) args+=("$arg") ;;
     esac
 done
@@ -46,6 +56,25 @@ exec 9>"$STATE_DIR/bench.lock"
 if ! flock -n 9; then
     log "another bench/run.sh of this checkout is running: waiting for it to end"
     flock 9
+fi
+
+if [ -n "$sync" ]; then
+    ensure_bench_database
+    SYNC_DB=${BENCH_DB}_sync
+    SYNC_FILESTORE=$STATE_DIR/data/filestore/$SYNC_DB
+    drop_sync_database() {
+        PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists --force "$SYNC_DB" || true
+        rm -rf "$SYNC_FILESTORE"
+    }
+    drop_sync_database
+    trap drop_sync_database EXIT
+    createdb -T "$BENCH_DB" "$SYNC_DB"
+    rm -rf "$SYNC_FILESTORE"
+    [ ! -d "$STATE_DIR/data/filestore/$BENCH_DB" ] \
+        || cp -r "$STATE_DIR/data/filestore/$BENCH_DB" "$SYNC_FILESTORE"
+    "$PYTHON" "$REPO_ROOT/bench/sync.py" --config "$ODOO_CONF" --database "$SYNC_DB" \
+        --odoo-bin "$ODOO_SRC/odoo-bin" "${args[@]}"
+    exit $?
 fi
 
 if [ -z "$compare" ]; then
