@@ -30,7 +30,10 @@ FIELD_ATTRIBUTES = ["type", "string", "help", "required", "readonly", "store", "
 MAX_MODELS = 50
 #: Odoo's text of a datetime (UTC) and of a date
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
-FALSE = {"const": False, "description": "Empty."}
+#: an enum rather than ``const``: openapi-python-client 0.29 refuses any
+#: value but false for a union member that is a ``const`` (TypeScript
+#: generators make ``false`` of both)
+FALSE = {"type": "boolean", "enum": [False], "description": "Empty."}
 IDS = {"type": "array", "items": {"type": "integer"}}
 #: a related record as REST answers it when sub-fields are asked for
 NESTED_RECORD = {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"],
@@ -93,7 +96,7 @@ def _value_schema(field, dialect):
         schema = {"enum": keys} if keys else {"type": "string"}
     elif kind == "many2one":
         schema = {"read": {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}],
-                           "minItems": 2, "maxItems": 2, "items": False,
+                           "minItems": 2, "maxItems": 2,
                            "description": f"[id, display name] of a {field.get('relation')}."},
                   "rest": {"anyOf": [{"type": "integer"}, NESTED_RECORD],
                            "description": f"The id of a {field.get('relation')}, or the object of the fields "
@@ -104,7 +107,7 @@ def _value_schema(field, dialect):
                   "rest": {"type": "array", "items": {"anyOf": [{"type": "integer"}, NESTED_RECORD]},
                            "description": f"Ids of {field.get('relation')}, or the objects of the fields asked "
                                           "under it."},
-                  "write": X2MANY_VALUES}[dialect]
+                  "write": dict(X2MANY_VALUES)}[dialect]
     else:
         schema = dict(_SCALARS.get(kind, ANY_JSON))
     if kind not in _NEVER_FALSE and not (field.get("required") and field.get("store")):
@@ -125,7 +128,8 @@ def record_schema(model_name, fields, dialect):
             schema["readOnly"] = True
         properties[name] = schema
     properties["id"] = {"type": "integer", "readOnly": True}
-    return {"type": "object", "title": model_name, "properties": properties, "required": ["id"],
+    # no "title": generators name their classes after it, the same for each shape
+    return {"type": "object", "properties": properties, "required": ["id"],
             "additionalProperties": True,
             "description": f"A {model_name} record: the fields asked for (an answer holds those only)."}
 
@@ -134,7 +138,7 @@ def values_schema(model_name, fields, defaults):
     """The values of a creation or a write: the writable fields typed, and
     required in a creation those that are required and have no default."""
     writable = {name: field for name, field in fields.items() if not field.get("readonly")}
-    schema = {"type": "object", "title": f"{model_name} values", "additionalProperties": True,
+    schema = {"type": "object", "additionalProperties": True,
               "properties": {name: _value_schema(field, "write") for name, field in sorted(writable.items())},
               "description": f"Field values of a {model_name}."}
     required = sorted(name for name, field in writable.items() if field.get("required") and name not in defaults)
