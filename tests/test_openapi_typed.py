@@ -161,6 +161,38 @@ class TestTypedDocument(TypedCase):
         self.assertEqual(refused["code"], -32010)
         self.assertIn("res.partner", refused["data"]["message"])
 
+    def test_examples_work_as_is(self):
+        """What Swagger UI's "Try it out" sends, unchanged: the examples of
+        the document (admin's login and password, as on the demo database),
+        the database named only as the server's real one."""
+        document = self.http("GET", "/json-call/openapi.json").json()
+        paths = document["paths"]
+
+        def body(path, method="post"):
+            return json.dumps(paths[path][method]["requestBody"]["content"]["application/json"]["example"])
+
+        def params(path, where, method):
+            return {p["name"]: p["example"] for p in paths[path][method]["parameters"]
+                    if p["in"] == where and "example" in p}
+        login = self.http("POST", "/json-call/user_authenticate", body("/json-call/user_authenticate")).json()
+        self.assertIn("result", login, login)
+        bearer = {"Authorization": f"Bearer {login['result']['token']}"}
+        call = self.http("POST", "/json-call", body("/json-call"), bearer).json()
+        self.assertIsInstance(call["result"], list, call)
+        self.assertIn(json.loads(body("/json-call"))["params"].get("db"), (None, self.env.cr.dbname))
+        query = params("/api/{model}/", "query", "get")
+        listed = self.opener.get(self.base_url() + "/api/res.partner/", params=query, headers=bearer, timeout=20)
+        self.assertEqual(listed.status_code, 200, listed.text)
+        headers = {**bearer, **params("/json/2/{model}/{method}", "header", "post")}
+        found = self.http("POST", "/json/2/res.partner/search_read", body("/json/2/{model}/{method}"), headers)
+        self.assertEqual(found.status_code, 200, found.text)
+        self.assertEqual(set(found.json()[0]), {"id", "name", "email"})
+        for operation in (op for item in paths.values() for op in item.values()):
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json", {})
+                self.assertTrue({"example", "examples"} & set(content) or status == "204",
+                                f"{operation['operationId']} {status}: no example")
+
     def test_the_document_without_models_needs_nothing(self):
         response = self.http("GET", "/json-call/openapi.json")
         self.assertEqual(response.status_code, 200)
