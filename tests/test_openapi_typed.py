@@ -1,9 +1,11 @@
 """The typed OpenAPI document (``/json-call/openapi.json?models=...``): what
 a client generator makes of it is what a user relies on.
 
-* the document itself: each model's fields typed as Odoo answers them, for
-  the bearer's user only; a model that does not exist, or that the token may
-  not use, refused with an error of the error table;
+* the document itself, valid OpenAPI 3.1 (openapi-spec-validator, pinned in
+  devtools/requirements.txt): each model's fields typed as Odoo answers
+  them, for the bearer's user only; a model that does not exist, or that the
+  token may not use, refused with an error of the error table; examples that
+  work as is;
 * TypeScript, as its users generate it: openapi-typescript (with
   openapi-fetch) and @hey-api/openapi-ts, from the npm registry (versions
   pinned in :data:`NPM_PACKAGES`, installed once into a cache folder outside
@@ -20,6 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import openapi_spec_validator
 from odoo.tests import tagged
 
 from .common import PASSWORD, tool_cache
@@ -192,6 +195,10 @@ class TestTypedDocument(TypedCase):
                 content = response.get("content", {}).get("application/json", {})
                 self.assertTrue({"example", "examples"} & set(content) or status == "204",
                                 f"{operation['operationId']} {status}: no example")
+
+    def test_documents_are_valid_openapi(self):
+        for document in (self.http("GET", "/json-call/openapi.json").json(), self.typed()):
+            openapi_spec_validator.validate(document)  # raises, saying where, if not
 
     def test_the_document_without_models_needs_nothing(self):
         response = self.http("GET", "/json-call/openapi.json")
