@@ -27,7 +27,7 @@ from ..core.jsonrpc import NO_RESULT, answer, check_version, valid_id
 from ..http_layer import idempotency, token_call
 from ..http_layer.dispatcher import TokenDispatcher, retryable, route_options, server_limit
 from ..models.api_token_lockout import record_pending_now
-from .docs import refuse_unless_get
+from .json2 import Json2Dispatcher
 
 #: what a batch lets through to the whole request instead of answering it as
 #: one member's error: Odoo's retrying runs the whole batch again on a
@@ -251,6 +251,35 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
 
 
 ROUTE_OPTIONS = route_options("json_call")
+OPENAPI_ROUTE = "/json-call/openapi.json"
+
+
+class OpenApiDispatcher(Json2Dispatcher):
+    """The OpenAPI document: fetched with GET. Without ``models`` it needs
+    no token and no database (a program's author reads it before having
+    either; any page may fetch it); with ``models`` it describes those
+    models as the bearer's user sees them, so it takes what a JSON-2 call
+    takes (bearer, ``X-Odoo-Database``, the same checks) on a read-only
+    cursor. Failures: ``{"error": <the error object>}`` with the status of
+    the error table."""
+    routing_type = "openapi_doc"
+    cors_methods = "GET"
+
+    def dispatch_call(self, endpoint, args):
+        httprequest = self.request.httprequest
+        if httprequest.method not in ("GET", "HEAD"):
+            raise errors.MethodNotAllowed("Fetch the OpenAPI document with HTTP GET.", "GET")
+        models = httprequest.args.get("models")
+        if models is None:
+            response = self.json_response(endpoint(models=None, secret=None))
+            response.headers["Access-Control-Allow-Origin"] = "*"  # no token, nothing of a database
+            return response
+        self.request.params = {"models": models, "secret": self.bearer()}
+        return self.serve(endpoint, self.requested_database(), self.json_response, readonly=True)
+
+    def error_response(self, exc):
+        status, headers = self.error_status(exc)
+        return self.json_response({"error": errors.to_error_object(exc)}, status=status, headers=headers)
 
 
 class JsonCallController(http.Controller):
@@ -276,20 +305,25 @@ class JsonCallController(http.Controller):
 
     # any method, no CSRF check: what is not a GET gets a JSON error, not
     # Odoo's HTML 405 page
-    @http.route("/json-call/openapi.json", type="http", auth="none", save_session=False, readonly=True,
-                cors="*", csrf=False)
-    def openapi_description(self):
-        """The OpenAPI 3.1 description of the routes above."""
-        refused = refuse_unless_get("the OpenAPI document")
-        if refused:
-            return refused
+    @http.route(OPENAPI_ROUTE, **route_options("openapi_doc"))
+    def openapi_description(self, models, secret):
+        """The OpenAPI 3.1 description of every route of the addon; with
+        ``models`` (``res.partner,res.country``), typed schemas and
+        operations of those models, for the bearer's user."""
         routes = []
         for name in ("user_authenticate", "user_logout", "json_call"):
             endpoint = getattr(type(self), name)
             routing = endpoint.original_routing
             routes.append((routing["routes"][0], endpoint.__doc__.strip(), routing))
+        model_names = None
+        if models is not None:
+            model_names = openapi.models.parse_names(models)
+            facts = token_call.become_token_user(secret, None, None, api_keys=True)
+            openapi.models.check_readable(request.env, model_names, facts)
         # url_root is the address the client used (behind a proxy, with
-        # proxy_mode, the one it forwarded)
-        document = openapi.document(request.httprequest.url_root.rstrip("/"), routes,
-                                    server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH))
-        return request.make_json_response(document)
+        # proxy_mode, the one it forwarded); the examples name the database
+        # only when the document is served from one (a made-up name fails)
+        return openapi.document(request.httprequest.url_root.rstrip("/"), routes,
+                                server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH),
+                                dbname=request.env.cr.dbname if model_names else request.db,
+                                env=request.env if model_names else None, model_names=model_names)

@@ -23,7 +23,12 @@ class Param:
     default: object = None
     #: for arrays/objects: the type of their items (checked one level deep)
     items: type = None
+    #: more of its JSON schema, for the OpenAPI document only (the known keys
+    #: of an object...): what the checks above do not look at
     extra: dict = field(default_factory=dict)
+    #: a value that works as is on a demo database, for the document's
+    #: examples (what Swagger UI's "Try it out" sends); None: left out
+    example: object = None
 
 
 def _type_ok(value, json_type):
@@ -77,20 +82,35 @@ def validate(spec, params):
     return result
 
 
+#: the context keys clients set most; any other key is taken as well
+CONTEXT_KEYS = {
+    "lang": {"type": "string", "description": "Language code, e.g. en_US."},
+    "tz": {"type": "string", "description": "Time zone, e.g. Europe/Brussels."},
+    "active_test": {"type": "boolean", "description": "false: archived records are found too."},
+    "allowed_company_ids": {"type": "array", "items": {"type": "integer"},
+                            "description": "The companies the call runs in, the first the current one."},
+}
+CONTEXT_SCHEMA = {"properties": CONTEXT_KEYS, "additionalProperties": True}
+
 DB = Param(str, doc="Database name. Optional when the server serves a single database "
                     "(or its dbfilter selects one).")
 TOKEN = Param(str, secret=True, doc="The token from user_authenticate. The "
                                     "'Authorization: Bearer <token>' header is preferred.")
 
 AUTHENTICATE = {
-    "login": Param(str, required=True, doc="The user's login."),
-    "password": Param(str, required=True, secret=True,
+    "login": Param(str, required=True, doc="The user's login.", example="admin"),
+    "password": Param(str, required=True, secret=True, example="admin",
                       doc="The user's password, or one of the user's Odoo API keys."),
     "db": DB,
     "label": Param(str, doc="What the token is for, shown to administrators."),
     "expires_in": Param(int, doc="Lifetime in seconds, capped by the system parameter "
                                  "json_rpc_token.max_ttl_hours. Default: json_rpc_token.ttl_hours."),
-    "scope": Param(dict, doc='Narrows the token: {"models": ["res.partner", ...], "read_only": true}.'),
+    "scope": Param(dict, doc='Narrows the token: {"models": ["res.partner", ...], "read_only": true}.',
+                   extra={"properties": {
+                       "models": {"type": "array", "items": {"type": "string"},
+                                  "description": "The only models the token may call."},
+                       "read_only": {"type": "boolean", "description": "true: only methods that read."}},
+                       "additionalProperties": False}),
     "allowed_networks": Param(list, items=str,
                               doc='IP addresses or CIDR networks the token may be used from, '
                                   'e.g. ["203.0.113.0/24"].'),
@@ -106,12 +126,14 @@ LOGOUT = {
 CALL = {
     "token": TOKEN,
     "db": DB,
-    "model": Param(str, required=True, doc="Technical model name, e.g. res.partner."),
-    "method": Param(str, required=True, doc="A public method of the model, e.g. search_read."),
-    "args": Param(list, aliases=("Args",), default=[],
+    "model": Param(str, required=True, doc="Technical model name, e.g. res.partner.", example="res.partner"),
+    "method": Param(str, required=True, doc="A public method of the model, e.g. search_read.",
+                    example="search_read"),
+    "args": Param(list, aliases=("Args",), default=[], example=[[["is_company", "=", False]]],
                   doc="Positional arguments; for record methods the first is the list of ids."),
-    "kwargs": Param(dict, default={}, doc="Keyword arguments."),
-    "context": Param(dict, default={},
+    "kwargs": Param(dict, default={}, doc="Keyword arguments, by the method's parameter names.",
+                    extra={"additionalProperties": True}, example={"fields": ["name", "email"], "limit": 5}),
+    "context": Param(dict, default={}, extra=CONTEXT_SCHEMA,
                      doc="Merged over the user's own context (lang, tz, ...)."),
     "atomic": Param(bool, doc="In a batch: true in any request makes the whole batch one "
                               "transaction, rolled back entirely on the first error."),

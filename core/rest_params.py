@@ -9,6 +9,7 @@ or in the JSON body (``{"params": {...}}``); both are accepted everywhere.
 from typing import NamedTuple
 
 from .errors import InvalidParams
+from .params import CONTEXT_SCHEMA
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
@@ -46,7 +47,7 @@ PARAMETERS = {
                        "e.g. name asc, id desc (or as JSON text, \"name asc\"); anything else answers 400.",
                        {"type": "string"}, "name asc, id desc"),
     "context": RestParam("Context keys for the call (lang, tz...), merged over the user's.",
-                         {"type": "object", "additionalProperties": True}, {"lang": "en_US"}),
+                         {"type": "object", **CONTEXT_SCHEMA}, {"lang": "en_US"}),
     "data": RestParam("Field values. On one2many/many2many fields: a list of ids (replaces), or "
                       "{\"push\": ids, \"pop\": ids, \"delete\": ids}.",
                       {"type": "object", "additionalProperties": True}, {"name": "New"}),

@@ -23,7 +23,7 @@ from odoo.http import request
 TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2", "/doc-bearer", "/web/version", "/json/version",
                         "/mcp")
 #: the routing types of this addon's token routes (its Dispatchers)
-TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc", "mcp"))
+TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc", "openapi_doc", "mcp"))
 #: token routes that need no database (the OpenAPI document, and its page;
 #: Odoo 19's version)
 DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs", "/web/version", "/json/version"))

@@ -1,5 +1,7 @@
 """What the describers of every dialect share: JSON schemas of parameter
 specs, the error codes of the one error table, the document's frame."""
+from odoo import exceptions as odoo_exceptions
+
 from ..core import errors
 from ..core.params import JSON_TYPE_NAMES
 
@@ -14,9 +16,15 @@ def _param_schema(param):
     if param.doc:
         schema["description"] = param.doc
     if param.items is not None:
-        schema["items"] = {"type": JSON_TYPE_NAMES[param.items]}
+        key = "additionalProperties" if param.json_type is dict else "items"
+        schema[key] = {"type": JSON_TYPE_NAMES[param.items]}
     elif param.json_type is list:
         schema["items"] = ANY_JSON
+    elif param.json_type is dict:
+        # free-form unless said otherwise: a bare object is typed as an
+        # object of no keys by generators (Record<string, never>)
+        schema["additionalProperties"] = True
+    schema.update(param.extra)
     if param.json_type is str and param.required:
         schema["minLength"] = 1
     # no ``format: password``: generators map it to secret types that send
@@ -41,9 +49,67 @@ def params_schema(spec):
     return schema
 
 
+def params_example(spec, dbname=None):
+    """The ``params`` of a request that works as is: the example of each
+    parameter that has one, and the database only when the document knows
+    the real one (``dbname``): a made-up name would fail the request."""
+    example = {name: param.example for name, param in spec.items() if param.example is not None}
+    if dbname and "db" in spec:
+        example["db"] = dbname
+    return example
+
+
 def _error_codes():
     kinds = {kind.code: kind.message for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]}
     return dict(sorted(kinds.items(), reverse=True))
+
+
+#: each dialect's operations under a tag of its own (generators name their
+#: modules and classes after the tags: no "default")
+TAGS = [
+    {"name": "JSON-RPC", "description": "/json-call: log in, call any public method, log out; batches. Every "
+                                        "failure is a JSON-RPC error object, answered with HTTP 200."},
+    {"name": "REST", "description": "/api and /object, as the odoo-rest-api module serves them."},
+    {"name": "JSON-2", "description": "/json/2, as Odoo 19 serves it."},
+]
+#: a sample token: what a login answers is 43 characters or more
+SAMPLE_TOKEN = "Yk3v0FZp9sQ2rX7mL4nT8wC1dE6aH5jU0bG2kR9oPzM"
+#: a sample of what a read answers
+SAMPLE_RECORDS = [{"id": 7, "name": "Azure Interior", "email": "azure.Interior24@example.com"}]
+
+
+def error_example(exc):
+    """The error object the error table makes of ``exc``: the examples show
+    what the server answers, from the code that answers it."""
+    return errors.to_error_object(exc)
+
+
+INVALID_PARAMS_EXAMPLE = errors.InvalidParams("Missing required parameter 'model'.")
+#: one failure per HTTP status of the error table, for the examples of the
+#: dialects that answer with statuses (:func:`sample_error`)
+SAMPLE_ERRORS = [
+    errors.InvalidParams("Unknown parameter(s): filtre. Accepted here: data, filter, context."),
+    errors.TokenMissing("Send the token: 'Authorization: Bearer <token>'."),
+    odoo_exceptions.AccessError("You are not allowed to access 'Contact' (res.partner) records."),
+    odoo_exceptions.MissingError("Record does not exist or has been deleted."),
+    errors.MethodNotAllowed("Use GET, PUT or DELETE here.", "GET, PUT, DELETE"),
+    errors.BatchRolledBack("Nothing of this atomic batch was written: request #2 failed."),
+    errors.UnsupportedMediaType("Send the body as application/json."),
+    odoo_exceptions.ValidationError("The email address is not valid."),
+    errors.RateLimitExceeded("More than 60 calls in a minute.", 12),
+    RuntimeError("a server fault"),
+    errors.ServiceUnavailable("The database was briefly unavailable: send the request again."),
+]
+
+
+def sample_error(status):
+    """A failure answered with HTTP ``status`` (None if there is none)."""
+    return next((exc for exc in SAMPLE_ERRORS if errors.classify(exc).http_status == status), None)
+
+
+def error_statuses():
+    """Every HTTP status of the error table, the server fault's included."""
+    return sorted({kind.http_status for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]})
 
 
 def base_document(server_url):
@@ -81,6 +147,7 @@ def base_document(server_url):
             "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
                            "error": {"$ref": "#/components/schemas/Error"}},
             "additionalProperties": False,
+            "examples": [{"jsonrpc": "2.0", "id": 1, "error": error_example(INVALID_PARAMS_EXAMPLE)}],
         },
     }
     return {
@@ -91,6 +158,7 @@ def base_document(server_url):
                                 "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
                                 "same error table."},
         "servers": [{"url": server_url, "description": "The server that answered this document."}],
+        "tags": [dict(tag) for tag in TAGS],
         "paths": {},
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -22,6 +22,7 @@ from . import test_mcp
 from . import test_no_store
 from . import test_odoo19
 from . import test_openapi_clients
+from . import test_openapi_typed
 from . import test_patches
 from . import test_origin_rule
 from . import test_protocol

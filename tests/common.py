@@ -1,8 +1,37 @@
+import fcntl
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 from odoo.tests import HttpCase, new_test_user
 
 PASSWORD = "Integrator-pass-2026"
+
+
+def tool_cache(name, install):
+    """A folder of installed tools (a virtual environment, npm packages)
+    that the tests use, made once by ``install(folder)`` and kept, beside
+    devtools' state directories, for every later run and checkout; ``name``
+    says what it holds (with a digest of its pinned versions: new pins, new
+    folder). None if it cannot be made (no package index): the caller skips.
+    Locked, as another checkout's run may be making it."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "json_rpc_token"
+    folder, complete = cache / name, cache / name / "complete"
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not complete.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                folder.mkdir()
+                install(folder)
+            except (subprocess.SubprocessError, OSError):
+                shutil.rmtree(folder, ignore_errors=True)
+                return None
+            complete.touch()
+    return folder
 
 
 class JsonCallCase(HttpCase):

@@ -10,12 +10,10 @@ unchanged, against the test server:
   made on first use), run as an MCP server over stdio and driven by the mcp
   client library, as an assistant drives it.
 """
-import fcntl
 import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,7 @@ from pathlib import Path
 import odoo.release
 from odoo.tests import tagged
 
-from .common import PASSWORD
+from .common import PASSWORD, tool_cache
 from .test_json2 import Json2Case
 
 ADDON = Path(__file__).resolve().parent.parent
@@ -294,26 +292,15 @@ asyncio.run(main())
 
 def mcp_python():
     """The Python of a virtual environment holding devtools/requirements-mcp.txt,
-    made on first use and kept (one per requirements and Python) beside
-    devtools' state directories; None if it cannot be made (no package index)."""
+    made on first use and kept (one per requirements and Python, see
+    :func:`.common.tool_cache`); None if it cannot be made (no package index)."""
     if not MCP_REQUIREMENTS.exists():
         return None
     digest = hashlib.sha1(MCP_REQUIREMENTS.read_bytes() + sys.version.encode()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "json_rpc_token"
-    venv, cache_lock = cache / f"mcp-{digest}", cache / f"mcp-{digest}.lock"
-    python, complete = venv / "bin" / "python", venv / "complete"
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache_lock, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another checkout's run may be making it
-        if not complete.exists():
-            shutil.rmtree(venv, ignore_errors=True)
-            try:
-                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True,
-                               timeout=300)
-                subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(MCP_REQUIREMENTS)],
-                               check=True, capture_output=True, timeout=900)
-            except (subprocess.SubprocessError, OSError):
-                shutil.rmtree(venv, ignore_errors=True)
-                return None
-            complete.touch()
-    return python
+
+    def install(venv):
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(MCP_REQUIREMENTS)],
+                       check=True, capture_output=True, timeout=900)
+    venv = tool_cache(f"mcp-{digest}", install)
+    return venv / "bin" / "python" if venv is not None else None
