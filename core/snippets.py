@@ -57,7 +57,7 @@ def token_lines(base_url, database, uid, secret, models=None):
     names with the password."""
     base_url = base_url.rstrip("/")
     model = sorted(models)[0] if models else DEFAULT_MODEL
-    bearer = {"Authorization": f"Bearer {secret}", "X-Odoo-Database": database}
+    bearer = {"X-Odoo-Database": database, "Authorization": f"Bearer {secret}"}
     lines = {
         "json_call": _curl(f"{base_url}/json-call", bearer, {
             "jsonrpc": "2.0", "params": {"model": model, "method": "search_count", "args": [[]]}}),

@@ -49,7 +49,8 @@ class PictureBrowser(common.ChromeBrowser):
                 for name, selector in getattr(self.test_case, "pictures", {}).items():
                     self.test_case.taken_pictures[name] = self._picture(name, selector)
         finally:
-            super().stop()
+            stopped = super().stop()
+        return stopped
 
     def _picture(self, name, selector):
         found = self._websocket_request("Runtime.evaluate", params={"returnByValue": True, "expression": f"""

@@ -9,7 +9,7 @@ const SECRET = /[A-Za-z0-9_-]{43}/;
 function generateSteps(name, password) {
     return [
         // the label is marked required before anything is typed
-        { trigger: '.modal div[name="name"].o_required_modifier input:value("")' },
+        { trigger: '.modal div[name="name"].o_required_modifier input' },
         { trigger: '.modal div[name="name"] input', run: `edit ${name}` },
         { trigger: '.modal button[name="action_generate"]', run: "click" },
         { trigger: '.modal div[name="password"] input', run: `edit ${password}` },

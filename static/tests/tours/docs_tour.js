@@ -16,7 +16,7 @@ registry.category("web_tour.tours").add("json_rpc_token_docs_tour", {
         { trigger: 'a[data-menu-xmlid="json_rpc_token.api_docs_menu"]:contains("API Documentation")' },
         { trigger: 'a[data-menu-xmlid="json_rpc_token.model_reference_menu"]', run: "click" },
         { trigger: 'body[data-jrt-ready="1"] .o_jrt_model_search', run: "edit contact" },
-        { trigger: '.o_jrt_models tr[data-model="res.users"].d-none' },
+        { trigger: '.o_jrt_models tr[data-model="res.users"].d-none:not(:visible)' },
         { trigger: '.o_jrt_models tr[data-model="res.partner"]:not(.d-none) a', run: "click" },
         { trigger: '.o_jrt_fields tr[data-field="name"] .o_jrt_field_type:contains("char")' },
         {
