@@ -312,10 +312,12 @@ class TestUsageGraphPicture(HttpCase):
                                        "Old Connector"][number])
             token, secret = self.env["api.token"].sudo()._issue(user, f"{user.name} token")
             tokens.append((token, secret))
-            for day in range(1, 8):
-                Usage.create({"token_id": token.id, "user_id": user.id, "hour": now - timedelta(days=day),
-                              "calls": (14 - number) * 40 + (day * 37 * (number + 3)) % 120, "errors": day % 3,
-                              "server_time": 10.0 * (14 - number)})
+            # busy days and quiet ones, and an hour of today
+            for day, busy in enumerate([0.7, 1.0, 1.1, 0.3, 0.25, 0.95, 1.2, 1.05]):
+                Usage.create({"token_id": token.id, "user_id": user.id,
+                              "hour": now - timedelta(days=day, hours=1),
+                              "calls": round(((14 - number) * 40 + (day * 37 * (number + 3)) % 120) * busy),
+                              "errors": day % 3, "server_time": 10.0 * (14 - number)})
         self.env.flush_all()
         for _token, secret in tokens[:3]:
             response = self.opener.post(self.base_url() + CALL, json={"jsonrpc": "2.0", "params": {

@@ -41,7 +41,15 @@ registry.category("web_tour.tours").add("json_rpc_token_docs_tour", {
         { trigger: '.o_jrt_method[data-method="search_read"]' },
         { trigger: '.o_jrt_parameters tr[data-parameter="domain"]' },
         // every example needs a token: each tab shows the padlock
-        { trigger: '.o_jrt_examples:not(:has(.o_jrt_example_tab:not(:has(.fa-lock))))' },
+        {
+            trigger: ".o_jrt_examples .o_jrt_example_tab",
+            run() {
+                const tabs = [...document.querySelectorAll(".o_jrt_examples .o_jrt_example_tab")];
+                if (tabs.length !== 5 || tabs.some((tab) => !tab.querySelector(".fa-lock"))) {
+                    throw new Error(`tabs without a padlock: ${tabs.map((tab) => tab.outerHTML)}`);
+                }
+            },
+        },
         { trigger: 'body[data-jrt-ready="1"] .o_jrt_example_tab[data-example="python"]', run: "click" },
         { trigger: '.o_jrt_example[data-example="python"]:not(.d-none) .o_jrt_copy', run: "click" },
         {
