@@ -106,11 +106,14 @@ def python_literal(value, indent=0, column=None):
 def example_call(method_name, method, fields, sample_ids):
     """``(ids, arguments)`` of an example call of one method, ``method``
     as :func:`.model_reference.odoo19_method` describes it: the ids of a
-    record method (``sample_ids``, records the user may read), and the
+    record method (``sample_ids``, records the user may read, if the method
+    only reads; none if it may change them: an example copied and run as it
+    is must not rename, archive or delete a real record), and the
     arguments by name: the usual ones for the ORM's common methods, else
     each parameter without a default, valued after its name or annotation,
     as Odoo 19's ``/doc`` does. ``fields``: the model's ``fields_get``."""
-    ids = None if "model" in method.get("api", ()) else list(sample_ids)
+    api = method.get("api", ())
+    ids = None if "model" in api else list(sample_ids) if "readonly" in api else []
     name_field = "name" if "name" in fields else "display_name"
     common = {
         "search_read": {"domain": [], "fields": [name_field], "limit": 5},

@@ -158,6 +158,19 @@ class TestMethodExamples(HttpCase):
         self.assertEqual(answer["result"], first.read(["name"]))
         self.assertIn(f'"ids": [{first.id}]', examples["json2"])
 
+    def test_examples_never_change_a_record_as_they_are(self):
+        """Copied and run as they are, write and unlink change nothing."""
+        first = self.env["res.partner"].with_user(self.user).search([], limit=1, order="id")
+        name = first.name
+        for method in ("write", "unlink", "action_archive"):
+            with self.subTest(method=method):
+                examples = self.examples("res.partner", method)
+                self.assertIn('"ids": []', examples["json2"])
+                self.assertIn('"args": [[]]', examples["curl"])
+                self.run_example("curl", examples["curl"])
+        first.invalidate_recordset()
+        self.assertEqual((first.exists(), first.name, first.active), (first, name, True))
+
     def test_page_shows_parameters_doc_and_padlocks(self):
         self.authenticate("examples-user", PASSWORD)
         page = self.url_open("/json_rpc_token/models/res.partner/search_read").text
@@ -170,20 +183,24 @@ class TestMethodExamples(HttpCase):
 
     def test_unknown_or_private_methods_get_a_clear_page(self):
         self.authenticate("examples-user", PASSWORD)
-        for method in ("no_such_method", "_compute_display_name", "sudo"):
+        for method in ("no_such_method", "_compute_display_name", "sudo", "<b>x</b>"):
             with self.subTest(method=method):
                 page = self.url_open(f"/json_rpc_token/models/res.partner/{method}")
                 self.assertEqual(page.status_code, 404)
                 self.assertIn(f"res.partner has no public method {method}.", html.unescape(page.text))
                 self.assertNotIn("Traceback", page.text)
+                self.assertNotIn("<b>x</b>", page.text, "escaped")
         page = self.url_open("/json_rpc_token/models/ir.actions.server/read")
         self.assertEqual(page.status_code, 403)
 
     def test_every_public_method_of_a_model_has_examples(self):
-        """Whatever the signature, the page renders and its JSON is valid."""
+        """Whatever the signature, the page renders and its Python is valid."""
         partner = self.env["res.partner"].with_user(self.user)
         reference_fields = partner.fields_get()
+        self.authenticate("examples-user", PASSWORD)
         for method in model_reference.public_methods(partner):
+            page = self.url_open(f"/json_rpc_token/models/res.partner/{method}")
+            self.assertEqual(page.status_code, 200, method)
             described = model_reference.odoo19_method(partner, method)
             ids, arguments = snippets.example_call(method, described, reference_fields, [1])
             for key, _title, code in snippets.method_snippets("http://x", "db", 2, "res.partner", method,
