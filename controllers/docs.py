@@ -11,14 +11,21 @@ allows this server only, hence no inline script (the start-up code is a
 file of its own).
 
 ``/json_rpc_token/models``: the model reference of the logged-in backend
-user (see :mod:`..core.model_reference`). Not under ``/json-call``: the token
-routes never see the browser session, and these pages need it.
+user (see :mod:`..core.model_reference`), as Odoo 19's ``/doc``: the models
+(searchable), each model's fields and public methods, and per method
+(``/json_rpc_token/models/<model>/<method>``) its parameters and the call in
+each dialect, ready to copy (:mod:`..core.snippets`), filled with this
+server's address and database. Not under ``/json-call``: the token routes
+never see the browser session, and these pages need it.
 """
 from odoo import http
+import json
+
+from markupsafe import Markup
 from odoo.exceptions import AccessError
 from odoo.http import request
 
-from ..core import errors, model_reference
+from ..core import errors, model_reference, snippets
 
 SWAGGER_UI = "/json_rpc_token/static/lib/swagger-ui"
 API_DOCS_PAGE = f"""<!DOCTYPE html>
@@ -73,7 +80,8 @@ class DocsController(http.Controller):
         if not request.env.user._is_internal():
             return self._refused_page(None, (403, NOT_INTERNAL))
         return request.render("json_rpc_token.model_reference_index",
-                              {"models": model_reference.readable_models(request.env)})
+                              {"models": model_reference.readable_models(request.env),
+                               "token_variable": snippets.TOKEN_VARIABLE})
 
     @http.route("/json_rpc_token/models/<string:model_name>", type="http", auth="user", readonly=True)
     def model_page(self, model_name):
@@ -82,6 +90,34 @@ class DocsController(http.Controller):
         if refused:
             return self._refused_page(model_name, refused)
         return request.render("json_rpc_token.model_reference_model", {"reference": reference})
+
+    @http.route("/json_rpc_token/models/<string:model_name>/<string:method_name>", type="http", auth="user",
+                readonly=True)
+    def method_page(self, model_name, method_name):
+        """One public method: signature, parameters, documentation, and its
+        call in each dialect, with this server's address and database."""
+        reference, refused = self._reference(model_name)
+        if not refused and method_name not in reference["methods"]:
+            refused = (404, f"{model_name} has no public method {method_name}.")
+        if refused:
+            return self._refused_page(model_name, refused)
+        model = request.env[model_name]
+        method = model_reference.odoo19_method(model, method_name)
+        # a record the user may read, so that a record method's example runs as it is
+        sample_ids = model.search([], limit=1, order="id").ids
+        ids, arguments = snippets.example_call(method_name, method, reference["fields"], sample_ids)
+        examples = snippets.method_snippets(request.httprequest.host_url, request.db, request.env.uid,
+                                            model_name, method_name, ids, arguments)
+        return request.render("json_rpc_token.model_reference_method", {
+            "reference": reference, "method_name": method_name, "method": method,
+            # HTML that docutils made from the docstring (raw HTML disabled)
+            "doc": Markup(method.get("doc") or ""),
+            "parameter_docs": {name: Markup(parameter.get("doc", "")) for name, parameter in
+                               method["parameters"].items()},
+            "defaults": {name: json.dumps(parameter["default"]) for name, parameter in method["parameters"].items()
+                         if "default" in parameter},
+            "examples": examples, "token_variable": snippets.TOKEN_VARIABLE,
+        })
 
     @http.route("/json_rpc_token/models/<string:model_name>.json", type="http", auth="user", readonly=True)
     def model_json(self, model_name):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.addons.base.models.res_users import check_identity
 from odoo.exceptions import UserError
 
+from ..core import snippets
 from ..core.errors import InvalidParams
 
 
@@ -93,6 +94,8 @@ class ApiTokenWizard(models.TransientModel):
                                           token_id=token.id,
                                           detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login,
                                                    id=self.env.uid))
+        scope_models = self.scope_model_ids.mapped("model")
+        lines = snippets.token_lines(self.get_base_url(), self.env.cr.dbname, self.user_id.id, secret, scope_models)
         self.sudo().unlink()
         return {
             "type": "ir.actions.act_window",
@@ -102,7 +105,8 @@ class ApiTokenWizard(models.TransientModel):
             "target": "new",
             # the secret travels to the browser in this answer only: the
             # show model stores nothing
-            "context": {"default_secret": secret},
+            "context": {"default_secret": secret,
+                        **{f"default_{key}_line": line for key, _title, line in lines}},
         }
 
 
@@ -114,3 +118,11 @@ class ApiTokenShow(models.AbstractModel):
 
     id = fields.Id()  # needed for the form's onchange to return the secret
     secret = fields.Char(readonly=True)
+    # one line per dialect that uses the token at once, on this server and
+    # database (core/snippets.py's token_lines): the answer fills them
+    json_call_line = fields.Char("JSON-RPC /json-call", readonly=True)
+    rest_line = fields.Char("REST /api", readonly=True)
+    json2_line = fields.Char("JSON-2 /json/2", readonly=True)
+    rpc_line = fields.Char("XML-RPC, /jsonrpc", readonly=True,
+                           help="The token is the password of Odoo's own RPC, with the database and the user's id.")
+    mcp_line = fields.Char("MCP /mcp", readonly=True, help="Connects Claude Code; see the MCP page of the manual.")

@@ -31,6 +31,7 @@ from . import test_read_names
 from . import test_rest
 from . import test_scope
 from . import test_security
+from . import test_snippets
 from . import test_settings
 from . import test_token_model
 from . import test_token_password

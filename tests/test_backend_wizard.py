@@ -2,7 +2,10 @@
 from datetime import timedelta
 
 from odoo import fields
+from lxml import etree
 from odoo.tests import Form, HttpCase, TransactionCase, new_test_user, tagged
+
+from .pictures import taking_pictures
 
 MANAGER_PASSWORD = "Manager-pass-2026"
 
@@ -33,6 +36,16 @@ class TestWizard(TransactionCase):
         self.assertEqual(form.user_id, self.user)
         with self.assertRaises(AssertionError):
             form.user_id = self.bot
+
+    def test_label_is_required_in_the_form_before_generate(self):
+        """The form marks the label required (the web client's
+        o_required_modifier, which the tours check), and refuses to save
+        without it: nothing reaches Generate."""
+        arch = etree.fromstring(self.Wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertEqual(arch.xpath('//field[@name="name"]/@required'), ["1"])
+        form = Form(self.Wizard.with_user(self.user))
+        with self.assertRaisesRegex(AssertionError, "name"):
+            form.save()
 
     def test_issue_is_audited_with_user_and_issuer(self):
         wizard = self.Wizard.with_user(self.manager).create({"name": "Bot sync", "user_id": self.bot.id})
@@ -81,3 +94,16 @@ class TestWizardTour(HttpCase):
         self.assertTrue(token.last_used_at, "the tour called /json-call with the token")
         entry = self.env["api.token.log"].search([("token_id", "=", token.id), ("event", "=", "issue")])
         self.assertEqual(entry.user_id, bot)
+
+
+@tagged("post_install", "-at_install")
+class TestTokenReadyTour(HttpCase):
+    """The token-ready dialog in the browser, and the manual's picture of it."""
+    browser_size = "1100x900"
+
+    def test_dialog_shows_a_line_per_dialect(self):
+        with taking_pictures(self, {"token_ready.png": ".modal-dialog .modal-content"}):
+            self.start_tour("/odoo/action-json_rpc_token.api_token_action", "json_rpc_token_token_ready_tour",
+                            login="admin", timeout=120)
+        token = self.env["api.token"].search([("name", "=", "Shop sync")])
+        self.assertEqual((token.user_id.login, token.state), ("admin", "active"))

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import PASSWORD
+from .pictures import taking_pictures
 
 DOCS = "/json-call/docs"
 NAME_SEARCH = "name_search(name='', args=None, operator='ilike', limit=100)"
@@ -183,9 +184,12 @@ if (!paths.includes("/json-call") || !paths.includes("/json-call/user_authentica
 
 @tagged("post_install", "-at_install")
 class TestDocsTour(HttpCase):
+    browser_size = "1100x1000"
 
     def test_backend_menus_lead_to_both_pages(self):
-        self.start_tour("/odoo", "json_rpc_token_docs_tour", login="admin", timeout=120)
+        # the manual's picture: the method page, its Python example copied
+        with taking_pictures(self, {"model_reference.png": ".o_jrt_model_reference"}):
+            self.start_tour("/odoo", "json_rpc_token_docs_tour", login="admin", timeout=120)
         # the API documentation is no Odoo page the tour can go on in: open
         # what its menu entry opens, without a session
         url = self.env.ref("json_rpc_token.api_docs_menu").action.url

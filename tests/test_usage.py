@@ -11,6 +11,7 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from ..core import call_context, usage
 from .common import PASSWORD, JsonCallCase
+from .pictures import taking_pictures
 
 CALL = "/json-call"
 
@@ -287,3 +288,48 @@ class TestUsageTour(HttpCase):
             self.assertIn("result", response.json())
         usage.flush(self.env.cr.dbname)
         self.start_tour("/odoo", "json_rpc_token_usage_tour", login="admin", timeout=120)
+
+
+@tagged("post_install", "-at_install")
+class TestUsageGraphPicture(HttpCase):
+    """The manual's picture of API Usage: a week of calls by 14 users, of
+    which the graph shows the 10 with the most calls and Others. A server
+    cannot serve calls in the past: the last hour's calls go through the API,
+    the week before is written into the table."""
+    browser_size = "1200x700"
+
+    def test_usage_graph_shows_the_top_10_and_others(self):
+        usage.flush(self.env.cr.dbname)
+        Usage = self.env["api.token.usage"].sudo()
+        Usage.search([]).unlink()
+        now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+        tokens = []
+        for number in range(14):
+            user = new_test_user(self.env, login=f"graph-user-{number}", groups="base.group_user",
+                                 name=["Web Shop", "Warehouse Scanner", "Mobile App", "Accounting Sync",
+                                       "CRM Bridge", "BI Export", "Mail Gateway", "POS Relay", "HR Portal",
+                                       "Claude (MCP)", "Intern Script", "Backup Job", "Test Runner",
+                                       "Old Connector"][number])
+            token, secret = self.env["api.token"].sudo()._issue(user, f"{user.name} token")
+            tokens.append((token, secret))
+            # busy days and quiet ones, and an hour of today
+            for day, busy in enumerate([0.7, 1.0, 1.1, 0.3, 0.25, 0.95, 1.2, 1.05]):
+                Usage.create({"token_id": token.id, "user_id": user.id,
+                              "hour": now - timedelta(days=day, hours=1),
+                              "calls": round(((14 - number) * 40 + (day * 37 * (number + 3)) % 120) * busy),
+                              "errors": day % 3, "server_time": 10.0 * (14 - number)})
+        self.env.flush_all()
+        for _token, secret in tokens[:3]:
+            response = self.opener.post(self.base_url() + CALL, json={"jsonrpc": "2.0", "params": {
+                "model": "res.partner", "method": "search_count", "args": [[]]}},
+                headers={"Authorization": f"Bearer {secret}"}, timeout=20)
+            self.assertIn("result", response.json())
+        usage.flush(self.env.cr.dbname)
+        self.assertEqual(len(Usage._top_user_ids()), 10)
+        # what the graph stacks: 10 users and Others
+        groups = Usage.read_group([], ["calls:sum"], ["top_user_id"])
+        self.assertEqual(len(groups), 11)
+        self.assertIn((0, "Others"), [group["top_user_id"] for group in groups])
+        with taking_pictures(self, {"usage_graph.png": ".o_action_manager"}):
+            self.start_tour("/odoo/action-json_rpc_token.api_token_usage_action",
+                            "json_rpc_token_usage_picture_tour", login="admin", timeout=120)

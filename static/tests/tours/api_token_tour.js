@@ -8,6 +8,8 @@ const SECRET = /[A-Za-z0-9_-]{43}/;
  * Odoo's API keys, confirm with ``password``. */
 function generateSteps(name, password) {
     return [
+        // the label is marked required before anything is typed
+        { trigger: '.modal div[name="name"].o_required_modifier input' },
         { trigger: '.modal div[name="name"] input', run: `edit ${name}` },
         { trigger: '.modal button[name="action_generate"]', run: "click" },
         { trigger: '.modal div[name="password"] input', run: `edit ${password}` },
@@ -104,4 +106,39 @@ registry.category("web_tour.tours").add("json_rpc_token_manager_tour", {
             },
         ];
     },
+});
+
+/** The token-ready dialog gives, beside the token, one line per dialect that
+ * uses it at once on this server, each with its copy button; the tour ends
+ * on the dialog (the manual's picture of it). */
+const DIALECT_LINES = {
+    json_call_line: "/json-call",
+    rest_line: "/api/res.partner/",
+    json2_line: "/json/2/res.partner/search_count",
+    rpc_line: "/jsonrpc",
+    mcp_line: "/mcp?db=",
+};
+registry.category("web_tour.tours").add("json_rpc_token_token_ready_tour", {
+    url: "/odoo/action-json_rpc_token.api_token_action",
+    steps: () => [
+        { trigger: '.o_control_panel button:contains("New Token")', run: "click" },
+        ...generateSteps("Shop sync", "admin"),
+        { trigger: '.modal div[name="mcp_line"] .o_clipboard_button' },
+        {
+            trigger: '.modal div[name="secret"]',
+            run() {
+                const secret = (this.anchor.textContent.match(SECRET) || [])[0];
+                for (const [field, path] of Object.entries(DIALECT_LINES)) {
+                    const line = document.querySelector(`.modal div[name="${field}"]`);
+                    const text = line ? line.textContent : "";
+                    if (!text.includes(location.origin + path) || !text.includes(secret)) {
+                        throw new Error(`${field} is "${text}"`);
+                    }
+                    if (!line.querySelector(".o_clipboard_button")) {
+                        throw new Error(`${field} has no copy button`);
+                    }
+                }
+            },
+        },
+    ],
 });

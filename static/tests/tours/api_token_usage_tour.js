@@ -23,3 +23,17 @@ registry.category("web_tour.tours").add("json_rpc_token_usage_tour", {
         { trigger: ".o_graph_view .o_graph_renderer canvas" },
     ],
 });
+
+/** API Usage as it opens, for the manual's picture: the graph drawn, its
+ * bars grown (the test checks the top 10 and Others it shows). */
+registry.category("web_tour.tours").add("json_rpc_token_usage_picture_tour", {
+    steps: () => [
+        { trigger: ".o_graph_view .o_graph_renderer canvas" },
+        {
+            trigger: ".o_graph_view .o_graph_renderer canvas",
+            async run() {
+                await new Promise((resolve) => setTimeout(resolve, 1500));
+            },
+        },
+    ],
+});
