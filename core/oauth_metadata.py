@@ -20,6 +20,8 @@ MCP_PATH = "/mcp"
 #: RFC 9728 §3: the well-known metadata path (the resource's path appended)
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
 RESOURCE_NAME = "Odoo (MCP)"
+#: what an OAuth client may ask: reading, or reading and writing
+SCOPES = ("read", "write")
 
 
 def _base(base_url):
@@ -42,12 +44,15 @@ def metadata_url(base_url, dbname=None):
 
 
 def protected_resource_metadata(base_url, dbname=None):
-    """RFC 9728 §2: the MCP endpoint as a protected resource, taking bearer
-    tokens in the ``Authorization`` header only (never in the query or the
-    body, where logs and proxies keep them)."""
+    """RFC 9728 §2: the MCP endpoint as a protected resource, signed in to
+    by this server's own authorization server (:mod:`.oauth_server`),
+    taking bearer tokens in the ``Authorization`` header only (never in the
+    query or the body, where logs and proxies keep them)."""
     return {
         "resource": resource_url(base_url, dbname),
         "resource_name": RESOURCE_NAME,
+        "authorization_servers": [_base(base_url)],
+        "scopes_supported": list(SCOPES),
         "bearer_methods_supported": ["header"],
     }
 

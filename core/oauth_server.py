@@ -25,8 +25,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from odoo import fields
 
 from . import oauth_metadata
-
-SCOPES = ("read", "write")
+from .oauth_metadata import SCOPES
 
 __all__ = ["AccessDeniedError", "OAuth2Error", "json_request", "server"]
 

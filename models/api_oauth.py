@@ -34,8 +34,6 @@ REFRESH_DAYS_PARAM = "json_rpc_token.oauth_refresh_token_days"
 DEFAULT_REFRESH_DAYS = 30
 #: RFC 6749 §4.1.2 recommends at most ten minutes
 CODE_MINUTES = 5
-#: what a client may ask (OAuth scopes): reading, and writing (which reads too)
-SCOPES = ("read", "write")
 
 
 def secret_digest(secret):

@@ -8,13 +8,17 @@ import hashlib
 import json
 import re
 import secrets
+import subprocess
+import tempfile
 import xmlrpc.client
 from urllib.parse import parse_qs, urlsplit
 
 from odoo.tests import tagged
 
+from ..core import usage
 from .common import PASSWORD, JsonCallCase
 from .test_mcp import WRITE_TOOLS, McpCase
+from .test_odoo19 import mcp_python
 
 
 @tagged("post_install", "-at_install")
@@ -44,6 +48,7 @@ class TestDiscovery(JsonCallCase):
             metadata = response.json()
             self.assertEqual(metadata["resource"], self.base_url() + "/mcp")
             self.assertEqual(metadata["bearer_methods_supported"], ["header"])
+            self.assertEqual(metadata["authorization_servers"], [self.base_url()])
             self.assertEqual(response.headers["Access-Control-Allow-Origin"], "*")
             self.assertNotIn("Set-Cookie", response.headers)
 
@@ -354,5 +359,151 @@ class TestAuthorizationServer(OAuthCase):
         self.assertIn("error", response.json())
 
     def test_registration_can_be_turned_off(self):
-        self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.oauth_dynamic_registration", "False")
+        """By an administrator, in Settings; the apps registered already keep working."""
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.json_rpc_token_oauth_dynamic_registration, "on by default")
+        settings.json_rpc_token_oauth_dynamic_registration = False
+        settings.execute()
         self.assertEqual(self.register([REDIRECT], status=403)["error"], "access_denied")
+        self.assertFalse(self.env["res.config.settings"].create({}).json_rpc_token_oauth_dynamic_registration)
+        self.assertTrue(self.sign_in()["access_token"])
+        settings = self.env["res.config.settings"].create({"json_rpc_token_oauth_dynamic_registration": True,
+                                                           "json_rpc_token_oauth_access_token_minutes": 5})
+        settings.execute()
+        self.assertTrue(self.register([REDIRECT]))
+        self.assertEqual(self.sign_in()["expires_in"], 300)
+
+
+@tagged("post_install", "-at_install")
+class TestSdkOAuthClient(McpCase):
+
+    def test_python_sdk_signs_in_with_oauth(self):
+        """The official MCP Python SDK given only the URL: its OAuth client
+        provider discovers (401, RFC 9728, RFC 8414), registers (RFC 7591)
+        and signs in with PKCE; the test plays the browser (Odoo's login
+        page, then the consent page); then the assistant works, within what
+        was approved, and its calls are metered and audited."""
+        python = mcp_python()
+        if python is None:
+            self.skipTest("no virtual environment with devtools/requirements-mcp.txt (no package index?)")
+        usage.flush(self.env.cr.dbname)
+        with tempfile.TemporaryDirectory() as cwd:
+            result = subprocess.run([str(python), "-c", SDK_OAUTH_DRIVER, self.base_url() + "/mcp", "integrator",
+                                     PASSWORD], cwd=cwd, capture_output=True, text=True, timeout=180)
+        self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+        report = json.loads(result.stdout.splitlines()[-1])
+        self.assertIn("SDK OAuth Assistant", report["consent"])
+        self.assertEqual(set(report["tools"]), {"list_models", "describe_model", "search_records", "read_records",
+                                                "aggregate_records", "create_records", "update_records",
+                                                "delete_records"})
+        self.assertEqual(report["found"], ["OAuth SDK Partner"])
+        self.assertEqual(report["updated"], "oauth@mcp.test")
+        self.assertEqual(report["outside"], True, "res.users is outside the approved models")
+        self.assertFalse(self.env["res.partner"].with_context(active_test=False).search(
+            [("name", "=", "OAuth SDK Partner")]), "deleted by the client")
+        self.env.invalidate_all()
+        grant = self.env["api.oauth.grant"].sudo().search([("user_id", "=", self.integrator.id)])
+        self.assertEqual((grant.client_id.name, grant.scope_models), ("SDK OAuth Assistant", "res.partner"))
+        token = grant.token_ids
+        self.assertEqual((len(token), token.audience), (1, "mcp"))
+        usage.flush(self.env.cr.dbname)
+        rows = self.env["api.token.usage"].sudo().search([("token_id", "=", token.id)])
+        self.assertGreaterEqual(sum(rows.mapped("calls")), 7, "initialize, list, create, search, update, read, "
+                                                                 "delete, the refused search")
+        events = self.env["api.token.log"].sudo().search([("user_id", "=", self.integrator.id)]).mapped("event")
+        self.assertIn("oauth_consent", events)
+        self.assertIn("oauth_token", events)
+
+
+#: run by the MCP environment's Python: ``python -c SDK_OAUTH_DRIVER <mcp url> <login> <password>``
+SDK_OAUTH_DRIVER = r"""
+import asyncio, json, re, sys
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx2
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+url, login, password = sys.argv[1:4]
+REDIRECT = "http://127.0.0.1:33418/callback"
+seen = {}
+
+
+class Memory:
+    tokens = client = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client
+
+    async def set_client_info(self, client_info):
+        self.client = client_info
+
+
+def csrf(page):
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+async def play_the_browser(authorization_url):
+    # what the user does: Odoo's login page, then the consent page; the redirect to the client's
+    # loopback listener is read, not followed
+    async with httpx2.AsyncClient(timeout=60) as browser:
+        first = await browser.get(authorization_url)
+        assert first.status_code in (302, 303), first.text[:500]
+        login_url = urljoin(authorization_url, first.headers["location"])
+        page = await browser.get(login_url)
+        redirect = parse_qs(urlsplit(login_url).query)["redirect"][0]
+        answer = await browser.post(urljoin(authorization_url, "/web/login"), data={
+            "login": login, "password": password, "csrf_token": csrf(page), "redirect": redirect})
+        assert answer.status_code in (302, 303), answer.text[:500]
+        consent = await browser.get(authorization_url)
+        assert consent.status_code == 200, consent.text[:500]
+        seen["consent"] = consent.text
+        decided = await browser.post(authorization_url, data={
+            "csrf_token": csrf(consent), "decision": "approve", "models": "res.partner"})
+        assert decided.status_code == 302, decided.text[:500]
+        query = parse_qs(urlsplit(decided.headers["location"]).query)
+        seen["code"], seen["state"] = query["code"][0], query["state"][0]
+
+
+async def callback():
+    return AuthorizationCodeResult(code=seen["code"], state=seen["state"])
+
+
+async def main():
+    provider = OAuthClientProvider(
+        url, OAuthClientMetadata(client_name="SDK OAuth Assistant", redirect_uris=[REDIRECT],
+                                 grant_types=["authorization_code", "refresh_token"], response_types=["code"],
+                                 token_endpoint_auth_method="none", scope="read write"),
+        Memory(), redirect_handler=play_the_browser, callback_handler=callback)
+    http = create_mcp_http_client(auth=provider)
+    async with http, streamable_http_client(url, http_client=http) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            tools = [tool.name for tool in (await session.list_tools()).tools]
+
+            async def call(name, **arguments):
+                result = await session.call_tool(name, arguments)
+                assert not result.is_error, result.content
+                return result.structured_content
+
+            created = await call("create_records", model="res.partner", values={"name": "OAuth SDK Partner"})
+            ids = created["ids"] if isinstance(created["ids"], list) else [created["ids"]]
+            found = await call("search_records", model="res.partner", domain=[["id", "in", ids]], fields=["name"])
+            await call("update_records", model="res.partner", ids=ids, values={"email": "oauth@mcp.test"})
+            read = await call("read_records", model="res.partner", ids=ids, fields=["email"])
+            await call("delete_records", model="res.partner", ids=ids)
+            outside = await session.call_tool("search_records", {"model": "res.users"})
+    print(json.dumps({"consent": seen["consent"], "tools": tools, "found": [r["name"] for r in found["records"]],
+                      "updated": read["records"][0]["email"], "outside": outside.is_error}))
+
+asyncio.run(main())
+"""
