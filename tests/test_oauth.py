@@ -13,6 +13,7 @@ import tempfile
 import xmlrpc.client
 from urllib.parse import parse_qs, urlsplit
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..core import usage
@@ -337,6 +338,11 @@ class TestAuthorizationServer(OAuthCase):
         token = self.sign_in()
         grant = self.env["api.oauth.grant"].with_user(self.integrator).search([])
         self.assertEqual(len(grant), 1)
+        self.assertFalse(self.env["api.oauth.grant"].with_user(self.colleague).search([]), "one's own apps only")
+        with self.assertRaises(AccessError):
+            grant.with_user(self.colleague).action_revoke()
+        with self.assertRaises(AccessError):
+            grant.write({"scope_read_only": True})
         grant.action_revoke()
         self.assertEqual(self.mcp_status(token["access_token"]), 401)
         self.assertEqual(self.refresh(token["refresh_token"], status=400)["error"], "invalid_grant")
