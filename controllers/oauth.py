@@ -142,7 +142,7 @@ class OAuthController(http.Controller):
             return request.render("json_rpc_token.oauth_error",
                                   {"error": error.description or error.error}, status=400)
         client = grant.request.client.record
-        asks_write = "write" in (grant.request.payload.scope or "read write").split()
+        asks_write = not oauth_server.asks_read_only(grant.request.payload.scope)
         Grants = request.env["api.oauth.grant"]
         if httprequest.method == "POST":
             if httprequest.form.get("decision") != "approve":

@@ -127,7 +127,7 @@ class _Code:
         return self.record.redirect_uri
 
     def get_scope(self):
-        return "read" if self.record.grant_id.scope_read_only else "read write"
+        return "read" if self.record.scope_read_only else "read write"
 
     @property
     def code_challenge(self):
@@ -169,6 +169,11 @@ class S256Only(CodeChallenge):
         return super().validate_code_challenge(grant, redirect_uri)
 
 
+def asks_read_only(scope):
+    """Whether an OAuth ``scope`` asks reading only (none asks both)."""
+    return bool(scope) and "write" not in scope.split()
+
+
 def check_resource(server_, request):
     """RFC 8707: a ``resource`` parameter, when sent, must be this server's
     MCP endpoint (the only resource it issues tokens for)."""
@@ -198,7 +203,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         env["api.oauth.code"]._store(code, request.user, request.payload.redirect_uri,
                                      request.payload.data["code_challenge"],
                                      request.payload.data["code_challenge_method"],
-                                     check_resource(self.server, request))
+                                     check_resource(self.server, request), asks_read_only(request.payload.scope))
 
     def query_authorization_code(self, code, client):
         record = self.server.env["api.oauth.code"]._lookup(code)
@@ -232,7 +237,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         grant = self.authenticate_user(self.request.authorization_code)
         if not grant:
             raise InvalidGrantError("The app was revoked.")
-        token = self.server.env["api.oauth.refresh"]._issue_pair(grant, grant.scope_read_only, code.resource,
+        token = self.server.env["api.oauth.refresh"]._issue_pair(grant, code.scope_read_only, code.resource,
                                                                   family=code.family)
         self.delete_authorization_code(self.request.authorization_code)
         return 200, token, self.TOKEN_RESPONSE_HEADER
@@ -260,8 +265,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
     def create_token_response(self):
         refresh = self.request.refresh_token.record
         check_resource(self.server, self.request)
-        asked = (self.request.payload.scope or "").split()
-        read_only = refresh.scope_read_only or (bool(asked) and "write" not in asked)
+        read_only = refresh.scope_read_only or asks_read_only(self.request.payload.scope)
         token = self.server.env["api.oauth.refresh"]._issue_pair(refresh.grant_id, read_only, refresh.resource,
                                                                   family=refresh.family)
         self.revoke_old_credential(self.request.refresh_token)

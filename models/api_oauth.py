@@ -156,6 +156,9 @@ class ApiOAuthCode(models.Model):
     code_challenge = fields.Char(required=True)
     code_challenge_method = fields.Char(required=True)
     resource = fields.Char()
+    #: reading only: the grant's, or what the request asked (an approval of
+    #: writing answers a request for reading with a read-only token)
+    scope_read_only = fields.Boolean()
     expires_at = fields.Datetime(required=True)
     used = fields.Boolean()
     #: the refresh chain the code starts (revoked if the code is used twice)
@@ -165,9 +168,10 @@ class ApiOAuthCode(models.Model):
         _add_digest_column(self.env, self._table)
 
     @api.model
-    def _store(self, code, grant, redirect_uri, challenge, method, resource):
+    def _store(self, code, grant, redirect_uri, challenge, method, resource, read_only):
         """Keep the code Authlib made (its digest only) for ``grant``."""
         row = self.sudo().create({"grant_id": grant.id, "redirect_uri": redirect_uri, "code_challenge": challenge,
+                                  "scope_read_only": read_only or grant.scope_read_only,
                                   "code_challenge_method": method, "resource": resource, "family": uuid.uuid4().hex,
                                   "expires_at": fields.Datetime.now() + timedelta(minutes=CODE_MINUTES)})
         self.env.cr.execute("UPDATE api_oauth_code SET secret_digest = %s WHERE id = %s", [secret_digest(code), row.id])

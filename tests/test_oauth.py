@@ -220,9 +220,14 @@ class TestAuthorizationServer(OAuthCase):
         with self.assertRaises(xmlrpc.client.Fault):
             xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object").execute_kw(
                 self.env.cr.dbname, self.integrator.id, access, "res.partner", "search", [[]])
-        # asked again: no page, the approval holds
+        # asked again: no page, the approval holds; asked for reading only, a read-only token
         verifier, challenge = pkce()
         self.assertTrue(self.exchange(self.code_from(self.authorize(challenge)), verifier)["access_token"])
+        verifier, challenge = pkce()
+        reading = self.exchange(self.code_from(self.authorize(challenge, scope="read")), verifier)
+        self.assertEqual(reading["scope"], "read")
+        names = {tool["name"] for tool in self.ok("tools/list", token=reading["access_token"])["tools"]}
+        self.assertFalse(names & WRITE_TOOLS)
 
     def test_deny(self):
         verifier, challenge = pkce()
