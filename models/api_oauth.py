@@ -177,6 +177,12 @@ class ApiOAuthCode(models.Model):
         self.env.cr.execute("UPDATE api_oauth_code SET secret_digest = %s WHERE id = %s", [secret_digest(code), row.id])
 
     @api.model
+    def _purge_dead(self):
+        """Codes expired or used, deleted by the daily purge (a code is
+        checked for reuse only while it lives: five minutes)."""
+        self.sudo().search(["|", ("used", "=", True), ("expires_at", "<", fields.Datetime.now())]).unlink()
+
+    @api.model
     def _lookup(self, code):
         """The code's row, locked (two exchanges of one code cannot both win)."""
         self.env.cr.execute("SELECT id FROM api_oauth_code WHERE secret_digest = %s FOR UPDATE",
@@ -209,6 +215,16 @@ class ApiOAuthRefresh(models.Model):
                             [secret_digest(secret)])
         row = self.env.cr.fetchone()
         return self.sudo().browse(row[0] if row else [])
+
+    @api.model
+    def _purge_dead(self):
+        """Refresh tokens expired, or revoked or used more than a day ago
+        (kept that long to catch the reuse of a copied one), deleted by the
+        daily purge."""
+        now = fields.Datetime.now()
+        day_ago = now - timedelta(days=1)
+        self.sudo().search(["|", "|", ("expires_at", "<", now), ("revoked_at", "<", day_ago),
+                            ("used_at", "<", day_ago)]).unlink()
 
     @api.model
     def _revoke_chain(self, family, grant, reason):

@@ -753,8 +753,9 @@ class ApiToken(models.Model):
     def _cron_purge(self):
         """Daily: delete tokens expired or revoked for more than
         ``json_rpc_token.purge_after_days`` days (0 keeps them forever), audit
-        entries past their retention, stale failure counters and expired
-        idempotency keys."""
+        entries past their retention, stale failure counters, expired
+        idempotency keys, and OAuth codes and refresh tokens that can no
+        longer be used."""
         days = int(self._param(PURGE_PARAM, DEFAULT_PURGE_DAYS))
         if days > 0:
             limit = fields.Datetime.now() - timedelta(days=days)
@@ -764,3 +765,5 @@ class ApiToken(models.Model):
         self.env["api.token.log"]._purge_old()
         self.env["api.token.lockout"]._purge_stale()
         self.env["api.token.idempotency"]._purge_expired()
+        self.env["api.oauth.code"]._purge_dead()
+        self.env["api.oauth.refresh"]._purge_dead()

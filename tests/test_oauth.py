@@ -273,6 +273,8 @@ class TestAuthorizationServer(OAuthCase):
         code = self.approve(challenge)
         self.env.cr.execute("UPDATE api_oauth_code SET expires_at = now() at time zone 'utc' - interval '1 second'")
         self.assertEqual(self.exchange(code, verifier, status=400)["error"], "invalid_grant")
+        self.env["api.token"]._cron_purge()
+        self.assertFalse(self.env["api.oauth.code"].sudo().search([]), "the daily purge deletes dead codes")
 
     def test_redirect_uri_mismatch_and_open_redirects(self):
         verifier, challenge = pkce()
