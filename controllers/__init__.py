@@ -1,3 +1,3 @@
 # One module per dialect; each registers its routing type (a Dispatcher
 # subclass) before its routes use it.
-from . import docs, json2, jsonrpc, mcp, odoo19, rest, xmlrpc
+from . import docs, json2, jsonrpc, mcp, oauth, odoo19, rest, xmlrpc

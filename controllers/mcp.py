@@ -15,7 +15,9 @@ speak: HTTP 400). A page of another site is refused as on every token path
 Every request is a token call: ``Authorization: Bearer <token>``, checked by
 the token step of every dialect (:func:`..http_layer.token_call.become_token_user`:
 expiry, revocation, allowed networks, rate limits, usage metered as dialect
-``mcp``, audit), else HTTP 401 with ``WWW-Authenticate: Bearer``; a
+``mcp``, audit), else HTTP 401 with ``WWW-Authenticate: Bearer
+resource_metadata="..."`` (where the OAuth metadata is, see
+:mod:`.oauth`); a
 notification's token is checked but not counted as a call. The database is
 the ``X-Odoo-Database`` header's, or ``?db=`` in the URL, else Odoo's choice.
 The methods and tools are :mod:`..core.mcp_tools`'s; protocol failures are
@@ -25,7 +27,7 @@ but for the transport's own statuses (400, 401, 403, 405, 429).
 from odoo import http
 from odoo.http import request
 
-from ..core import errors, mcp_tools
+from ..core import errors, mcp_tools, oauth_metadata
 from ..core.jsonrpc import NO_RESULT, answer, valid_id
 from ..http_layer import token_call
 from ..http_layer.dispatcher import TokenDispatcher, route_options
@@ -79,6 +81,19 @@ class McpDispatcher(TokenDispatcher, http.Dispatcher):
         checked (refused as a request would be), not counted as a call."""
         self._admit_origin(self.request.env)
         self.request.env["api.token"].sudo()._check_secret(secret)
+
+    def error_status(self, exc):
+        """The table's status and headers; a 401's challenge names where the
+        endpoint's OAuth metadata is (RFC 9728 §5.1), so that a client
+        given only the URL finds how to sign in."""
+        status, headers = super().error_status(exc)
+        if status == 401:
+            httprequest = self.request.httprequest
+            db = httprequest.args.get("db")
+            value = oauth_metadata.challenge(httprequest.host_url, db if isinstance(db, str) else None,
+                                             token_given=not isinstance(exc, errors.TokenMissing))
+            headers = [(name, value if name == "WWW-Authenticate" else old) for name, old in headers]
+        return status, headers
 
     def error_response(self, exc):
         status, headers = self.error_status(exc)

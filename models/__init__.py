@@ -6,6 +6,7 @@ from . import (
     api_token_rate_limit,
     api_token_usage,
     api_token_wizard,
+    api_oauth,
     ir_http,
     res_config_settings,
     res_users,

@@ -80,7 +80,10 @@ DEFAULT_PURGE_DAYS = 30
 #: ``user_id`` of a token they know would hand them another user's rights
 PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
                               "scope_models", "scope_read_only", "allowed_networks", "apikey_id",
-                              "rate_limit"})
+                              "rate_limit", "audience", "oauth_grant_id", "oauth_family"})
+#: a token's audience (RFC 8707's resource, as the dialect that serves it)
+#: -> how a refusal names it; a token without one serves every dialect
+AUDIENCES = {"mcp": "the MCP endpoint (/mcp)"}
 
 _last_use_written = {}  # (dbname, token id) -> time.monotonic() of the last stamp
 #: (dbname, SHA-256 of a secret) -> the stored hash this process verified the
@@ -132,6 +135,7 @@ class TokenFacts(NamedTuple):
     rate_limit: int = 0  # the token's own calls per minute; 0: the default (see api_token_rate_limit)
     user_rate_limit: int = 0  # the user's calls per minute, over all their tokens; 0: none
     apikey_id: int = 0  # an Odoo API key (JSON-2), id None: the key's id, its own credential
+    audience: str = None  # the one dialect the token serves (AUDIENCES); None: every one
 
     @property
     def credential(self):
@@ -190,6 +194,16 @@ class ApiToken(models.Model):
     apikey_id = fields.Many2one(
         "res.users.apikeys", "Issued With API Key", readonly=True, ondelete="cascade",
         help="The Odoo API key given as password at login: the token dies with it.")
+    audience = fields.Selection(
+        list(AUDIENCES.items()), readonly=True,
+        help="The one API the token was issued for (OAuth's resource): refused by every other. "
+             "Empty: every API of this addon.")
+    oauth_grant_id = fields.Many2one(
+        "api.oauth.grant", "Connected App", readonly=True, index="btree_not_null", ondelete="cascade",
+        help="The approval, given on the consent page to an OAuth client, this token was issued under.")
+    #: the chain of refresh tokens (one sign-in of an OAuth client) the token
+    #: was issued in: a refresh token used twice revokes the whole chain
+    oauth_family = fields.Char(readonly=True, index="btree_not_null")
     log_ids = fields.One2many("api.token.log", "token_id", string="Audit Log", readonly=True,
                               groups="json_rpc_token.group_api_token_manager")
     state = fields.Selection(
@@ -360,7 +374,8 @@ class ApiToken(models.Model):
 
     @api.model
     def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None,
-               apikey_id=None, rate_limit=None, issuer=None):
+               apikey_id=None, rate_limit=None, issuer=None, audience=None, oauth_grant_id=None,
+               oauth_family=None):
         """Create a token for ``user`` and return ``(record, secret)``.
 
         ``issuer``: the user who asks for it (the backend wizard's user);
@@ -371,7 +386,9 @@ class ApiToken(models.Model):
         The secret exists only in the return value: the row gets its hash and
         lookup index. Inserted with SQL because ``create`` is closed to
         clients (see :meth:`create`). ``scope_models``: model names, or None
-        for any model.
+        for any model. ``audience``: the one dialect the token serves (see
+        :data:`AUDIENCES`), with the OAuth grant and refresh chain it was
+        issued in.
         """
         issuer = issuer or user
         self._check_may_issue(issuer, user)
@@ -379,13 +396,14 @@ class ApiToken(models.Model):
         author = issuer.id
         self.env.cr.execute(SQL(
             """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
-                                      apikey_id, rate_limit, token_index, token_hash, create_uid, write_uid,
-                                      create_date, write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                                      apikey_id, rate_limit, audience, oauth_grant_id, oauth_family,
+                                      token_index, token_hash, create_uid, write_uid, create_date, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
             label, user.id, expires_at, ",".join(scope_models) if scope_models else None, bool(read_only),
-            networks or None, apikey_id, rate_limit or 0, token_digest(secret)[:INDEX_SIZE],
+            networks or None, apikey_id, rate_limit or 0, audience, oauth_grant_id, oauth_family,
+            token_digest(secret)[:INDEX_SIZE],
             TOKEN_CRYPT_CONTEXT.hash(secret), author, author))
         token = self.browse(self.env.cr.fetchone()[0])
         user.invalidate_recordset(["api_token_ids"])
@@ -531,6 +549,9 @@ class ApiToken(models.Model):
             expired (or idle), or ``ip`` outside its allowed networks."""
         if not facts.user_eligible:
             raise TokenInvalid("The token's user is archived or no longer an internal user.")
+        if facts.audience and facts.audience != call_context.current().dialect:
+            # RFC 8707: a token issued for one resource is no key to another
+            raise TokenInvalid(f"This token was issued for {AUDIENCES[facts.audience]} only.")
         if facts.revoked:
             raise TokenRevoked("The token has been revoked.")
         now = fields.Datetime.now()
@@ -621,7 +642,7 @@ class ApiToken(models.Model):
         self.env.cr.execute(
             """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, u.active AND NOT u.share,
                       COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
-                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.token_hash
+                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
                 WHERE t.token_index = %s""", [digest[:INDEX_SIZE]])
         rows = self.env.cr.fetchall()
@@ -636,12 +657,12 @@ class ApiToken(models.Model):
                 _verified_hashes.clear()
             _verified_hashes[cache_key] = row[-1]
         (token_id, user_id, expires_at, revoked, user_eligible, last_seen, models_, read_only, networks,
-         rate_limit, user_rate_limit, _hash) = row
+         rate_limit, user_rate_limit, audience, _hash) = row
         return TokenFacts(
             token_id, user_id, expires_at, revoked, user_eligible, last_seen,
             frozenset(models_.split(",")) if models_ else None, bool(read_only),
             tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else (),
-            rate_limit or 0, user_rate_limit or 0)
+            rate_limit or 0, user_rate_limit or 0, audience=audience or None)
 
     @api.model
     def _api_key_facts(self, key):
@@ -732,8 +753,9 @@ class ApiToken(models.Model):
     def _cron_purge(self):
         """Daily: delete tokens expired or revoked for more than
         ``json_rpc_token.purge_after_days`` days (0 keeps them forever), audit
-        entries past their retention, stale failure counters and expired
-        idempotency keys."""
+        entries past their retention, stale failure counters, expired
+        idempotency keys, and OAuth codes and refresh tokens that can no
+        longer be used."""
         days = int(self._param(PURGE_PARAM, DEFAULT_PURGE_DAYS))
         if days > 0:
             limit = fields.Datetime.now() - timedelta(days=days)
@@ -743,3 +765,5 @@ class ApiToken(models.Model):
         self.env["api.token.log"]._purge_old()
         self.env["api.token.lockout"]._purge_stale()
         self.env["api.token.idempotency"]._purge_expired()
+        self.env["api.oauth.code"]._purge_dead()
+        self.env["api.oauth.refresh"]._purge_dead()

@@ -22,6 +22,9 @@ EVENTS = [
     ("logout", "Logout"),
     ("revoke", "Revocation"),
     ("token_refused", "Unknown token"),
+    ("oauth_consent", "OAuth app approved"),
+    ("oauth_token", "OAuth token issued"),
+    ("oauth_reuse", "OAuth refresh token reused"),
 ]
 
 

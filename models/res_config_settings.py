@@ -11,6 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..core.origin import CORS_PARAM
+from .api_oauth import ACCESS_MINUTES_PARAM, DEFAULT_ACCESS_MINUTES, REGISTRATION_PARAM
 from .api_token import (
     DEFAULT_MAX_TTL_HOURS,
     DEFAULT_PURGE_DAYS,
@@ -65,17 +66,41 @@ class ResConfigSettings(models.TransientModel):
         "Keep Idempotency Keys (hours)", config_parameter=IDEMPOTENCY_PARAM, default=DEFAULT_IDEMPOTENCY_HOURS,
         help="How long a request sent with an Idempotency-Key is answered from its stored answer.")
 
+    # not a config_parameter field: Odoo deletes the parameter of a False
+    # boolean, and the default (absent) is on
+    json_rpc_token_oauth_dynamic_registration = fields.Boolean(
+        "Dynamic Client Registration",
+        help="AI assistants register themselves (RFC 7591) before a user signs them in on /mcp. Off: "
+             "registration is refused, the apps registered already keep working.")
+    json_rpc_token_oauth_access_token_minutes = fields.Integer(
+        "Access Token Lifetime (minutes)", config_parameter=ACCESS_MINUTES_PARAM, default=DEFAULT_ACCESS_MINUTES,
+        help="How long an access token issued to an AI assistant by OAuth lives; the assistant refreshes it.")
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["json_rpc_token_oauth_dynamic_registration"] = self.env["api.oauth.client"]._registration_allowed()
+        return values
+
+    def set_values(self):
+        result = super().set_values()
+        self.env["ir.config_parameter"].sudo().set_param(
+            REGISTRATION_PARAM, str(bool(self.json_rpc_token_oauth_dynamic_registration)))
+        return result
+
     @api.constrains("json_rpc_token_ttl_hours", "json_rpc_token_max_ttl_hours",
                     "json_rpc_token_idle_timeout_minutes", "json_rpc_token_rate_limit_per_minute",
                     "json_rpc_token_purge_after_days", "json_rpc_token_log_retention_days",
-                    "json_rpc_token_usage_retention_days", "json_rpc_token_idempotency_hours")
+                    "json_rpc_token_usage_retention_days", "json_rpc_token_idempotency_hours",
+                    "json_rpc_token_oauth_access_token_minutes")
     def _check_json_rpc_token_numbers(self):
         for settings in self:
             negative = [settings._fields[name].string for name in (
                 "json_rpc_token_ttl_hours", "json_rpc_token_max_ttl_hours", "json_rpc_token_idle_timeout_minutes",
                 "json_rpc_token_rate_limit_per_minute", "json_rpc_token_purge_after_days",
                 "json_rpc_token_log_retention_days", "json_rpc_token_usage_retention_days",
-                "json_rpc_token_idempotency_hours") if settings[name] < 0]
+                "json_rpc_token_idempotency_hours", "json_rpc_token_oauth_access_token_minutes")
+                if settings[name] < 0]
             if negative:
                 raise ValidationError(_("These API token settings cannot be negative: %s", ", ".join(negative)))
             idle = settings.json_rpc_token_idle_timeout_minutes

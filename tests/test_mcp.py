@@ -159,7 +159,7 @@ class TestMcpTransport(McpCase):
             response = self.send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                                   "params": {"protocolVersion": LATEST}}, token=token)
             self.assertEqual(response.status_code, 401, response.text)
-            self.assertEqual(response.headers["WWW-Authenticate"], "Bearer")
+            self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer "), "see test_oauth")
             self.assertEqual(response.json()["error"]["code"], code)
         token = self.login()
         self.assertEqual(self.ok("ping", token=token), {})

@@ -96,6 +96,11 @@ def test_tokens_survive_the_upgrade_from_the_previous_release(database, tmp_path
         uid = post(base, "/jsonrpc", {"service": "common", "method": "login",
                                       "args": [database, "admin", plain]})["result"]
         assert isinstance(uid, int) and uid, "the token is a password of Odoo's own RPC"
+        # 18.0.1.9.0 gave tokens an audience (OAuth's resource): the tokens issued before have none, and
+        # keep serving every dialect, MCP included
+        mcp = requests.post(base + "/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, timeout=30,
+                            headers={**bearer, "MCP-Protocol-Version": "2025-06-18"})
+        assert mcp.status_code == 200 and mcp.json()["result"] == {}, mcp.text
         # audit entries written before the upgrade name who obtained their token (18.0.1.8.0)
         issuers = subprocess.run(
             ["psql", "-X", "-d", database, "-tAc",

@@ -1,0 +1,171 @@
+"""OAuth 2.1 for the MCP endpoint: discovery (``GET
+/.well-known/oauth-protected-resource`` (RFC 9728), and its path-suffixed
+form for ``/mcp``, which MCP clients fetch first; ``GET
+/.well-known/oauth-authorization-server``, RFC 8414), the consent page
+(``/oauth/authorize``), the token, revocation and registration endpoints.
+
+Public documents: no session, no token, no database opened (the metadata is
+made of the URL the client used, see :mod:`..core.oauth_metadata`), any
+origin may read them (a browser-based MCP client fetches them from its own
+page), and only GET (or HEAD) reaches them.
+"""
+from urllib.parse import urlsplit
+
+from odoo import http
+from odoo.http import request
+
+from ..core import errors, oauth_metadata, oauth_server, strict_json
+from ..core.oauth_server import OAuth2Error
+from .docs import refuse_unless_get
+
+METADATA_ROUTES = [oauth_metadata.PROTECTED_RESOURCE_PATH,
+                   oauth_metadata.PROTECTED_RESOURCE_PATH + oauth_metadata.MCP_PATH]
+
+
+class OAuthDiscoveryController(http.Controller):
+
+    @http.route(METADATA_ROUTES, type="http", auth="none", save_session=False, readonly=True, csrf=False)
+    def protected_resource_metadata(self, db=None, **_ignored):
+        """The MCP endpoint's protected resource metadata; ``db``: the
+        database the MCP URL names (not the ``X-Odoo-Database`` header: the
+        ``resource`` must be the URL the client connects to)."""
+        refused = refuse_unless_get("the metadata")
+        if refused:
+            return refused
+        dbname = db if isinstance(db, str) and db else None
+        metadata = oauth_metadata.protected_resource_metadata(request.httprequest.host_url, dbname)
+        return request.make_json_response(metadata, headers=[("Access-Control-Allow-Origin", "*")])
+
+
+def _respond(status, body, headers):
+    """An Authlib answer as Odoo's response: JSON bodies (token, errors,
+    registration), redirects (to a redirect URI Authlib verified)."""
+    headers = [(name, value) for name, value in headers if name.lower() not in ("content-type", "cache-control")]
+    if isinstance(body, dict):
+        return request.make_json_response(body, status=status, headers=[*headers, ("Cache-Control", "no-store")])
+    return request.make_response(body or "", status=status, headers=headers)
+
+
+def _server():
+    return oauth_server.server(request.env, request.httprequest.host_url, _respond)
+
+
+def _post_only():
+    """The JSON 405 of an OAuth endpoint reached by another method than POST
+    (RFC 6749 errors are JSON, never an HTML page)."""
+    if request.httprequest.method == "POST":
+        return None
+    return request.make_json_response(
+        {"error": "invalid_request", "error_description": "Send this request with HTTP POST."},
+        status=405, headers=[("Allow", "POST"), ("Cache-Control", "no-store")])
+
+
+def _oauth_error(error):
+    status, body, headers = error(None)
+    return _respond(status, body, headers)
+
+
+class OAuthController(http.Controller):
+    """The authorization server's endpoints (see :mod:`..core.oauth_server`):
+    each only reads the request, hands it to Authlib and encodes the answer."""
+
+    @http.route("/.well-known/oauth-authorization-server", type="http", auth="none", save_session=False,
+                readonly=True, csrf=False)
+    def authorization_server_metadata(self, **_ignored):
+        """RFC 8414: the endpoints and what they accept."""
+        refused = refuse_unless_get("the metadata")
+        if refused:
+            return refused
+        metadata = oauth_server.authorization_server_metadata(request.httprequest.host_url)
+        return request.make_json_response(metadata, headers=[("Access-Control-Allow-Origin", "*")])
+
+    @http.route("/oauth/token", type="http", auth="none", save_session=False, csrf=False, readonly=False)
+    def token(self, **_ignored):
+        """The token endpoint: a code (with its PKCE verifier) or a refresh
+        token for an access token and a new refresh token."""
+        refused = _post_only()
+        if refused:
+            return refused
+        try:
+            return _server().create_token_response(request.httprequest)
+        except OAuth2Error as error:
+            return _oauth_error(error)
+
+
+    @http.route("/oauth/revoke", type="http", auth="none", save_session=False, csrf=False, readonly=False)
+    def revoke(self, **_ignored):
+        """RFC 7009: an access or refresh token revoked at once."""
+        refused = _post_only()
+        if refused:
+            return refused
+        try:
+            return _server().create_endpoint_response("revocation", request.httprequest)
+        except OAuth2Error as error:
+            return _oauth_error(error)
+
+    @http.route("/oauth/register", type="http", auth="none", save_session=False, csrf=False, readonly=False)
+    def register(self, **_ignored):
+        """RFC 7591: a client registers itself."""
+        refused = _post_only()
+        if refused:
+            return refused
+        try:
+            data = strict_json.loads(request.httprequest.get_data())
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = None
+        try:
+            if not request.env["api.oauth.client"]._registration_allowed():
+                raise oauth_server.AccessDeniedError("Dynamic client registration is turned off on this server.",
+                                                    status_code=403)
+            json_request = oauth_server.json_request(request.httprequest, data)
+            return _server().create_endpoint_response("client_registration", json_request)
+        except OAuth2Error as error:
+            return _oauth_error(error)
+
+    @http.route("/oauth/authorize", type="http", auth="user", methods=["GET", "POST"])
+    def authorize(self, **_ignored):
+        """The consent page, after Odoo's own login (and its second factor):
+        the user approves (narrowed or not) or denies. A request whose
+        client or redirect URI is not verified is answered on the page,
+        never redirected."""
+        httprequest = request.httprequest
+        server = _server()
+        user = request.env.user
+        try:
+            if not user._is_internal():
+                raise oauth_server.AccessDeniedError("Only internal users may connect apps.")
+            grant = server.get_consent_grant(httprequest, end_user=user)
+        except OAuth2Error as error:
+            if getattr(error, "redirect_uri", None):
+                status, body, headers = error(None)
+                return _respond(status, body, headers)
+            return request.render("json_rpc_token.oauth_error",
+                                  {"error": error.description or error.error}, status=400)
+        client = grant.request.client.record
+        asks_write = not oauth_server.asks_read_only(grant.request.payload.scope)
+        Grants = request.env["api.oauth.grant"]
+        if httprequest.method == "POST":
+            if httprequest.form.get("decision") != "approve":
+                return server.create_authorization_response(httprequest, grant_user=None, grant=grant)
+            read_only = not asks_write or bool(httprequest.form.get("read_only"))
+            try:
+                models_ = _chosen_models(request.env, httprequest.form.get("models"))
+            except errors.InvalidParams as error:
+                return request.render("json_rpc_token.oauth_error", {"error": str(error)}, status=400)
+            approved = Grants._approve(client, user, models_, read_only)
+            return server.create_authorization_response(httprequest, grant_user=approved, grant=grant)
+        known = Grants._find(client, user, not asks_write)
+        if known:
+            return server.create_authorization_response(httprequest, grant_user=known, grant=grant)
+        return request.render("json_rpc_token.oauth_consent", {
+            "action": httprequest.full_path, "client_name": client.name, "user_name": user.name,
+            "redirect_host": urlsplit(grant.redirect_uri).netloc, "asks_write": asks_write})
+
+
+def _chosen_models(env, text):
+    """The models the user typed on the consent page, checked as a token's
+    scope is (:meth:`api.token._parse_scope`); None: every model."""
+    names = [name.strip() for name in (text or "").replace(",", " ").split() if name.strip()]
+    if not names:
+        return None
+    return env["api.token"]._parse_scope({"models": names})[0]

@@ -1,0 +1,68 @@
+"""What the MCP endpoint publishes of its authorization (RFC 9728,
+OAuth 2.0 Protected Resource Metadata), and the challenge of its 401.
+
+Pure: built from the base URL the client used (scheme and host, as Odoo's
+``proxy_mode`` sees them behind a proxy) and the database the client named,
+so that the metadata names the very URL the client connects to (MCP clients
+check that the metadata's ``resource`` is the server they were given).
+
+The database travels in the URL: on a server with several databases, the
+MCP URL given to a client is ``https://<odoo>/mcp?db=<name>``, and RFC 9728
+keeps the query of a resource in its metadata URL
+(``/.well-known/oauth-protected-resource/mcp?db=<name>``). A database named
+only by the ``X-Odoo-Database`` header is not repeated: a client configured
+with a header is configured by hand.
+"""
+from urllib.parse import urlencode
+
+#: the protected resource: the MCP endpoint
+MCP_PATH = "/mcp"
+#: RFC 9728 §3: the well-known metadata path (the resource's path appended)
+PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
+RESOURCE_NAME = "Odoo (MCP)"
+#: what an OAuth client may ask: reading, or reading and writing
+SCOPES = ("read", "write")
+
+
+def _base(base_url):
+    return base_url.rstrip("/")
+
+
+def _query(dbname):
+    return f"?{urlencode({'db': dbname})}" if dbname else ""
+
+
+def resource_url(base_url, dbname=None):
+    """The MCP endpoint's resource identifier (RFC 8707): its URL."""
+    return f"{_base(base_url)}{MCP_PATH}{_query(dbname)}"
+
+
+def metadata_url(base_url, dbname=None):
+    """The URL of the MCP endpoint's metadata: the path-suffixed form of
+    RFC 9728 §3.1, the query of the resource kept."""
+    return f"{_base(base_url)}{PROTECTED_RESOURCE_PATH}{MCP_PATH}{_query(dbname)}"
+
+
+def protected_resource_metadata(base_url, dbname=None):
+    """RFC 9728 §2: the MCP endpoint as a protected resource, signed in to
+    by this server's own authorization server (:mod:`.oauth_server`),
+    taking bearer tokens in the ``Authorization`` header only (never in the
+    query or the body, where logs and proxies keep them)."""
+    return {
+        "resource": resource_url(base_url, dbname),
+        "resource_name": RESOURCE_NAME,
+        "authorization_servers": [_base(base_url)],
+        "scopes_supported": list(SCOPES),
+        "bearer_methods_supported": ["header"],
+    }
+
+
+def challenge(base_url, dbname=None, token_given=False):
+    """The ``WWW-Authenticate`` value of the MCP endpoint's 401 (RFC 9728
+    §5.1, RFC 6750 §3): where its metadata is; ``error="invalid_token"``
+    when a token was sent and refused (none when none was sent, as RFC 6750
+    asks), so that a client knows to get a new one."""
+    parts = [f'resource_metadata="{metadata_url(base_url, dbname)}"']
+    if token_given:
+        parts.insert(0, 'error="invalid_token"')
+    return "Bearer " + ", ".join(parts)
