@@ -8,6 +8,7 @@ from . import test_batch
 from . import test_call
 from . import test_client_mistakes
 from . import test_cors_fields_openapi
+from . import test_cursors
 from . import test_database_free
 from . import test_docs_pages
 from . import test_encoding
