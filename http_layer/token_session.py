@@ -21,7 +21,14 @@ from odoo.http import request
 #: under them too, and a path is the addon's only if Odoo's routing says so
 #: (``database_free.owns``)
 TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2", "/doc-bearer", "/web/version", "/json/version",
-                        "/mcp")
+                        "/mcp", "/oauth/token", "/oauth/revoke", "/oauth/register",
+                        "/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server")
+#: OAuth's machine endpoints (``controllers/oauth.py``): no browser session
+#: either, but Odoo's own database path (plain ``type='http'`` routes, not
+#: the addon's dispatchers). ``/oauth/authorize`` is not among them: the
+#: consent page is the user's browser session by design (``auth='user'``).
+OAUTH_MACHINE_PATHS = ("/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/oauth-protected-resource",
+                       "/.well-known/oauth-authorization-server")
 #: the routing types of this addon's token routes (its Dispatchers)
 TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc", "openapi_doc", "mcp"))
 #: token routes that need no database (the OpenAPI document, and its page;
@@ -29,13 +36,18 @@ TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc",
 DATABASE_FREE_DOCUMENTS = frozenset(("/json-call/openapi.json", "/json-call/docs", "/web/version", "/json/version"))
 
 
+def _under(path, prefixes):
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
+
+
 def is_token_path(path):
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in TOKEN_ROUTE_PREFIXES)
+    return _under(path, TOKEN_ROUTE_PREFIXES)
 
 
 def is_call_path(path):
     """A token route that calls into a database (all but the documents)."""
-    return is_token_path(path) and path not in DATABASE_FREE_DOCUMENTS
+    return (is_token_path(path) and path not in DATABASE_FREE_DOCUMENTS
+            and not _under(path, OAUTH_MACHINE_PATHS))
 
 
 def forget_cookie_session(odoo_request):

@@ -96,7 +96,7 @@ def test_wheel_metadata(wheel):
     """Dependencies from the manifest: Odoo 18.0 (``depends`` are Odoo's own
     addons) and the Python ``external_dependencies``."""
     metadata = assert_addon_distribution(wheel)
-    assert sorted(metadata.get_all("Requires-Dist")) == ["odoo==18.0.*", "passlib"]
+    assert sorted(metadata.get_all("Requires-Dist")) == ["authlib", "odoo==18.0.*", "passlib"]
     assert "Framework :: Odoo :: 18.0" in metadata.get_all("Classifier")
 
 
