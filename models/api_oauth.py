@@ -44,6 +44,16 @@ def scope_string(read_only):
     return "read" if read_only else "read write"
 
 
+def _locked_by_secret(model, secret):
+    """The row of ``model`` whose digest is the secret's, locked FOR UPDATE
+    (empty if none): what a one-use secret (a code, a refresh token) is
+    looked up with."""
+    model.env.cr.execute(SQL("SELECT id FROM %s WHERE secret_digest = %s FOR UPDATE",
+                             SQL.identifier(model._table), secret_digest(secret)))
+    row = model.env.cr.fetchone()
+    return model.sudo().browse(row[0] if row else [])
+
+
 def _add_digest_column(env, table):
     env.cr.execute(SQL("ALTER TABLE %s ADD COLUMN IF NOT EXISTS secret_digest varchar(64)", SQL.identifier(table)))
     env.cr.execute(SQL("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (secret_digest)",
@@ -185,10 +195,7 @@ class ApiOAuthCode(models.Model):
     @api.model
     def _lookup(self, code):
         """The code's row, locked (two exchanges of one code cannot both win)."""
-        self.env.cr.execute("SELECT id FROM api_oauth_code WHERE secret_digest = %s FOR UPDATE",
-                            [secret_digest(code)])
-        row = self.env.cr.fetchone()
-        return self.sudo().browse(row[0] if row else [])
+        return _locked_by_secret(self, code)
 
 
 class ApiOAuthRefresh(models.Model):
@@ -211,10 +218,9 @@ class ApiOAuthRefresh(models.Model):
 
     @api.model
     def _lookup(self, secret):
-        self.env.cr.execute("SELECT id FROM api_oauth_refresh WHERE secret_digest = %s FOR UPDATE",
-                            [secret_digest(secret)])
-        row = self.env.cr.fetchone()
-        return self.sudo().browse(row[0] if row else [])
+        """The refresh token's row, locked (two rotations of one token
+        cannot both win)."""
+        return _locked_by_secret(self, secret)
 
     @api.model
     def _purge_dead(self):
