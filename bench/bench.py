@@ -257,6 +257,16 @@ def rate_limit_cost(clients, calls):
     return statistics.median(samples[False]), statistics.median(samples[True])
 
 
+def read_until(call, stop_at, counts):
+    """A client thread of a requests/s measure: small reads until ``stop_at``
+    (monotonic), then how many it made, appended to ``counts``."""
+    count = 0
+    while time.monotonic() < stop_at:
+        call(*READ)
+        count += 1
+    counts.append(count)
+
+
 def throughput(base, database, tokens, uid, api_key, seconds, threads=8):
     """Requests/s of the small read with ``threads`` clients, each path in turn."""
     results = {}
@@ -265,16 +275,9 @@ def throughput(base, database, tokens, uid, api_key, seconds, threads=8):
     pool_clients = [Clients(base, database, tokens, uid, api_key) for _n in range(threads)]
     names = list(pool_clients[0].paths())
 
-    def worker(call, stop_at, counts):
-        count = 0
-        while time.monotonic() < stop_at:
-            call(*READ)
-            count += 1
-        counts.append(count)
-
     for name in names:
         stop_at, counts = time.monotonic() + seconds, []
-        pool = [threading.Thread(target=worker, args=(clients.paths()[name], stop_at, counts))
+        pool = [threading.Thread(target=read_until, args=(clients.paths()[name], stop_at, counts))
                 for clients in pool_clients]
         started = time.monotonic()
         for thread in pool:

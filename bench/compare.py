@@ -33,7 +33,7 @@ import types
 import psutil
 
 import bench  # bench/ is sys.path[0]
-from bench import READ, RATE_LIMIT, Clients, Server, login, timed, write_pair
+from bench import READ, RATE_LIMIT, Clients, Server, login, read_until, timed, write_pair
 
 #: current / previous above this is "worse": the noise margin of this machine
 MARGIN = 1.05
@@ -172,16 +172,10 @@ def throughput(sides, seconds, threads=8):
                           for _n in range(threads)] for side in sides}
     rates = {}
 
-    def worker(call, stop_at, counts):
-        count = 0
-        while time.monotonic() < stop_at:
-            call(*READ)
-            count += 1
-        counts.append(count)
-
     for name in sides[0].paths:
         stop_at, counts = time.monotonic() + seconds, {side.role: [] for side in sides}
-        pool = [threading.Thread(target=worker, args=(pools[side.role][n].paths()[name], stop_at, counts[side.role]))
+        pool = [threading.Thread(target=read_until,
+                                 args=(pools[side.role][n].paths()[name], stop_at, counts[side.role]))
                 for n in range(threads) for side in alternate(sides, n)]
         started = time.monotonic()
         for thread in pool:
