@@ -17,6 +17,7 @@
   and encodes;
 * ``openapi/``: one describer per dialect, from the same parameter specs.
 """
+
 from . import controllers
 from . import models
 from .http_layer import patches

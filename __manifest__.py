@@ -2,8 +2,7 @@
 {
     "name": "JSON-RPC Token API",
     "version": "18.0.1.9.0",
-    "summary": "Token-based JSON-RPC for external programs: log in once, "
-               "call any public ORM method, log out",
+    "summary": "Token-based JSON-RPC for external programs: log in once, call any public ORM method, log out",
     "category": "Extra Tools",
     "author": "json_rpc_token developers",
     "license": "LGPL-3",

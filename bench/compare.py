@@ -18,6 +18,7 @@ Odoo's own paths (/jsonrpc execute_kw, /web/dataset/call_kw, /web/health)
 run the same Odoo code on both sides: their ratios show what the run's noise
 and the addon's server-wide loading do to them.
 """
+
 import argparse
 import json
 import os
@@ -46,9 +47,11 @@ BATCH = "/json-call batch of 100 reads"
 def prepare_in_own_process(config, database):
     """bench.prepare in a process of its own: a process imports one copy of
     the addon, the one its configuration's addons path holds."""
-    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--prepare",
-                             "--config", config, "--database", database],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--prepare", "--config", config, "--database", database],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 class Side:
@@ -74,9 +77,12 @@ class Side:
     def served_version(self):
         """The addon's version as the server sees it: installed_version is
         read from the manifest the server loaded (its own addons path)."""
-        module, = self.clients.jsonrpc_password("ir.module.module", "search_read",
-                                                [[("name", "=", "json_rpc_token")]],
-                                                {"fields": ["installed_version", "latest_version", "state"]})
+        (module,) = self.clients.jsonrpc_password(
+            "ir.module.module",
+            "search_read",
+            [[("name", "=", "json_rpc_token")]],
+            {"fields": ["installed_version", "latest_version", "state"]},
+        )
         return module["installed_version"], module["latest_version"], module["state"]
 
     def stop(self):
@@ -115,8 +121,7 @@ class Latency:
             self.turn += 1
             for op in operations(self.sides[0], name):
                 for side in pair:
-                    self.samples.setdefault((side.role, name, op), []).append(
-                        timed(operations(side, name)[op]))
+                    self.samples.setdefault((side.role, name, op), []).append(timed(operations(side, name)[op]))
                     self.rounds_of.setdefault((side.role, name, op), []).append(self.round)
 
     def calls(self, name, calls):
@@ -142,9 +147,11 @@ class Latency:
         coming and going over seconds) falls on both calls of a pair and
         cancels, where a ratio of medians would compare two mixtures of
         calmer and busier stretches."""
-        return {(name, op): statistics.median(new / old for old, new in zip(values, self.samples[
-                    "current", name, op])) for (role, name, op), values in self.samples.items()
-                if role == "previous"}
+        return {
+            (name, op): statistics.median(new / old for old, new in zip(values, self.samples["current", name, op]))
+            for (role, name, op), values in self.samples.items()
+            if role == "previous"
+        }
 
     def against(self, name, op, reference):
         """The current's ``name`` against its ``reference`` path: the median
@@ -155,8 +162,11 @@ class Latency:
         for path in (name, reference):
             for round_, ms in zip(self.rounds_of["current", path, op], self.samples["current", path, op]):
                 rounds.setdefault(round_, {}).setdefault(path, []).append(ms)
-        return statistics.median(statistics.median(paths[name]) / statistics.median(paths[reference])
-                                 for paths in rounds.values() if name in paths and reference in paths)
+        return statistics.median(
+            statistics.median(paths[name]) / statistics.median(paths[reference])
+            for paths in rounds.values()
+            if name in paths and reference in paths
+        )
 
     def worse(self):
         """The paths with a figure above the margin."""
@@ -168,15 +178,22 @@ def throughput(sides, seconds, threads=8):
     both sides at once, path by path: they share the machine's cores at the
     same moments, so that the side whose requests cost more serves fewer,
     whatever else the machine does meanwhile."""
-    pools = {side.role: [Clients(side.server.base, side.database, side.tokens, side.clients.uid, side.api_key)
-                          for _n in range(threads)] for side in sides}
+    pools = {
+        side.role: [
+            Clients(side.server.base, side.database, side.tokens, side.clients.uid, side.api_key)
+            for _n in range(threads)
+        ]
+        for side in sides
+    }
     rates = {}
 
     for name in sides[0].paths:
         stop_at, counts = time.monotonic() + seconds, {side.role: [] for side in sides}
-        pool = [threading.Thread(target=read_until,
-                                 args=(pools[side.role][n].paths()[name], stop_at, counts[side.role]))
-                for n in range(threads) for side in alternate(sides, n)]
+        pool = [
+            threading.Thread(target=read_until, args=(pools[side.role][n].paths()[name], stop_at, counts[side.role]))
+            for n in range(threads)
+            for side in alternate(sides, n)
+        ]
         started = time.monotonic()
         for thread in pool:
             thread.start()
@@ -197,12 +214,13 @@ def report(mode, measured, rates, rounds, calls, rechecked):
     previous, current = "previous", "current"
     sides, medians, ratios = measured.sides, measured.medians(), measured.ratios()
     worse = []
-    print(f"\n== {mode}: {rounds} rounds x {calls} calls per path and side, the two sides alternating "
-          f"call by call ==")
+    print(f"\n== {mode}: {rounds} rounds x {calls} calls per path and side, the two sides alternating call by call ==")
     for op, title in (("read", "small read (search_read, 5 partners)"), ("write", "write (create + unlink)")):
         print(f"\n{title}, median ms/call")
-        print(f"{'path':36} {'previous':>9} {'current':>9} {'cur/prev':>9}  {'verdict':9} "
-              f"{'cur/jsonrpc':>11} {'cur/call_kw':>11}")
+        print(
+            f"{'path':36} {'previous':>9} {'current':>9} {'cur/prev':>9}  {'verdict':9} "
+            f"{'cur/jsonrpc':>11} {'cur/call_kw':>11}"
+        )
         names = [*sides[0].paths] + ([HEALTH, BATCH] if op == "read" else [])
         for name in names:
             old, new = medians[previous, name, op], medians[current, name, op]
@@ -211,21 +229,23 @@ def report(mode, measured, rates, rounds, calls, rechecked):
                 worse.append((mode, name, op))
             against = ""
             if name not in (HEALTH, BATCH):
-                against = (f"{measured.against(name, op, JSONRPC):11.2f} "
-                           f"{measured.against(name, op, CALL_KW):11.2f}")
+                against = f"{measured.against(name, op, JSONRPC):11.2f} {measured.against(name, op, CALL_KW):11.2f}"
             mark = "*" if name in rechecked else ""
             print(f"{name:36} {old:9.2f} {new:9.2f} {ratio:9.3f}  {verdict(ratio) + mark:9} {against}")
-    print("ms: medians of all calls; cur/prev: median of the ratios of the calls made back to back; "
-          "cur/jsonrpc,\ncur/call_kw: the current against its /jsonrpc execute_kw (password) and "
-          "/web/dataset/call_kw (session),\nthe median over rounds of the ratio of the paths' medians "
-          "in the round")
+    print(
+        "ms: medians of all calls; cur/prev: median of the ratios of the calls made back to back; "
+        "cur/jsonrpc,\ncur/call_kw: the current against its /jsonrpc execute_kw (password) and "
+        "/web/dataset/call_kw (session),\nthe median over rounds of the ratio of the paths' medians "
+        "in the round"
+    )
     if rechecked:
-        print(f"* above {MARGIN} at first: measured again for {2 * rounds} more rounds, "
-              "judged on all its samples")
+        print(f"* above {MARGIN} at first: measured again for {2 * rounds} more rounds, judged on all its samples")
     if rates:
-        print("\nsmall read, requests/s with 8 client threads on each side, both sides at once "
-              "(higher is better); not judged:\n16 client threads in one Python process on this "
-              "machine's cores swing these by more than the margin")
+        print(
+            "\nsmall read, requests/s with 8 client threads on each side, both sides at once "
+            "(higher is better); not judged:\n16 client threads in one Python process on this "
+            "machine's cores swing these by more than the margin"
+        )
         print(f"{'path':36} {'previous':>9} {'current':>9} {'cur/prev':>9}")
         for name in sides[0].paths:
             old, new = rates[previous, name], rates[current, name]
@@ -238,29 +258,39 @@ def main():
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--previous", nargs=3, metavar=("LABEL", "CONFIG", "DATABASE"), required=True)
     parser.add_argument("--current", nargs=3, metavar=("LABEL", "CONFIG", "DATABASE"), required=True)
-    parser.add_argument("--expect", nargs=2, metavar=("PREVIOUS_VERSION", "CURRENT_VERSION"), required=True,
-                        help="the addon's manifest version each server must serve")
+    parser.add_argument(
+        "--expect",
+        nargs=2,
+        metavar=("PREVIOUS_VERSION", "CURRENT_VERSION"),
+        required=True,
+        help="the addon's manifest version each server must serve",
+    )
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--calls", type=int, default=20, help="calls per path, round and side")
     parser.add_argument("--dump", metavar="PREFIX", help="write the samples to PREFIX.<workers>.json")
-    parser.add_argument("--seconds", type=float, default=0,
-                        help="also requests/s under 8 client threads per side, both sides at once for "
-                             "this long per path; shown, not judged (default 0: not measured)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=0,
+        help="also requests/s under 8 client threads per side, both sides at once for "
+        "this long per path; shown, not judged (default 0: not measured)",
+    )
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))  # stop the servers on the way out
     random.seed(1)
     started = time.monotonic()
-    sides = [Side("previous", *options.previous, options.odoo_bin),
-             Side("current", *options.current, options.odoo_bin)]
+    sides = [Side("previous", *options.previous, options.odoo_bin), Side("current", *options.current, options.odoo_bin)]
     preparing = [prepare_in_own_process(side.config, side.database) for side in sides]
     for side, process in zip(sides, preparing):
         out, _err = process.communicate()
         if process.returncode:
             raise SystemExit(f"preparing {side.database} failed")
         side.uid, side.api_key = json.loads(out.splitlines()[-1])
-    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2 ** 30:.0f} GiB, "
-          f"load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(
+        f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+        f"load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
     print(f"previous: {sides[0].label}, database {sides[0].database}")
     print(f"current:  {sides[1].label}, database {sides[1].database}")
     worse = []
@@ -272,8 +302,10 @@ def main():
             for side, expected in zip(sides, options.expect):
                 installed, in_database, state = side.served_version()
                 if (installed, state) != (expected, "installed") or in_database != installed:
-                    raise SystemExit(f"{side.label}: the server serves json_rpc_token {installed} "
-                                     f"({state}, {in_database} in the database), not {expected}")
+                    raise SystemExit(
+                        f"{side.label}: the server serves json_rpc_token {installed} "
+                        f"({state}, {in_database} in the database), not {expected}"
+                    )
             for side in sides:  # warm every path and worker
                 for call in side.paths.values():
                     for _n in range(20):
@@ -296,8 +328,10 @@ def main():
         worse += report(mode, measured, rates, options.rounds, options.calls, rechecked)
     print(f"\nnoise margin: a figure is no worse when current/previous <= {MARGIN}")
     if worse:
-        print(f"verdict: {len(worse)} figure(s) worse than the previous release: "
-              + "; ".join(f"{mode} {name} {what}" for mode, name, what in worse))
+        print(
+            f"verdict: {len(worse)} figure(s) worse than the previous release: "
+            + "; ".join(f"{mode} {name} {what}" for mode, name, what in worse)
+        )
     else:
         print("verdict: every figure no worse than the previous release")
     print(f"measured in {time.monotonic() - started:.0f} s")

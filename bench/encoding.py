@@ -19,6 +19,7 @@ path holds another version of the addon, on the same database: the two
 servers answer alternately, call by call), the median ms of the page and of
 the small read of bench/bench.py, through ``/json-call`` (Bearer).
 """
+
 import argparse
 import functools
 import json
@@ -41,8 +42,10 @@ def prepare(options):
     SQL statements and in-process timings."""
     import odoo
     from odoo.modules.registry import Registry
+
     odoo.tools.config.parse_config(["-c", options.config, "-d", options.database, "--log-level=warn"])
     from odoo.addons.json_rpc_token.core import encoding, orm_call
+
     with Registry(options.database).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["ir.config_parameter"].set_param("base.login_cooldown_after", 0)
@@ -51,14 +54,32 @@ def prepare(options):
         if missing > 0:
             rnd = random.Random(22)
             countries = env["res.country"].search([], limit=30).ids
-            companies = partners.create([{"name": f"Company {n} SA", "is_company": True, "city": "Liège",
-                                          "country_id": rnd.choice(countries)} for n in range(200)])
+            companies = partners.create(
+                [
+                    {
+                        "name": f"Company {n} SA",
+                        "is_company": True,
+                        "city": "Liège",
+                        "country_id": rnd.choice(countries),
+                    }
+                    for n in range(200)
+                ]
+            )
             for start in range(0, missing - 200, 2000):
-                partners.create([{
-                    "name": f"Contact {n} Ünïcode", "email": f"contact{n}@example.com", "phone": "+32 2 555 %05d" % n,
-                    "street": f"Rue {n}", "city": rnd.choice(["Brussels", "Gent", "Zürich", "Kraków"]),
-                    "country_id": rnd.choice(countries), "parent_id": rnd.choice(companies.ids),
-                } for n in range(start, min(start + 2000, missing - 200))])
+                partners.create(
+                    [
+                        {
+                            "name": f"Contact {n} Ünïcode",
+                            "email": f"contact{n}@example.com",
+                            "phone": "+32 2 555 %05d" % n,
+                            "street": f"Rue {n}",
+                            "city": rnd.choice(["Brussels", "Gent", "Zürich", "Kraków"]),
+                            "country_id": rnd.choice(countries),
+                            "parent_id": rnd.choice(companies.ids),
+                        }
+                        for n in range(start, min(start + 2000, missing - 200))
+                    ]
+                )
         admin = env.ref("base.user_admin")
         api_key = env["res.users.apikeys"].with_user(admin)._generate(None, "bench", None)
         cr.commit()
@@ -76,8 +97,9 @@ def prepare(options):
 
         def fetch():
             user_env.invalidate_all()
-            return user_env[model].search_fetch(args[0], FIELDS, offset=kwargs["offset"], limit=kwargs["limit"],
-                                                order=kwargs["order"])
+            return user_env[model].search_fetch(
+                args[0], FIELDS, offset=kwargs["offset"], limit=kwargs["limit"], order=kwargs["order"]
+            )
 
         def scalar_page():
             user_env.invalidate_all()
@@ -93,8 +115,9 @@ def prepare(options):
             "  its search_fetch (SQL, cache)": fetch,
             "  search_read without the 2 many2one": scalar_page,
             "the addon's search_read (orm_call.execute)": addon_page,
-            "json.dumps (before core/encoding.py)":
-                lambda: json.dumps(body, ensure_ascii=False, default=orm_call.json_default).encode(),
+            "json.dumps (before core/encoding.py)": lambda: json.dumps(
+                body, ensure_ascii=False, default=orm_call.json_default
+            ).encode(),
             "encoding.dumps, spaced (every dialect's answer)": lambda: encoding.dumps(body),
             "compact, standard library": lambda: encoding._COMPACT.encode(body).encode(),
             "compact, encoding.dumps (orjson + check)": lambda: encoding.dumps(body, compact=True),
@@ -103,9 +126,11 @@ def prepare(options):
         if encoding.orjson is not None:
             spaced = encoding.orjson.OPT_INDENT_2 | encoding._ORJSON_OPTIONS
             ways["orjson indented, re-spaced (not taken)"] = lambda: _respaced(
-                encoding.orjson.dumps(body, default=orm_call.json_default, option=spaced))
-            assert _respaced(encoding.orjson.dumps(body, default=orm_call.json_default, option=spaced)) \
-                == encoding.dumps(body)
+                encoding.orjson.dumps(body, default=orm_call.json_default, option=spaced)
+            )
+            assert _respaced(
+                encoding.orjson.dumps(body, default=orm_call.json_default, option=spaced)
+            ) == encoding.dumps(body)
         figures = {}
         for label, way in ways.items():
             way()
@@ -123,6 +148,7 @@ def _with_statements(function):
     odoo.sql_db debug log)."""
     import logging
     import re
+
     tables = []
 
     class Collect(logging.Handler):
@@ -156,8 +182,9 @@ def over_http(options, api_key):
     servers, clients = {}, {}
     try:
         for role, config in configs.items():
-            servers[role] = Server(types.SimpleNamespace(odoo_bin=options.odoo_bin, config=config,
-                                                         database=options.database), 0)
+            servers[role] = Server(
+                types.SimpleNamespace(odoo_bin=options.odoo_bin, config=config, database=options.database), 0
+            )
             token, uid = login(servers[role].base, options.database)
             clients[role] = Clients(servers[role].base, options.database, (token, token), uid, api_key)
         samples = {(role, call): [] for role in configs for call in ("page", "small read")}

@@ -14,6 +14,7 @@ on the replica (``pg_stat_database``): the work the replica takes off the
 primary. The read: ``res.partner.search_read([], ['name'], limit=5)``
 through ``/json-call``, Bearer token, one keep-alive connection per client.
 """
+
 import argparse
 import contextlib
 import statistics
@@ -30,8 +31,15 @@ sys.path.insert(0, str(REPO))
 from tests_system.live import free_port, odoo_server, running  # noqa: E402
 from tests_system.scale import machine, nginx  # noqa: E402
 
-BODY = {"jsonrpc": "2.0", "params": {"model": "res.partner", "method": "search_read", "args": [[]],
-                                     "kwargs": {"fields": ["name"], "limit": 5}}}
+BODY = {
+    "jsonrpc": "2.0",
+    "params": {
+        "model": "res.partner",
+        "method": "search_read",
+        "args": [[]],
+        "kwargs": {"fields": ["name"], "limit": 5},
+    },
+}
 
 
 def requests_per_second(base, database, token, seconds, threads):
@@ -47,6 +55,7 @@ def requests_per_second(base, database, token, seconds, threads):
                 assert "result" in answer, answer
                 count += 1
         counts.append(count)
+
     pool = [threading.Thread(target=client) for _n in range(threads)]
     started = time.monotonic()
     for thread in pool:
@@ -80,20 +89,34 @@ def main():
     clusters = machine(db)  # the machine's cluster and devtools/replica.sh's replica
     clusters.wait_replayed()
     with tempfile.TemporaryDirectory(prefix="jrt-scale-") as directory, contextlib.ExitStack() as stack:
+
         def server(name, *extra):
             port, logfile = free_port(), Path(directory) / f"{name}.log"
-            command = odoo_server(db, logfile, f"--http-port={port}", f"--workers={options.workers}",
-                                  f"--gevent-port={free_port()}", "--log-level=warn", *extra)
+            command = odoo_server(
+                db,
+                logfile,
+                f"--http-port={port}",
+                f"--workers={options.workers}",
+                f"--gevent-port={free_port()}",
+                "--log-level=warn",
+                *extra,
+            )
             return port, stack.enter_context(running(command, port, logfile))
+
         _, single = server("single")
         _, single_replica = server("single-replica", *clusters.odoo_options())
         ports = [server(f"node{n}", *clusters.odoo_options())[0] for n in (1, 2)]
         balanced = stack.enter_context(nginx(Path(directory) / "nginx", free_port(), ports))
-        setups = {"1 server, primary only": single,
-                  "1 server, reads on the replica": single_replica,
-                  "2 servers + replica, behind nginx": balanced}
-        answer = requests.post(single + "/json-call/user_authenticate", json={"params": {
-            "login": "admin", "password": "admin", "db": db, "label": "scale benchmark"}}, timeout=60).json()
+        setups = {
+            "1 server, primary only": single,
+            "1 server, reads on the replica": single_replica,
+            "2 servers + replica, behind nginx": balanced,
+        }
+        answer = requests.post(
+            single + "/json-call/user_authenticate",
+            json={"params": {"login": "admin", "password": "admin", "db": db, "label": "scale benchmark"}},
+            timeout=60,
+        ).json()
         token = answer["result"]["token"]
         clusters.wait_replayed()
         for base in setups.values():  # warm up: registries, pooled connections, workers
@@ -102,8 +125,11 @@ def main():
         for round_ in range(options.rounds):
             for name, base in setups.items():
                 results[name].append(requests_per_second(base, db, token, options.seconds, options.threads))
-            print(f"round {round_ + 1}/{options.rounds}: "
-                  + ", ".join(f"{name}: {values[-1]:.0f}" for name, values in results.items()), file=sys.stderr)
+            print(
+                f"round {round_ + 1}/{options.rounds}: "
+                + ", ".join(f"{name}: {values[-1]:.0f}" for name, values in results.items()),
+                file=sys.stderr,
+            )
         rows = {}  # rows read per request on the primary, on the replica
         for name, base in setups.items():
             before = rows_read(clusters)
@@ -112,8 +138,10 @@ def main():
             rows[name] = [(a - b) / count for a, b in zip(after, before)]
         clusters.sql(db, "UPDATE api_token SET revoked_at = now() at time zone 'utc' WHERE name = 'scale benchmark'")
     base_rps = statistics.median(results["1 server, primary only"])
-    print(f"\nRead requests/s, {options.threads} client threads, --workers={options.workers} per server, "
-          f"median of {options.rounds} rounds of {options.seconds:g} s:")
+    print(
+        f"\nRead requests/s, {options.threads} client threads, --workers={options.workers} per server, "
+        f"median of {options.rounds} rounds of {options.seconds:g} s:"
+    )
     print(f"  {'':<36} {'req/s':>7}  {'ratio':>5}  rows read per request: {'primary':>7} {'replica':>7}")
     for name, values in results.items():
         median = statistics.median(values)

@@ -32,6 +32,7 @@ asks: the ORM's search (with its OFFSET), its read
 and ``_read_format``, many2one display names, record rules, REST's count,
 JSON encoding, and the SQL statements per page.
 """
+
 import argparse
 import cProfile
 import json
@@ -63,7 +64,7 @@ MCP_PAGE = 100
 LATE_PAGE = 50
 BASELINE = "/jsonrpc execute_kw search_read (password), offset"
 FLOOR = "PostgreSQL + json.dumps (the floor), keyset"
-MIB = 2 ** 20
+MIB = 2**20
 #: what a server gives Odoo of the client (werkzeug's test client gives no address)
 CLIENT_ENVIRON = {"REMOTE_ADDR": "127.0.0.1"}
 
@@ -72,6 +73,7 @@ CLIENT_ENVIRON = {"REMOTE_ADDR": "127.0.0.1"}
 def connect(database):
     """A psycopg2 connection to ``database`` as Odoo's configuration reaches it."""
     import odoo
+
     return odoo.sql_db.db_connect(database).cursor()
 
 
@@ -84,7 +86,8 @@ def grow(database, total):
         count, first = cr.fetchone()
         if count >= total:
             return
-        cr.execute("""
+        cr.execute(
+            """
             WITH country AS (SELECT array_agg(id ORDER BY id) AS ids FROM res_country)
             INSERT INTO res_partner (name, complete_name, email, phone, street, city, zip, country_id, is_company,
                                      type, active, lang, ref, create_uid, write_uid, create_date, write_date)
@@ -95,16 +98,21 @@ def grow(database, total):
                    now() at time zone 'UTC', now() at time zone 'UTC'
               FROM generate_series(%s, %s) n, country,
                    LATERAL (SELECT CASE WHEN n %% 10 = 0 THEN 'Company' ELSE 'Contact' END AS kind) kind
-             ORDER BY n""", [first, first + total - count - 1])
+             ORDER BY n""",
+            [first, first + total - count - 1],
+        )
         # each contact's company: the company made just before it
-        cr.execute("""
+        cr.execute(
+            """
             UPDATE res_partner contact
                SET parent_id = company.id, commercial_partner_id = company.id,
                    complete_name = company.name || ', ' || contact.name
               FROM res_partner company
              WHERE contact.id > %s AND NOT contact.is_company AND contact.parent_id IS NULL
                AND company.ref = 'sync-' || (substr(contact.ref, 6)::int / 10 * 10)
-               AND company.id > %s""", [first, first - 10])
+               AND company.id > %s""",
+            [first, first - 10],
+        )
         cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL")
         cr.commit()
     subprocess.run(["psql", "-q", "-X", "-d", database, "-c", "VACUUM ANALYZE res_partner"], check=True)
@@ -121,8 +129,12 @@ class Paths:
         self.http = requests.Session()
         self.bearer = {"Authorization": f"Bearer {token}"}
         self.web = requests.Session()
-        checked(self.web.post(base + "/web/session/authenticate",
-                              json=jsonrpc_body({"db": database, "login": "admin", "password": PASSWORD})))
+        checked(
+            self.web.post(
+                base + "/web/session/authenticate",
+                json=jsonrpc_body({"db": database, "login": "admin", "password": PASSWORD}),
+            )
+        )
 
     def _by_offset(self, read, offset):
         records = read(offset or 0)
@@ -133,20 +145,51 @@ class Paths:
         return {"fields": FIELDS, "offset": offset, "limit": self.size, "order": ORDER}
 
     def jsonrpc(self, offset):
-        return self._by_offset(lambda offset: checked(self.http.post(self.base + "/jsonrpc", json=jsonrpc_body(
-            {"service": "object", "method": "execute_kw", "args": [
-                self.database, self.uid, PASSWORD, "res.partner", "search_read", [[]],
-                self._kwargs(offset)]})))["result"], offset)
+        return self._by_offset(
+            lambda offset: checked(
+                self.http.post(
+                    self.base + "/jsonrpc",
+                    json=jsonrpc_body(
+                        {
+                            "service": "object",
+                            "method": "execute_kw",
+                            "args": [
+                                self.database,
+                                self.uid,
+                                PASSWORD,
+                                "res.partner",
+                                "search_read",
+                                [[]],
+                                self._kwargs(offset),
+                            ],
+                        }
+                    ),
+                )
+            )["result"],
+            offset,
+        )
 
     def call_kw(self, offset):
-        return self._by_offset(lambda offset: checked(self.web.post(
-            self.base + "/web/dataset/call_kw/res.partner/search_read", json=jsonrpc_body(
-                {"model": "res.partner", "method": "search_read", "args": [[]],
-                 "kwargs": self._kwargs(offset)})))["result"], offset)
+        return self._by_offset(
+            lambda offset: checked(
+                self.web.post(
+                    self.base + "/web/dataset/call_kw/res.partner/search_read",
+                    json=jsonrpc_body(
+                        {"model": "res.partner", "method": "search_read", "args": [[]], "kwargs": self._kwargs(offset)}
+                    ),
+                )
+            )["result"],
+            offset,
+        )
 
     def _json_call(self, kwargs):
-        return checked(self.http.post(self.base + "/json-call", headers=self.bearer, json=jsonrpc_body(
-            {"model": "res.partner", "method": "search_read", "args": [[]], "kwargs": kwargs})))["result"]
+        return checked(
+            self.http.post(
+                self.base + "/json-call",
+                headers=self.bearer,
+                json=jsonrpc_body({"model": "res.partner", "method": "search_read", "args": [[]], "kwargs": kwargs}),
+            )
+        )["result"]
 
     def json_call(self, offset):
         return self._by_offset(lambda offset: self._json_call(self._kwargs(offset)), offset)
@@ -156,8 +199,9 @@ class Paths:
         return len(answer["records"]), answer["next"]
 
     def _json2(self, body, headers=None):
-        response = self.http.post(self.base + "/json/2/res.partner/search_read",
-                                  headers={**self.bearer, **(headers or {})}, json=body)
+        response = self.http.post(
+            self.base + "/json/2/res.partner/search_read", headers={**self.bearer, **(headers or {})}, json=body
+        )
         if response.status_code != 200:
             raise RuntimeError(f"{response.url}: {response.status_code} {response.text[:300]}")
         return response
@@ -166,13 +210,19 @@ class Paths:
         return self._by_offset(lambda offset: self._json2({"domain": [], **self._kwargs(offset)}).json(), offset)
 
     def json2_after(self, after):
-        answer = self._json2({"domain": [], "fields": FIELDS, "limit": self.size, "order": ORDER,
-                              "after": after}).json()
+        answer = self._json2(
+            {"domain": [], "fields": FIELDS, "limit": self.size, "order": ORDER, "after": after}
+        ).json()
         return len(answer["records"]), answer["next"]
 
     def _rest(self, params):
-        return checked(self.http.get(self.base + "/api/res.partner/", headers=self.bearer, params={
-            "query": REST_QUERY, "order": ORDER, "page_size": self.size, **params}))
+        return checked(
+            self.http.get(
+                self.base + "/api/res.partner/",
+                headers=self.bearer,
+                params={"query": REST_QUERY, "order": ORDER, "page_size": self.size, **params},
+            )
+        )
 
     def rest(self, page):
         answer = self._rest({"page": page or 1})
@@ -185,8 +235,12 @@ class Paths:
     def stream(self, _state):
         """Every partner in one request, as NDJSON lines, read as they come."""
         body = {"domain": [], "fields": FIELDS, "order": ORDER}
-        with self.http.post(self.base + "/json/2/res.partner/search_read", stream=True, json=body,
-                            headers={**self.bearer, "Accept": NDJSON}) as response:
+        with self.http.post(
+            self.base + "/json/2/res.partner/search_read",
+            stream=True,
+            json=body,
+            headers={**self.bearer, "Accept": NDJSON},
+        ) as response:
             response.raise_for_status()
             assert response.headers["Content-Type"].startswith(NDJSON), response.headers
             rows = sum(1 for line in response.iter_lines() if line)
@@ -194,12 +248,32 @@ class Paths:
 
     def mcp(self, offset, size):
         """MCP's search_records of ``size`` rows at ``offset``: its records."""
-        answer = checked(self.http.post(self.base + "/mcp", headers={
-            **self.bearer, "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": "2025-06-18"}, json={
-            "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "search_records", "arguments": {
-                "model": "res.partner", "domain": [], "fields": FIELDS, "order": ORDER, "offset": offset,
-                "limit": size}}}))["result"]
+        answer = checked(
+            self.http.post(
+                self.base + "/mcp",
+                headers={
+                    **self.bearer,
+                    "Accept": "application/json, text/event-stream",
+                    "MCP-Protocol-Version": "2025-06-18",
+                },
+                json={
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "tools/call",
+                    "params": {
+                        "name": "search_records",
+                        "arguments": {
+                            "model": "res.partner",
+                            "domain": [],
+                            "fields": FIELDS,
+                            "order": ORDER,
+                            "offset": offset,
+                            "limit": size,
+                        },
+                    },
+                },
+            )
+        )["result"]
         structured = answer["structuredContent"]
         if answer.get("isError") or "note" in structured:
             raise RuntimeError(f"MCP search_records: {answer['content'][0]['text']}")
@@ -240,10 +314,22 @@ class Floor:
     def page(self, last_id):
         self.cr.execute(self.QUERY, [last_id or 0, self.size])
         rows = self.cr.fetchall()
-        json.dumps([{"id": row[0], "name": row[1], "email": row[2] or False, "phone": row[3] or False,
-                     "street": row[4] or False, "city": row[5] or False, "zip": row[6] or False,
-                     "country_id": [row[7], row[8]] if row[7] else False,
-                     "parent_id": [row[9], row[10]] if row[9] else False} for row in rows])
+        json.dumps(
+            [
+                {
+                    "id": row[0],
+                    "name": row[1],
+                    "email": row[2] or False,
+                    "phone": row[3] or False,
+                    "street": row[4] or False,
+                    "city": row[5] or False,
+                    "zip": row[6] or False,
+                    "country_id": [row[7], row[8]] if row[7] else False,
+                    "parent_id": [row[9], row[10]] if row[9] else False,
+                }
+                for row in rows
+            ]
+        )
         self.cr.rollback()
         return len(rows), rows[-1][0] if len(rows) == self.size else None
 
@@ -288,8 +374,11 @@ def sweeps(paths, floor, server_pid, count):
             rates[name].append(rows / seconds)
             rows_seen.setdefault(name, set()).add(rows)
             last_pages[name] = pages
-        print(f"  sweep {sweep + 1}/{count}: " + ", ".join(
-            f"{name.split(' ')[0]} {rates[name][-1]:.0f}" for name, _page in order), file=sys.stderr)
+        print(
+            f"  sweep {sweep + 1}/{count}: "
+            + ", ".join(f"{name.split(' ')[0]} {rates[name][-1]:.0f}" for name, _page in order),
+            file=sys.stderr,
+        )
     return rates, rows_seen, last_pages, growth
 
 
@@ -303,7 +392,7 @@ def late_against_first(paths, last_pages, names, rows, calls):
         first_state, late_state = pages[0][0], pages[late][0]
         first, later = [], []
         for n in range(calls):
-            for state, samples in ((first_state, first), (late_state, later))[::1 if n % 2 else -1]:
+            for state, samples in ((first_state, first), (late_state, later))[:: 1 if n % 2 else -1]:
                 start = time.perf_counter()
                 paths[name](state)
                 samples.append(time.perf_counter() - start)
@@ -320,7 +409,7 @@ def mcp_against_json_call(client, rows, calls):
     assert [r["id"] for r in mcp_records] == [r["id"] for r in json_call_records], "not the same page"
     samples = {"mcp": [], "json-call": []}
     for n in range(calls):
-        for which in (("mcp", "json-call") if n % 2 else ("json-call", "mcp")):
+        for which in ("mcp", "json-call") if n % 2 else ("json-call", "mcp"):
             start = time.perf_counter()
             if which == "mcp":
                 client.mcp(offset, MCP_PAGE)
@@ -336,36 +425,51 @@ def report(size, sweep_rates, rows_seen, growth, late, mcp, sweep_count):
     most; the whole run, over which the machine's load may double)."""
     width = max(len(name) for name in sweep_rates) + 2
     rates = {name: statistics.median(values) for name, values in sweep_rates.items()}
-    against = {name: statistics.median(rate / baseline for rate, baseline in zip(values, sweep_rates[BASELINE]))
-               for name, values in sweep_rates.items()}
-    print(f"\n== {size:,} partners, pages of {PAGE_SIZE} rows, {len(FIELDS)} fields (2 many2one), ordered by id; "
-          f"{sweep_count} interleaved sweeps ==")
+    against = {
+        name: statistics.median(rate / baseline for rate, baseline in zip(values, sweep_rates[BASELINE]))
+        for name, values in sweep_rates.items()
+    }
+    print(
+        f"\n== {size:,} partners, pages of {PAGE_SIZE} rows, {len(FIELDS)} fields (2 many2one), ordered by id; "
+        f"{sweep_count} interleaved sweeps =="
+    )
     border = "=" * width + "  " + "=" * 9 + "  " + "=" * 10
     print(border)
     print(f"{'path':{width}}  {'rows/s':>9}  {'vs jsonrpc':>10}")
     print(border)
     for name, rate in rates.items():
         rows = "/".join(str(r) for r in sorted(rows_seen[name]))
-        print(f"{name:{width}}  {rate:9.0f}  {against[name]:10.2f}" + (
-            f"  ({rows} rows!)" if len(rows_seen[name]) > 1 or rows_seen[name] != {size} else ""))
+        print(
+            f"{name:{width}}  {rate:9.0f}  {against[name]:10.2f}"
+            + (f"  ({rows} rows!)" if len(rows_seen[name]) > 1 or rows_seen[name] != {size} else "")
+        )
     print(border)
     print("rows/s: the median of the sweeps; vs jsonrpc: the median of the sweeps' ratios")
-    tokens = {name: ratio for name, ratio in against.items() if name not in (BASELINE, FLOOR)
-              and not name.startswith("/web/")}
+    tokens = {
+        name: ratio for name, ratio in against.items() if name not in (BASELINE, FLOOR) and not name.startswith("/web/")
+    }
     fastest = max(tokens, key=tokens.get)
     rest = max(ratio for name, ratio in against.items() if name.startswith("REST"))
-    print(f"fastest token path: {fastest}, {tokens[fastest]:.2f}x /jsonrpc (goal >= 3.0); "
-          f"the floor is {against[FLOOR]:.2f}x")
+    print(
+        f"fastest token path: {fastest}, {tokens[fastest]:.2f}x /jsonrpc (goal >= 3.0); "
+        f"the floor is {against[FLOOR]:.2f}x"
+    )
     print(f"REST, best of page and cursor: {rest:.2f}x /jsonrpc (goal >= 2.0)")
     for name, (page, first, later) in late.items():
-        print(f"page {page} against page 1, {name}: {later * 1000:.0f} ms / {first * 1000:.0f} ms = "
-              f"{later / first:.2f}" + ("  (goal for a cursor: <= 1.2)" if "cursor" in name else ""))
+        print(
+            f"page {page} against page 1, {name}: {later * 1000:.0f} ms / {first * 1000:.0f} ms = "
+            f"{later / first:.2f}" + ("  (goal for a cursor: <= 1.2)" if "cursor" in name else "")
+        )
     mcp_ms, json_call_ms = mcp
-    print(f"MCP tools/call search_records against /json-call search_read, the same {MCP_PAGE} rows: "
-          f"{mcp_ms:.1f} ms / {json_call_ms:.1f} ms = {mcp_ms / json_call_ms:.2f}  (goal <= 1.10)")
-    print("server RSS around each NDJSON stream of the whole set (MiB): " + ", ".join(
-        f"{before:.0f} -> {after:.0f} (+{after - before:.1f})" for before, after in growth)
-          + ("  (goal for 100 000 rows: < 50 MiB growth)" if size >= SIZES[1] else ""))
+    print(
+        f"MCP tools/call search_records against /json-call search_read, the same {MCP_PAGE} rows: "
+        f"{mcp_ms:.1f} ms / {json_call_ms:.1f} ms = {mcp_ms / json_call_ms:.2f}  (goal <= 1.10)"
+    )
+    print(
+        "server RSS around each NDJSON stream of the whole set (MiB): "
+        + ", ".join(f"{before:.0f} -> {after:.0f} (+{after - before:.1f})" for before, after in growth)
+        + ("  (goal for 100 000 rows: < 50 MiB growth)" if size >= SIZES[1] else "")
+    )
 
 
 def measure(options, size, server, sweep_count):
@@ -376,10 +480,19 @@ def measure(options, size, server, sweep_count):
         page(None)
     floor.page(None)
     rates, rows_seen, last_pages, growth = sweeps(paths, floor, server.process.pid, sweep_count)
-    late = late_against_first({**paths, FLOOR: floor.page}, last_pages, [
-        "/json-call search_read (Bearer), offset", "/json-call search_read (Bearer), cursor",
-        "JSON-2 search_read, cursor", "REST GET /api (page, page_size), page",
-        "REST GET /api (after, page_size), cursor"], size, options.late_calls)
+    late = late_against_first(
+        {**paths, FLOOR: floor.page},
+        last_pages,
+        [
+            "/json-call search_read (Bearer), offset",
+            "/json-call search_read (Bearer), cursor",
+            "JSON-2 search_read, cursor",
+            "REST GET /api (page, page_size), page",
+            "REST GET /api (after, page_size), cursor",
+        ],
+        size,
+        options.late_calls,
+    )
     mcp = mcp_against_json_call(client, size, options.mcp_calls)
     floor.cr.close()
     report(size, rates, rows_seen, growth, late, mcp, sweep_count)
@@ -392,14 +505,16 @@ class InProcess:
 
     def __init__(self, application):
         from werkzeug.test import Client
+
         self.client = Client(application)
 
     def post(self, path, body, headers=None):
         return self._checked(self.client.post(path, json=body, headers=headers or {}, environ_base=CLIENT_ENVIRON))
 
     def get(self, path, params, headers=None):
-        return self._checked(self.client.get(path, query_string=params, headers=headers or {},
-                                             environ_base=CLIENT_ENVIRON))
+        return self._checked(
+            self.client.get(path, query_string=params, headers=headers or {}, environ_base=CLIENT_ENVIRON)
+        )
 
     def _checked(self, response):
         assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
@@ -409,44 +524,75 @@ class InProcess:
 def profiled_requests(odoo, database, middle):
     """{path: a function sending its request of the page at row ``middle``}."""
     wsgi = InProcess(odoo.http.root)
-    answer = wsgi.post("/json-call/user_authenticate", jsonrpc_body(
-        {"login": "admin", "password": PASSWORD, "db": database, "label": "sync profile"})).json["result"]
+    answer = wsgi.post(
+        "/json-call/user_authenticate",
+        jsonrpc_body({"login": "admin", "password": PASSWORD, "db": database, "label": "sync profile"}),
+    ).json["result"]
     bearer = {"Authorization": f"Bearer {answer['token']}"}
     wsgi.post("/web/session/authenticate", jsonrpc_body({"db": database, "login": "admin", "password": PASSWORD}))
     call = {"model": "res.partner", "method": "search_read", "args": [[]]}
     kwargs = {"fields": FIELDS, "offset": middle, "limit": PAGE_SIZE, "order": ORDER}
     cursor_kwargs = {"fields": FIELDS, "limit": PAGE_SIZE, "order": ORDER}
     # the cursor after the row before the middle page: one call reads up to there
-    after = wsgi.post("/json-call", jsonrpc_body({**call, "kwargs": {
-        "fields": ["id"], "order": ORDER, "limit": middle, "after": None}}), bearer).json["result"]["next"]
+    after = wsgi.post(
+        "/json-call",
+        jsonrpc_body({**call, "kwargs": {"fields": ["id"], "order": ORDER, "limit": middle, "after": None}}),
+        bearer,
+    ).json["result"]["next"]
     rest = {"query": REST_QUERY, "order": ORDER, "page_size": PAGE_SIZE}
     rest_after = ""
     for _page in range(middle // PAGE_SIZE):
         rest_after = wsgi.get("/api/res.partner/", {**rest, "after": rest_after}, bearer).json["next_cursor"]
     mcp_headers = {**bearer, "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
-    mcp_call = {"name": "search_records", "arguments": {
-        "model": "res.partner", "domain": [], "fields": FIELDS, "order": ORDER, "offset": middle, "limit": MCP_PAGE}}
+    mcp_call = {
+        "name": "search_records",
+        "arguments": {
+            "model": "res.partner",
+            "domain": [],
+            "fields": FIELDS,
+            "order": ORDER,
+            "offset": middle,
+            "limit": MCP_PAGE,
+        },
+    }
     return {
-        BASELINE: lambda: wsgi.post("/jsonrpc", jsonrpc_body({"service": "object", "method": "execute_kw", "args": [
-            database, answer["uid"], PASSWORD, "res.partner", "search_read", [[]], kwargs]})),
+        BASELINE: lambda: wsgi.post(
+            "/jsonrpc",
+            jsonrpc_body(
+                {
+                    "service": "object",
+                    "method": "execute_kw",
+                    "args": [database, answer["uid"], PASSWORD, "res.partner", "search_read", [[]], kwargs],
+                }
+            ),
+        ),
         "/web/dataset/call_kw search_read (session), offset": lambda: wsgi.post(
-            "/web/dataset/call_kw/res.partner/search_read", jsonrpc_body({**call, "kwargs": kwargs})),
+            "/web/dataset/call_kw/res.partner/search_read", jsonrpc_body({**call, "kwargs": kwargs})
+        ),
         "/json-call search_read (Bearer), offset": lambda: wsgi.post(
-            "/json-call", jsonrpc_body({**call, "kwargs": kwargs}), bearer),
+            "/json-call", jsonrpc_body({**call, "kwargs": kwargs}), bearer
+        ),
         "/json-call search_read (Bearer), cursor": lambda: wsgi.post(
-            "/json-call", jsonrpc_body({**call, "kwargs": {**cursor_kwargs, "after": after}}), bearer),
+            "/json-call", jsonrpc_body({**call, "kwargs": {**cursor_kwargs, "after": after}}), bearer
+        ),
         "JSON-2 search_read, offset": lambda: wsgi.post(
-            "/json/2/res.partner/search_read", {"domain": [], **kwargs}, bearer),
+            "/json/2/res.partner/search_read", {"domain": [], **kwargs}, bearer
+        ),
         "JSON-2 search_read, cursor": lambda: wsgi.post(
-            "/json/2/res.partner/search_read", {"domain": [], **cursor_kwargs, "after": after}, bearer),
+            "/json/2/res.partner/search_read", {"domain": [], **cursor_kwargs, "after": after}, bearer
+        ),
         "REST GET /api (page, page_size), page": lambda: wsgi.get(
-            "/api/res.partner/", {**rest, "page": middle // PAGE_SIZE + 1}, bearer),
+            "/api/res.partner/", {**rest, "page": middle // PAGE_SIZE + 1}, bearer
+        ),
         "REST GET /api (after, page_size), cursor": lambda: wsgi.get(
-            "/api/res.partner/", {**rest, "after": rest_after}, bearer),
+            "/api/res.partner/", {**rest, "after": rest_after}, bearer
+        ),
         f"MCP search_records ({MCP_PAGE} rows)": lambda: wsgi.post(
-            "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": mcp_call}, mcp_headers),
+            "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": mcp_call}, mcp_headers
+        ),
         f"/json-call search_read ({MCP_PAGE} rows)": lambda: wsgi.post(
-            "/json-call", jsonrpc_body({**call, "kwargs": {**kwargs, "limit": MCP_PAGE}}), bearer),
+            "/json-call", jsonrpc_body({**call, "kwargs": {**kwargs, "limit": MCP_PAGE}}), bearer
+        ),
     }
 
 
@@ -455,28 +601,45 @@ def profile_parts(odoo, database):
     parts are disjoint in the call tree but for the indented ones."""
     from odoo.addons.json_rpc_token.core import keyset  # importable once the addons path is set
     from odoo.modules.registry import Registry
+
     models, fields = odoo.models.BaseModel, odoo.fields
     partner = Registry(database)["res.partner"]  # the class with every installed module's methods
     return {
-        "search": ("ORM search: the query, with its OFFSET and record rules, and its rows (search_fetch; "
-                   "the cursor's keyset.page)", [models.search_fetch, keyset.page], sum),
-        "read": ("ORM read: _read_format (web_read for REST's relations, which calls it)",
-                 [partner.web_read, models._read_format], max),
-        "m2o": ("  of which many2one names: Many2one.convert_to_read, or the display names REST reads",
-                [fields.Many2one.convert_to_read, models._compute_display_name, partner._compute_display_name],
-                max),
-        "rules": ("  record rules: _apply_ir_rules in the search, _check_access in the read",
-                  [models._apply_ir_rules, models._check_access], sum),
+        "search": (
+            "ORM search: the query, with its OFFSET and record rules, and its rows (search_fetch; "
+            "the cursor's keyset.page)",
+            [models.search_fetch, keyset.page],
+            sum,
+        ),
+        "read": (
+            "ORM read: _read_format (web_read for REST's relations, which calls it)",
+            [partner.web_read, models._read_format],
+            max,
+        ),
+        "m2o": (
+            "  of which many2one names: Many2one.convert_to_read, or the display names REST reads",
+            [fields.Many2one.convert_to_read, models._compute_display_name, partner._compute_display_name],
+            max,
+        ),
+        "rules": (
+            "  record rules: _apply_ir_rules in the search, _check_access in the read",
+            [models._apply_ir_rules, models._check_access],
+            sum,
+        ),
         "count": ("search_count (REST's total pages)", [models.search_count], sum),
         "encode": ("JSON encoding (json.dumps)", [json.dumps], sum),
-        "sql": ("SQL, all statements (Cursor.execute): their time, and (statements) their number",
-                [odoo.sql_db.Cursor.execute], sum),
+        "sql": (
+            "SQL, all statements (Cursor.execute): their time, and (statements) their number",
+            [odoo.sql_db.Cursor.execute],
+            sum,
+        ),
     }
 
 
 def profile_key(function):
     """The key of ``function`` in cProfile's statistics."""
     import inspect
+
     code = inspect.unwrap(function).__code__
     return code.co_filename, code.co_firstlineno, code.co_name
 
@@ -497,8 +660,18 @@ def profile(options):
     """cProfile of one page in the middle of the set on each path, through
     Odoo's WSGI application in this process, after a warm-up call each."""
     import odoo
-    odoo.tools.config.parse_config(["-c", options.config, "-d", options.database, "--log-level=warn",
-                                    "--load=base,web,json_rpc_token", "--max-cron-threads=0"])
+
+    odoo.tools.config.parse_config(
+        [
+            "-c",
+            options.config,
+            "-d",
+            options.database,
+            "--log-level=warn",
+            "--load=base,web,json_rpc_token",
+            "--max-cron-threads=0",
+        ]
+    )
     odoo.service.server.load_server_wide_modules()
     with connect(options.database) as cr:
         cr.execute("SELECT count(*) FROM res_partner WHERE active")
@@ -509,28 +682,37 @@ def profile(options):
         send()
     parts = profile_parts(odoo, options.database)
     execute = profile_key(odoo.sql_db.Cursor.execute)
-    print(f"\n== where the time goes: cProfile of one page at row {middle} of {rows} ({PAGE_SIZE} rows), "
-          f"in-process WSGI,\nthe quickest of {options.profile_runs} after a warm-up call; ms under cProfile, "
-          "which slows Python code down ==")
+    print(
+        f"\n== where the time goes: cProfile of one page at row {middle} of {rows} ({PAGE_SIZE} rows), "
+        f"in-process WSGI,\nthe quickest of {options.profile_runs} after a warm-up call; ms under cProfile, "
+        "which slows Python code down =="
+    )
     header = ["total", "search", "read", "m2o", "rules", "count", "encode", "other", "sql", "statements"]
     width = max(len(name) for name in requests_) + 2
     print(f"{'path':{width}}" + "".join(f"{column:>11}" for column in header))
     for name, send in requests_.items():
         total, profiler, stats = quickest_profile(send, options.profile_runs)
-        figures = {part: combine([stats[profile_key(f)][3] if profile_key(f) in stats else 0
-                                  for f in functions]) * 1000
-                   for part, (_title, functions, combine) in parts.items()}
+        figures = {
+            part: combine([stats[profile_key(f)][3] if profile_key(f) in stats else 0 for f in functions]) * 1000
+            for part, (_title, functions, combine) in parts.items()
+        }
         other = total - sum(figures[part] for part in ("search", "read", "count", "encode"))
         line = [total, *(figures[part] for part in header[1:7]), other, figures["sql"]]
-        print(f"{name:{width}}" + "".join(f"{value:11.0f}" for value in line)
-              + f"{stats[execute][1] if execute in stats else 0:11d}")
+        print(
+            f"{name:{width}}"
+            + "".join(f"{value:11.0f}" for value in line)
+            + f"{stats[execute][1] if execute in stats else 0:11d}"
+        )
         if options.profile_dump:
-            profiler.dump_stats(os.path.join(options.profile_dump, "".join(
-                char if char.isalnum() else "_" for char in name) + ".prof"))
+            profiler.dump_stats(
+                os.path.join(options.profile_dump, "".join(char if char.isalnum() else "_" for char in name) + ".prof")
+            )
     for part, (title, _functions, _combine) in parts.items():
         print(f"  {part}: {title}")
-    print("  other: the rest: HTTP, routing, token check, transaction, the dialect's own code (/jsonrpc: Odoo's "
-          "walk of the answer, _traverse_containers)")
+    print(
+        "  other: the rest: HTTP, routing, token check, transaction, the dialect's own code (/jsonrpc: Odoo's "
+        "walk of the answer, _traverse_containers)"
+    )
 
 
 # --------------------------------------------------------------------- main
@@ -540,12 +722,20 @@ def main():
     parser.add_argument("--database", required=True, help="a throwaway database: partners are added to it")
     parser.add_argument("--odoo-bin", required=True)
     parser.add_argument("--sync-rows", type=int, default=SIZES[0], help="partners of the first part")
-    parser.add_argument("--sync-large", nargs="?", type=int, const=SIZES[1], default=0, metavar="ROWS",
-                        help=f"then grow to ROWS partners (default {SIZES[1]}) and run the sweeps again")
+    parser.add_argument(
+        "--sync-large",
+        nargs="?",
+        type=int,
+        const=SIZES[1],
+        default=0,
+        metavar="ROWS",
+        help=f"then grow to ROWS partners (default {SIZES[1]}) and run the sweeps again",
+    )
     parser.add_argument("--sweeps", type=int, default=3)
     parser.add_argument("--large-sweeps", type=int, help="sweeps of the --sync-large part (default: --sweeps)")
-    parser.add_argument("--port", type=int, help="the server's HTTP port (default: a free one); PORT+1: its "
-                        "gevent port")
+    parser.add_argument(
+        "--port", type=int, help="the server's HTTP port (default: a free one); PORT+1: its gevent port"
+    )
     parser.add_argument("--late-calls", type=int, default=10, help="calls of page 1 and of the late page each")
     parser.add_argument("--mcp-calls", type=int, default=40, help="calls of MCP and of /json-call each")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
@@ -556,13 +746,16 @@ def main():
     if options.profile_only:
         return profile(options)
     import odoo
+
     odoo.tools.config.parse_config(["-c", options.config, "-d", options.database, "--log-level=warn"])
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))  # stop the server on the way out
     random.seed(1)
     started = time.monotonic()
-    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / MIB / 1024:.0f} GiB, load average "
-          f"{os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M %Z')}; "
-          f"database {options.database}")
+    print(
+        f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / MIB / 1024:.0f} GiB, load average "
+        f"{os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; {time.strftime('%Y-%m-%d %H:%M %Z')}; "
+        f"database {options.database}"
+    )
     for size in (options.sync_rows, *([options.sync_large] if options.sync_large else [])):
         filling = time.monotonic()
         grow(options.database, size)
@@ -575,8 +768,7 @@ def main():
             server.stop()
         if options.profile and size == options.sync_rows:
             sys.stdout.flush()
-            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--profile-only"],
-                           check=True)
+            subprocess.run([sys.executable, os.path.abspath(__file__), *sys.argv[1:], "--profile-only"], check=True)
     print(f"\nbench/run.sh --sync took {time.monotonic() - started:.0f} s")
     return 0
 

@@ -18,6 +18,7 @@ each dialect, ready to copy (:mod:`..core.snippets`), filled with this
 server's address and database. Not under ``/json-call``: the token routes
 never see the browser session, and these pages need it.
 """
+
 from odoo import http
 import json
 
@@ -46,8 +47,10 @@ API_DOCS_PAGE = f"""<!DOCTYPE html>
 """
 #: this server only; inline styles for Swagger UI's React components, and
 #: data: images for its icons; "Try it out" calls this server
-API_DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+API_DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
 
 
 NOT_INTERNAL = "The model reference is for internal users."
@@ -63,15 +66,16 @@ def refuse_unless_get(what):
 
 
 class DocsController(http.Controller):
-
     @http.route("/json-call/docs", type="http", auth="none", save_session=False, readonly=True, csrf=False)
     def api_docs(self):
         """The OpenAPI document as a page (Swagger UI)."""
         refused = refuse_unless_get("the documentation page")
         if refused:
             return refused
-        return request.make_response(API_DOCS_PAGE, headers=[
-            ("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", API_DOCS_CSP)])
+        return request.make_response(
+            API_DOCS_PAGE,
+            headers=[("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", API_DOCS_CSP)],
+        )
 
     # ------------------------------------------------------ model reference
     @http.route("/json_rpc_token/models", type="http", auth="user", readonly=True)
@@ -79,9 +83,10 @@ class DocsController(http.Controller):
         """The models the user may read, linked to their reference."""
         if not request.env.user._is_internal():
             return self._refused_page(None, (403, NOT_INTERNAL))
-        return request.render("json_rpc_token.model_reference_index",
-                              {"models": model_reference.readable_models(request.env),
-                               "token_variable": snippets.TOKEN_VARIABLE})
+        return request.render(
+            "json_rpc_token.model_reference_index",
+            {"models": model_reference.readable_models(request.env), "token_variable": snippets.TOKEN_VARIABLE},
+        )
 
     @http.route("/json_rpc_token/models/<string:model_name>", type="http", auth="user", readonly=True)
     def model_page(self, model_name):
@@ -91,8 +96,9 @@ class DocsController(http.Controller):
             return self._refused_page(model_name, refused)
         return request.render("json_rpc_token.model_reference_model", {"reference": reference})
 
-    @http.route("/json_rpc_token/models/<string:model_name>/<string:method_name>", type="http", auth="user",
-                readonly=True)
+    @http.route(
+        "/json_rpc_token/models/<string:model_name>/<string:method_name>", type="http", auth="user", readonly=True
+    )
     def method_page(self, model_name, method_name):
         """One public method: signature, parameters, documentation, and its
         call in each dialect, with this server's address and database."""
@@ -106,18 +112,29 @@ class DocsController(http.Controller):
         # a record the user may read, so that a record method's example runs as it is
         sample_ids = model.search([], limit=1, order="id").ids
         ids, arguments = snippets.example_call(method_name, method, reference["fields"], sample_ids)
-        examples = snippets.method_snippets(request.httprequest.host_url, request.db, request.env.uid,
-                                            model_name, method_name, ids, arguments)
-        return request.render("json_rpc_token.model_reference_method", {
-            "reference": reference, "method_name": method_name, "method": method,
-            # HTML that docutils made from the docstring (raw HTML disabled)
-            "doc": Markup(method.get("doc") or ""),
-            "parameter_docs": {name: Markup(parameter.get("doc", "")) for name, parameter in
-                               method["parameters"].items()},
-            "defaults": {name: json.dumps(parameter["default"]) for name, parameter in method["parameters"].items()
-                         if "default" in parameter},
-            "examples": examples, "token_variable": snippets.TOKEN_VARIABLE,
-        })
+        examples = snippets.method_snippets(
+            request.httprequest.host_url, request.db, request.env.uid, model_name, method_name, ids, arguments
+        )
+        return request.render(
+            "json_rpc_token.model_reference_method",
+            {
+                "reference": reference,
+                "method_name": method_name,
+                "method": method,
+                # HTML that docutils made from the docstring (raw HTML disabled)
+                "doc": Markup(method.get("doc") or ""),
+                "parameter_docs": {
+                    name: Markup(parameter.get("doc", "")) for name, parameter in method["parameters"].items()
+                },
+                "defaults": {
+                    name: json.dumps(parameter["default"])
+                    for name, parameter in method["parameters"].items()
+                    if "default" in parameter
+                },
+                "examples": examples,
+                "token_variable": snippets.TOKEN_VARIABLE,
+            },
+        )
 
     @http.route("/json_rpc_token/models/<string:model_name>.json", type="http", auth="user", readonly=True)
     def model_json(self, model_name):
@@ -142,5 +159,6 @@ class DocsController(http.Controller):
     @staticmethod
     def _refused_page(model_name, refused):
         status, message = refused
-        return request.render("json_rpc_token.model_reference_refused",
-                              {"model_name": model_name, "message": message}, status=status)
+        return request.render(
+            "json_rpc_token.model_reference_refused", {"model_name": model_name, "message": message}, status=status
+        )

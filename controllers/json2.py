@@ -13,6 +13,7 @@ This module only parses and encodes; the token, the database, the
 transaction and CORS are :mod:`.token_dispatcher`'s, the call is
 :func:`..http_layer.token_call.call_with_token`'s, the statuses the error table's.
 """
+
 from odoo import http
 from odoo.http import request
 from odoo.modules.registry import Registry
@@ -45,8 +46,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
         ids, context = named.pop("ids", []), named.pop("context", {})
         if not isinstance(context, dict):
             raise errors.BadArguments("'context' must be a JSON object.")
-        self.request.params = {**args, "secret": self.bearer(), "ids": ids, "context": context,
-                               "kwargs": named}
+        self.request.params = {**args, "secret": self.bearer(), "ids": ids, "context": context, "kwargs": named}
         dbname = self.requested_database()
         readonly = self.is_readonly(dbname, args["model"], args["method"])
         return self.serve(endpoint, dbname, self.json_response, readonly=readonly)
@@ -63,8 +63,7 @@ class Json2Dispatcher(TokenDispatcher, http.Dispatcher):
         except errors.InvalidRequest:
             secret = None
         if not secret:
-            raise errors.TokenMissing("Send 'Authorization: bearer <token>' (a token of this API or an "
-                                      "Odoo API key).")
+            raise errors.TokenMissing("Send 'Authorization: bearer <token>' (a token of this API or an Odoo API key).")
         return secret
 
     def is_readonly(self, dbname, model_name, method_name):
@@ -87,12 +86,12 @@ ROUTE_OPTIONS = route_options("json2")
 
 
 class Json2Controller(http.Controller):
-
     @http.route(CALL_ROUTE, **ROUTE_OPTIONS)
     def json2_call(self, model, method, secret, ids, context, kwargs):
         """Call a public method of a model as the bearer's user."""
-        return token_call.call_with_token(secret, model, method, [], kwargs, context, api_keys=True, ids=ids,
-                                          stream=request.dispatcher.stream_asked())
+        return token_call.call_with_token(
+            secret, model, method, [], kwargs, context, api_keys=True, ids=ids, stream=request.dispatcher.stream_asked()
+        )
 
     @http.route(["/json/2", "/json/2/<path:subpath>"], **ROUTE_OPTIONS)
     def json2_not_found(self, subpath=None):

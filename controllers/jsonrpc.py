@@ -12,6 +12,7 @@ every failure as one JSON-RPC error object (HTTP 200). What this addon's
 wire formats share (body limit, database and transaction, CORS, the error
 table) is in :mod:`.token_dispatcher`.
 """
+
 import functools
 from typing import NamedTuple
 
@@ -39,6 +40,7 @@ MAX_BATCH_OPTION, DEFAULT_MAX_BATCH = "json_rpc_token_max_batch", 100
 
 class Member(NamedTuple):
     """One request of a batch, parsed; ``error`` if it could not be."""
+
     id: object
     is_notification: bool
     params: dict
@@ -90,8 +92,13 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         member = self._parse_member(spec, payload)
         self.request.params = member.params
         key = member.params.pop(idempotency.KEY_PARAM, None)
-        return self.serve(endpoint, member.params.get("db"), lambda result: self._response(result=result),
-                          readonly=self._is_read(member), key=key)
+        return self.serve(
+            endpoint,
+            member.params.get("db"),
+            lambda result: self._response(result=result),
+            readonly=self._is_read(member),
+            key=key,
+        )
 
     @staticmethod
     def _is_read(member):
@@ -112,8 +119,10 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         if not payload:
             raise errors.InvalidRequest("An empty batch is not a request.")
         if self.stream_asked():
-            raise errors.InvalidRequest("A batch is answered as one JSON array: ask for NDJSON (Accept: "
-                                        "application/x-ndjson) with a single search_read.")
+            raise errors.InvalidRequest(
+                "A batch is answered as one JSON array: ask for NDJSON (Accept: "
+                "application/x-ndjson) with a single search_read."
+            )
         max_batch = server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH)
         if len(payload) > max_batch:
             raise errors.InvalidRequest(f"A batch may hold at most {max_batch} requests.")
@@ -131,14 +140,20 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
         atomic = any(member.params and member.params.get("atomic") for member in members)
         keys = {member.params.pop(idempotency.KEY_PARAM, None) for member in members if member.params} - {None}
         if len(keys) > 1:
-            raise errors.InvalidRequest("All requests of a batch must give the same idempotency key (it is the "
-                                        "batch's).")
+            raise errors.InvalidRequest(
+                "All requests of a batch must give the same idempotency key (it is the batch's)."
+            )
         serve = functools.partial(self._serve_batch, endpoint, members, atomic)
         readonly = all(member.error or self._is_read(member) for member in members)
-        return self.serve_once(serve, databases.pop() if databases else None, readonly,
-                               key=keys.pop() if keys else None,
-                               asked=lambda: [[member.id, idempotency.asked(member.params), str(member.error or "")]
-                                              for member in members])
+        return self.serve_once(
+            serve,
+            databases.pop() if databases else None,
+            readonly,
+            key=keys.pop() if keys else None,
+            asked=lambda: [
+                [member.id, idempotency.asked(member.params), str(member.error or "")] for member in members
+            ],
+        )
 
     def _run_member(self, endpoint, member, base_env):
         """Run ``member``, metered as a call of its own; what a writing
@@ -197,9 +212,12 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
                     failed = failed._replace(error=self._member_error(failed.error, base_env))
                 index = len(outcomes)  # the members before the failed one ran
                 rolled_back = errors.BatchRolledBack(
-                    f"Nothing of this atomic batch was written: request #{index + 1} failed.")
-                outcomes = [(member, NO_RESULT, failed.error if position == index else rolled_back)
-                            for position, member in enumerate(members)]
+                    f"Nothing of this atomic batch was written: request #{index + 1} failed."
+                )
+                outcomes = [
+                    (member, NO_RESULT, failed.error if position == index else rolled_back)
+                    for position, member in enumerate(members)
+                ]
         else:
             # Each write runs in its own savepoint, so that a failing one undoes
             # only itself. Consecutive reads share one: they write nothing, so
@@ -233,8 +251,11 @@ class JsonCallDispatcher(TokenDispatcher, http.Dispatcher):
             if reads_savepoint:
                 reads_savepoint.close(rollback=False)
         self.request.env = base_env
-        answers = [answer(member.id, result, exc and errors.to_error_object(exc))
-                   for member, result, exc in outcomes if not member.is_notification]
+        answers = [
+            answer(member.id, result, exc and errors.to_error_object(exc))
+            for member, result, exc in outcomes
+            if not member.is_notification
+        ]
         if not answers:  # only notifications: JSON-RPC says answer nothing
             return self.no_content()
         return self._encode(answers)
@@ -262,6 +283,7 @@ class OpenApiDispatcher(Json2Dispatcher):
     takes (bearer, ``X-Odoo-Database``, the same checks) on a read-only
     cursor. Failures: ``{"error": <the error object>}`` with the status of
     the error table."""
+
     routing_type = "openapi_doc"
     cors_methods = "GET"
 
@@ -283,16 +305,23 @@ class OpenApiDispatcher(Json2Dispatcher):
 
 
 class JsonCallController(http.Controller):
-
-    @http.route("/json-call/user_authenticate", json_params=params_spec.AUTHENTICATE,
-                json_result=openapi.jsonrpc.AUTHENTICATE_RESULT, **ROUTE_OPTIONS)
+    @http.route(
+        "/json-call/user_authenticate",
+        json_params=params_spec.AUTHENTICATE,
+        json_result=openapi.jsonrpc.AUTHENTICATE_RESULT,
+        **ROUTE_OPTIONS,
+    )
     def user_authenticate(self, login, password, db=None, **options):
         """Log in with a login and password (or Odoo API key); get a token."""
         uid, token = request.env["api.token"].sudo()._login(login, password, **options)
         return {"token": token, "uid": uid}
 
-    @http.route("/json-call/user_logout", json_params=params_spec.LOGOUT,
-                json_result=openapi.jsonrpc.LOGOUT_RESULT, **ROUTE_OPTIONS)
+    @http.route(
+        "/json-call/user_logout",
+        json_params=params_spec.LOGOUT,
+        json_result=openapi.jsonrpc.LOGOUT_RESULT,
+        **ROUTE_OPTIONS,
+    )
     def user_logout(self, token=None, db=None):
         """Revoke the token."""
         return request.env["api.token"].sudo()._logout(token)
@@ -300,8 +329,9 @@ class JsonCallController(http.Controller):
     @http.route("/json-call", json_params=params_spec.CALL, json_result=openapi.jsonrpc.CALL_RESULT, **ROUTE_OPTIONS)
     def json_call(self, model, method, args, kwargs, context, token=None, db=None, atomic=False):
         """Call a public method of a model as the token's user."""
-        return token_call.call_with_token(token, model, method, args, kwargs, context,
-                                          stream=request.dispatcher.stream_asked())
+        return token_call.call_with_token(
+            token, model, method, args, kwargs, context, stream=request.dispatcher.stream_asked()
+        )
 
     # any method, no CSRF check: what is not a GET gets a JSON error, not
     # Odoo's HTML 405 page
@@ -323,7 +353,11 @@ class JsonCallController(http.Controller):
         # url_root is the address the client used (behind a proxy, with
         # proxy_mode, the one it forwarded); the examples name the database
         # only when the document is served from one (a made-up name fails)
-        return openapi.document(request.httprequest.url_root.rstrip("/"), routes,
-                                server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH),
-                                dbname=request.env.cr.dbname if model_names else request.db,
-                                env=request.env if model_names else None, model_names=model_names)
+        return openapi.document(
+            request.httprequest.url_root.rstrip("/"),
+            routes,
+            server_limit(MAX_BATCH_OPTION, DEFAULT_MAX_BATCH),
+            dbname=request.env.cr.dbname if model_names else request.db,
+            env=request.env if model_names else None,
+            model_names=model_names,
+        )

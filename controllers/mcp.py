@@ -24,6 +24,7 @@ The methods and tools are :mod:`..core.mcp_tools`'s; protocol failures are
 JSON-RPC errors from the one error table (:mod:`..core.errors`), HTTP 200
 but for the transport's own statuses (400, 401, 403, 405, 429).
 """
+
 from odoo import http
 from odoo.http import request
 
@@ -36,8 +37,15 @@ PROTOCOL_HEADER = "MCP-Protocol-Version"
 #: the kinds of failure the transport answers with their own HTTP status;
 #: any other is a JSON-RPC error in a 200 (a 404 would tell the client its
 #: session is gone)
-_HTTP_STATUS_ERRORS = (errors.ParseError, errors.InvalidRequest, errors.TokenError, errors.TooManyAttempts,
-                       errors.RateLimitExceeded, errors.OriginRefused, errors.ServiceUnavailable)
+_HTTP_STATUS_ERRORS = (
+    errors.ParseError,
+    errors.InvalidRequest,
+    errors.TokenError,
+    errors.TooManyAttempts,
+    errors.RateLimitExceeded,
+    errors.OriginRefused,
+    errors.ServiceUnavailable,
+)
 
 
 class McpDispatcher(TokenDispatcher, http.Dispatcher):
@@ -54,7 +62,8 @@ class McpDispatcher(TokenDispatcher, http.Dispatcher):
         httprequest = self.request.httprequest
         if httprequest.method != "POST":
             raise errors.MethodNotAllowed(
-                "This MCP server answers POST only: no server-sent event stream, no session to end.", "POST")
+                "This MCP server answers POST only: no server-sent event stream, no session to end.", "POST"
+            )
         payload = self.read_json()
         if isinstance(payload, dict) and valid_id(payload.get("id")):
             self.request_id = payload.get("id")
@@ -73,8 +82,12 @@ class McpDispatcher(TokenDispatcher, http.Dispatcher):
             return self.finish(response)
         version = mcp_tools.header_version(httprequest.headers.get(PROTOCOL_HEADER), payload["method"])
         self.request.params = {"message": payload, "secret": secret, "version": version}
-        return self.serve(endpoint, dbname, lambda result: self.json_response(answer(self.request_id, result)),
-                          readonly=mcp_tools.is_read_call(payload))
+        return self.serve(
+            endpoint,
+            dbname,
+            lambda result: self.json_response(answer(self.request_id, result)),
+            readonly=mcp_tools.is_read_call(payload),
+        )
 
     def _check_notification(self, secret):
         """A notification runs nothing: its page's origin and its token are
@@ -90,8 +103,11 @@ class McpDispatcher(TokenDispatcher, http.Dispatcher):
         if status == 401:
             httprequest = self.request.httprequest
             db = httprequest.args.get("db")
-            value = oauth_metadata.challenge(httprequest.host_url, db if isinstance(db, str) else None,
-                                             token_given=not isinstance(exc, errors.TokenMissing))
+            value = oauth_metadata.challenge(
+                httprequest.host_url,
+                db if isinstance(db, str) else None,
+                token_given=not isinstance(exc, errors.TokenMissing),
+            )
             headers = [(name, value if name == "WWW-Authenticate" else old) for name, old in headers]
         return status, headers
 
@@ -99,15 +115,15 @@ class McpDispatcher(TokenDispatcher, http.Dispatcher):
         status, headers = self.error_status(exc)
         if not isinstance(exc, _HTTP_STATUS_ERRORS):
             status = 200
-        return self.json_response(answer(self.request_id, NO_RESULT, errors.to_error_object(exc)),
-                                  status=status, headers=headers)
+        return self.json_response(
+            answer(self.request_id, NO_RESULT, errors.to_error_object(exc)), status=status, headers=headers
+        )
 
 
 ROUTE_OPTIONS = route_options("mcp")
 
 
 class McpController(http.Controller):
-
     @http.route("/mcp", **ROUTE_OPTIONS)
     def mcp(self, message, secret, version):
         """One MCP request, as the token's user."""

@@ -9,6 +9,7 @@ made of the URL the client used, see :mod:`..core.oauth_metadata`), any
 origin may read them (a browser-based MCP client fetches them from its own
 page), and only GET (or HEAD) reaches them.
 """
+
 from urllib.parse import urlsplit
 
 from odoo import http
@@ -18,12 +19,13 @@ from ..core import errors, oauth_metadata, oauth_server, strict_json
 from ..core.oauth_server import OAuth2Error
 from .docs import refuse_unless_get
 
-METADATA_ROUTES = [oauth_metadata.PROTECTED_RESOURCE_PATH,
-                   oauth_metadata.PROTECTED_RESOURCE_PATH + oauth_metadata.MCP_PATH]
+METADATA_ROUTES = [
+    oauth_metadata.PROTECTED_RESOURCE_PATH,
+    oauth_metadata.PROTECTED_RESOURCE_PATH + oauth_metadata.MCP_PATH,
+]
 
 
 class OAuthDiscoveryController(http.Controller):
-
     @http.route(METADATA_ROUTES, type="http", auth="none", save_session=False, readonly=True, csrf=False)
     def protected_resource_metadata(self, db=None, **_ignored):
         """The MCP endpoint's protected resource metadata; ``db``: the
@@ -57,7 +59,9 @@ def _post_only():
         return None
     return request.make_json_response(
         {"error": "invalid_request", "error_description": "Send this request with HTTP POST."},
-        status=405, headers=[("Allow", "POST"), ("Cache-Control", "no-store")])
+        status=405,
+        headers=[("Allow", "POST"), ("Cache-Control", "no-store")],
+    )
 
 
 def _oauth_error(error):
@@ -69,8 +73,14 @@ class OAuthController(http.Controller):
     """The authorization server's endpoints (see :mod:`..core.oauth_server`):
     each only reads the request, hands it to Authlib and encodes the answer."""
 
-    @http.route("/.well-known/oauth-authorization-server", type="http", auth="none", save_session=False,
-                readonly=True, csrf=False)
+    @http.route(
+        "/.well-known/oauth-authorization-server",
+        type="http",
+        auth="none",
+        save_session=False,
+        readonly=True,
+        csrf=False,
+    )
     def authorization_server_metadata(self, **_ignored):
         """RFC 8414: the endpoints and what they accept."""
         refused = refuse_unless_get("the metadata")
@@ -90,7 +100,6 @@ class OAuthController(http.Controller):
             return _server().create_token_response(request.httprequest)
         except OAuth2Error as error:
             return _oauth_error(error)
-
 
     @http.route("/oauth/revoke", type="http", auth="none", save_session=False, csrf=False, readonly=False)
     def revoke(self, **_ignored):
@@ -115,8 +124,9 @@ class OAuthController(http.Controller):
             data = None
         try:
             if not request.env["api.oauth.client"]._registration_allowed():
-                raise oauth_server.AccessDeniedError("Dynamic client registration is turned off on this server.",
-                                                    status_code=403)
+                raise oauth_server.AccessDeniedError(
+                    "Dynamic client registration is turned off on this server.", status_code=403
+                )
             json_request = oauth_server.json_request(request.httprequest, data)
             return _server().create_endpoint_response("client_registration", json_request)
         except OAuth2Error as error:
@@ -139,8 +149,7 @@ class OAuthController(http.Controller):
             if getattr(error, "redirect_uri", None):
                 status, body, headers = error(None)
                 return _respond(status, body, headers)
-            return request.render("json_rpc_token.oauth_error",
-                                  {"error": error.description or error.error}, status=400)
+            return request.render("json_rpc_token.oauth_error", {"error": error.description or error.error}, status=400)
         client = grant.request.client.record
         asks_write = not oauth_server.asks_read_only(grant.request.payload.scope)
         Grants = request.env["api.oauth.grant"]
@@ -157,9 +166,16 @@ class OAuthController(http.Controller):
         known = Grants._find(client, user, not asks_write)
         if known:
             return server.create_authorization_response(httprequest, grant_user=known, grant=grant)
-        return request.render("json_rpc_token.oauth_consent", {
-            "action": httprequest.full_path, "client_name": client.name, "user_name": user.name,
-            "redirect_host": urlsplit(grant.redirect_uri).netloc, "asks_write": asks_write})
+        return request.render(
+            "json_rpc_token.oauth_consent",
+            {
+                "action": httprequest.full_path,
+                "client_name": client.name,
+                "user_name": user.name,
+                "redirect_host": urlsplit(grant.redirect_uri).netloc,
+                "asks_write": asks_write,
+            },
+        )
 
 
 def _chosen_models(env, text):

@@ -26,6 +26,7 @@ the administrators): they tell no more than the ``fields_get`` and the calls
 that key may make already do. Failures are JSON-2's: Odoo's serialised
 exception with the HTTP status of the error table (:mod:`..core.errors`).
 """
+
 import odoo.release
 from odoo import http
 from odoo.http import request
@@ -47,13 +48,17 @@ def version_answer():
     """The server's version, in Odoo 19's shape, and as ``server_version``
     too, the name Odoo's RPC gives it (``common.version()``): odoo-json2's
     command line shows that one, and "19.0" when it is missing."""
-    return {"version_info": list(odoo.release.version_info), "version": odoo.release.version,
-            "server_version": odoo.release.version}
+    return {
+        "version_info": list(odoo.release.version_info),
+        "version": odoo.release.version,
+        "server_version": odoo.release.version,
+    }
 
 
 class Json2DocDispatcher(Json2Dispatcher):
     """JSON-2's bearer, database and answers, for the documents: fetched
     with GET, no body, on a read-only cursor (the replica's, if any)."""
+
     routing_type = "json2_doc"
     cors_methods = "GET"
 
@@ -69,7 +74,6 @@ DOC_ROUTE_OPTIONS = route_options("json2_doc")
 
 
 class Odoo19Controller(http.Controller):
-
     @http.route(VERSION_ROUTES, type="http", auth="none", save_session=False, readonly=True, csrf=False)
     def version(self):
         """Odoo's version, as Odoo 19's ``/web/version`` tells it."""

@@ -13,6 +13,7 @@ is :class:`.token_dispatcher.TokenDispatcher`'s. The operations run through
 :mod:`..core.orm_call` as the token's user, public ORM methods only, so scope,
 argument and domain checks are those of ``/json-call``.
 """
+
 import contextlib
 import math
 import re
@@ -86,8 +87,9 @@ class RestDispatcher(TokenDispatcher, http.Dispatcher):
         if isinstance(exc, (werkzeug.exceptions.NotFound, RequestRedirect)):
             exc = unknown_path()  # no route matched (see database_free.claim), or werkzeug's redirect for '//'
         status, headers = self.error_status(exc)
-        return self.json_response(answer(self.request_id, error=errors.to_error_object(exc)),
-                                  status=status, headers=headers)
+        return self.json_response(
+            answer(self.request_id, error=errors.to_error_object(exc)), status=status, headers=headers
+        )
 
 
 def rpc_answer(result):
@@ -102,7 +104,8 @@ def not_allowed(allowed):
 def unknown_path():
     return errors.MethodNotFound(
         f"No REST resource at {request.httprequest.path[:200]}: use /api/<model>/, /api/<model>/<id>/, "
-        "/object/<model>/<function> or /object/<model>/<id>/<function>.")
+        "/object/<model>/<function> or /object/<model>/<id>/<function>."
+    )
 
 
 def split_path(subpath, shapes):
@@ -141,8 +144,13 @@ def strict_loads(text):
 
 
 EXAMPLES = {
-    "filter": '[["id", ">", 60]]', "exclude": '["id"]', "data": '{"name": "New"}', "context": '{"lang": "en_US"}',
-    "args": "[]", "kwargs": "{}", "query": '{id, name, company_id{name}}',
+    "filter": '[["id", ">", 60]]',
+    "exclude": '["id"]',
+    "data": '{"name": "New"}',
+    "context": '{"lang": "en_US"}',
+    "args": "[]",
+    "kwargs": "{}",
+    "query": '{id, name, company_id{name}}',
 }
 
 
@@ -172,8 +180,10 @@ def order_param(params):
     if isinstance(value, str) and not value.strip():
         return None  # the model's own order
     if value is not None and not (isinstance(value, str) and regex_order.match(value)):
-        raise errors.InvalidParams("'order' must be a comma-separated list of field names, each optionally "
-                                   "followed by asc or desc, e.g. \"name asc, id desc\".")
+        raise errors.InvalidParams(
+            "'order' must be a comma-separated list of field names, each optionally "
+            "followed by asc or desc, e.g. \"name asc, id desc\"."
+        )
     return value
 
 
@@ -191,8 +201,10 @@ def query_param(params):
 def filter_param(params, required=False):
     domain = json_param(params, "filter", list)
     if domain is None and required:
-        raise errors.InvalidParams(f"'filter' is required here (a domain, e.g. {EXAMPLES['filter']}): "
-                                   "it chooses the records; [] chooses all of them.")
+        raise errors.InvalidParams(
+            f"'filter' is required here (a domain, e.g. {EXAMPLES['filter']}): "
+            "it chooses the records; [] chooses all of them."
+        )
     return domain
 
 
@@ -215,15 +227,18 @@ def x2many_value(name, value):
     ``{"push": ids, "pop": ids, "delete": ids}`` (link, unlink, delete), or
     a list of ids that replaces the field's records. Odoo's own commands (a
     list of lists) pass as they are."""
+
     def ids_of(key, ids):
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise errors.InvalidParams(f"'{name}.{key}' must be a list of record ids.")
         return ids
+
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(X2MANY_OPERATIONS))
         if unknown:
-            raise errors.InvalidParams(f"Unknown operation(s) {', '.join(map(repr, unknown))} on '{name}': "
-                                       f"use {', '.join(X2MANY_OPERATIONS)}.")
+            raise errors.InvalidParams(
+                f"Unknown operation(s) {', '.join(map(repr, unknown))} on '{name}': use {', '.join(X2MANY_OPERATIONS)}."
+            )
         return [(X2MANY_OPERATIONS[key], record_id, 0) for key, ids in value.items() for record_id in ids_of(key, ids)]
     if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
         return [(6, 0, value)]
@@ -237,8 +252,9 @@ def values_param(model, params):
     values = {}
     for name, value in data.items():
         field = model._fields.get(name)
-        values[name] = x2many_value(name, value) if field is not None and field.type in ("one2many", "many2many") \
-            else value
+        values[name] = (
+            x2many_value(name, value) if field is not None and field.type in ("one2many", "many2many") else value
+        )
     return values
 
 
@@ -262,8 +278,9 @@ class TokenCalls:
         if method not in self.checked:
             self.facts.check_scope(self.model_name, method)
             self.checked.add(method)
-        return orm_call.execute(request.env, self.model_name, method, args, kwargs or {},
-                                allowed_models=self.facts.models, stream=stream)
+        return orm_call.execute(
+            request.env, self.model_name, method, args, kwargs or {}, allowed_models=self.facts.models, stream=stream
+        )
 
     def ids(self, method, args):
         result = self.run(method, args)
@@ -272,8 +289,9 @@ class TokenCalls:
     def existing(self, record_id):
         """``[record_id]``, or a 404 if there is no such record."""
         if record_id > MAX_ID or not self.ids("exists", [[record_id]]):
-            raise MissingError(request.env._("The record %(model)s(%(id)s) does not exist.",
-                                              model=self.model_name, id=record_id))
+            raise MissingError(
+                request.env._("The record %(model)s(%(id)s) does not exist.", model=self.model_name, id=record_id)
+            )
         return [record_id]
 
     def target(self, record_id, params):
@@ -306,12 +324,14 @@ def read_many(secret, model_name, params):
         page = 1  # as odoo-rest-api: a page without a page size is the only page
     answer = calls.run("web_search_read", [domain, spec], {"offset": offset, "limit": limit, "order": order})
     rows = shape(answer["records"], spec)
-    return {"count": len(rows),
-            "prev": page - 1 if 1 <= page - 1 <= total_pages else None,
-            "current": page,
-            "next": page + 1 if page + 1 <= total_pages else None,
-            "total_pages": total_pages,
-            "result": rows}
+    return {
+        "count": len(rows),
+        "prev": page - 1 if 1 <= page - 1 <= total_pages else None,
+        "current": page,
+        "next": page + 1 if page + 1 <= total_pages else None,
+        "total_pages": total_pages,
+        "result": rows,
+    }
 
 
 def _stream_many(calls, domain, spec, order, page_size, page, limit):
@@ -321,8 +341,9 @@ def _stream_many(calls, domain, spec, order, page_size, page, limit):
     if page_size:
         offset = page_size * ((page or 1) - 1)
         limit = min(limit or page_size, page_size)
-    stream = calls.run("search_read", [domain], {"fields": spec, "offset": offset, "limit": limit, "order": order},
-                       stream=True)
+    stream = calls.run(
+        "search_read", [domain], {"fields": spec, "offset": offset, "limit": limit, "order": order}, stream=True
+    )
     stream.transform = lambda row: shape(row, spec)
     return stream
 
@@ -341,8 +362,11 @@ def _read_after(calls, params, domain, spec, order, page_size, limit):
     env = calls.model.env
     if after:
         state = keyset.unseal(env, "rest", after)
-        if not (isinstance(state.get("c"), str) and isinstance(state.get("p"), int)
-                and isinstance(state.get("t"), (int, type(None)))):
+        if not (
+            isinstance(state.get("c"), str)
+            and isinstance(state.get("p"), int)
+            and isinstance(state.get("t"), (int, type(None)))
+        ):
             raise errors.InvalidParams("'after' is not a cursor this server gave.")
         cursor, page, total = state["c"], state["p"], state["t"]
     else:
@@ -351,22 +375,24 @@ def _read_after(calls, params, domain, spec, order, page_size, limit):
     answer = calls.run("search_read", [domain], {"fields": spec, "after": cursor, "limit": size, "order": order})
     total_pages = math.ceil(total / page_size) if page_size and total is not None else 1
     rows = shape(answer["records"], spec)
-    next_cursor = keyset.seal(env, "rest", {"c": answer["next"], "p": page + 1, "t": total}) \
-        if answer["next"] else None
-    return {"count": len(rows),
-            "prev": page - 1 if page > 1 else None,
-            "current": page,
-            "next": page + 1 if next_cursor else None,
-            "total_pages": max(total_pages, page if next_cursor is None else page + 1),
-            "result": rows,
-            "next_cursor": next_cursor}
+    next_cursor = keyset.seal(env, "rest", {"c": answer["next"], "p": page + 1, "t": total}) if answer["next"] else None
+    return {
+        "count": len(rows),
+        "prev": page - 1 if page > 1 else None,
+        "current": page,
+        "next": page + 1 if next_cursor else None,
+        "total_pages": max(total_pages, page if next_cursor is None else page + 1),
+        "result": rows,
+        "next_cursor": next_cursor,
+    }
 
 
 def read_one(secret, model_name, record_id, params):
     rest_params.check(params, "rest_read")
     calls = TokenCalls(secret, model_name, "web_read", params)
     spec = field_selection.query_specification(
-        calls.model, query_param(params), json_param(params, "exclude", list) or [])
+        calls.model, query_param(params), json_param(params, "exclude", list) or []
+    )
     return shape(calls.run("web_read", [calls.existing(record_id), spec])[0], spec)
 
 
@@ -413,15 +439,19 @@ class RestController(http.Controller):
         model_name, record_id = (split_path(subpath, [("name",), ("name", "id")]) + [None])[:2]
         method = request.httprequest.method
         if record_id is None:
-            operations = {"GET": lambda: read_many(secret, model_name, params),
-                          "POST": lambda: create(secret, model_name, params),
-                          "PUT": lambda: update(secret, model_name, None, params),
-                          "DELETE": lambda: delete(secret, model_name, None, params)}
+            operations = {
+                "GET": lambda: read_many(secret, model_name, params),
+                "POST": lambda: create(secret, model_name, params),
+                "PUT": lambda: update(secret, model_name, None, params),
+                "DELETE": lambda: delete(secret, model_name, None, params),
+            }
             allowed = COLLECTION_METHODS
         else:
-            operations = {"GET": lambda: read_one(secret, model_name, record_id, params),
-                          "PUT": lambda: update(secret, model_name, record_id, params),
-                          "DELETE": lambda: delete(secret, model_name, record_id, params)}
+            operations = {
+                "GET": lambda: read_one(secret, model_name, record_id, params),
+                "PUT": lambda: update(secret, model_name, record_id, params),
+                "DELETE": lambda: delete(secret, model_name, record_id, params),
+            }
             allowed = RECORD_METHODS
         if method not in operations:
             raise not_allowed(allowed)

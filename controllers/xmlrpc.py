@@ -9,6 +9,7 @@ The routes are process-wide (the addon is loaded with ``--load``), and so is
 the object service, which :mod:`..http_layer.patches` sends through
 :func:`object_dispatch`: on a database without the addon both leave Odoo's
 behaviour as it is."""
+
 import threading
 
 from odoo import SUPERUSER_ID, api, http
@@ -30,7 +31,6 @@ def _no_store(response):
 
 
 class RpcClientAddress(RPC):
-
     @http.route()
     def xmlrpc_1(self, service):
         with token_call.bound_for_rpc():

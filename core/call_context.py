@@ -22,6 +22,7 @@ Two ways in, one answer:
 
 Outside any request (a cron, a shell), :data:`NO_CALL`.
 """
+
 import contextlib
 import contextvars
 import re
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 @dataclass
 class Call:
     """What one request carries down to the core and the models."""
+
     #: the routing type of this addon's dialect serving the request
     #: ('json_call', 'json_rest', 'json2'); None: another route (Odoo's
     #: login pages, its RPC with a token as the password)
@@ -72,6 +74,7 @@ def client_product(user_agent):
         return None
     name, version = match.groups()
     return f"{name} {'.'.join(version.split('.')[:2])}" if version else name
+
 
 _bound = contextvars.ContextVar("json_rpc_token_call", default=None)
 _provider = None

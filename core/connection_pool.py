@@ -31,6 +31,7 @@ connection: no hook reaches it). The patches act only on a failure, and
 only for a connection to a database whose loaded registry has this addon:
 elsewhere Odoo's behaviour is left as it is.
 """
+
 import psycopg2
 from odoo.modules.registry import Registry
 from psycopg2.extensions import parse_dsn

@@ -39,6 +39,7 @@ a level with C-level iterators (``map``, ``itertools``): about 2 ms for a
 2 000-row page. tests/test_encoding.py compares the encoders byte for byte
 on real reads and on these edge values.
 """
+
 import datetime
 import enum
 import itertools
@@ -107,8 +108,9 @@ def _orjson_writes_the_same(value):
                     return False
             elif kind in _CONTAINERS or issubclass(kind, (dict, list)):
                 same_kind = _of_kind(level, kind)
-                below.append(itertools.chain.from_iterable(
-                    map(kind.values, same_kind) if issubclass(kind, dict) else same_kind))
+                below.append(
+                    itertools.chain.from_iterable(map(kind.values, same_kind) if issubclass(kind, dict) else same_kind)
+                )
             elif kind in _DEFAULT_TO_STRING or issubclass(kind, BaseModel):
                 continue  # a string, or the ids: alike
             elif issubclass(kind, (str, int)) and not issubclass(kind, enum.Enum):

@@ -14,6 +14,7 @@ client that already knows Odoo's exceptions can branch on that instead: Odoo's
 inside (a ``psycopg2`` or Python error says nothing stable to a client, and
 tells an attacker which code path it reached).
 """
+
 import contextlib
 import logging
 import traceback
@@ -37,6 +38,7 @@ class JsonRpcError(Exception):
     safe both in the response and in the server log. ``loglevel`` keeps client
     mistakes out of the ERROR log (Odoo's ``Application.__call__`` honours it).
     """
+
     loglevel = logging.INFO
 
 
@@ -226,8 +228,7 @@ PASSING_SQLSTATES = ("08", "53", "57", "40001", "40P01", "55P03")
 #: psycopg2's classes for a mistake of the code that sent the query; when
 #: they carry no SQLSTATE, psycopg2 itself refused the query, the
 #: connection is fine
-_QUERY_MISTAKES = (psycopg2.ProgrammingError, psycopg2.DataError, psycopg2.IntegrityError,
-                   psycopg2.NotSupportedError)
+_QUERY_MISTAKES = (psycopg2.ProgrammingError, psycopg2.DataError, psycopg2.IntegrityError, psycopg2.NotSupportedError)
 
 
 def is_passing_fault(exc):
@@ -271,8 +272,12 @@ def is_passing_fault(exc):
 
 
 #: exceptions whose class is an answer chosen by the code that raised them
-_PUBLIC_EXCEPTIONS = (JsonRpcError, odoo_exceptions.UserError, odoo_exceptions.RedirectWarning,
-                      werkzeug.exceptions.HTTPException)
+_PUBLIC_EXCEPTIONS = (
+    JsonRpcError,
+    odoo_exceptions.UserError,
+    odoo_exceptions.RedirectWarning,
+    werkzeug.exceptions.HTTPException,
+)
 
 
 def _passing_itself(exc):
@@ -296,7 +301,8 @@ def retryable(exc):
         return exc
     unavailable = ServiceUnavailable(
         "The database was briefly unavailable (connection lost, or too much contention): the request "
-        "was not carried out. It is safe to send it again after a short pause.")
+        "was not carried out. It is safe to send it again after a short pause."
+    )
     unavailable.__cause__ = exc
     return unavailable
 
@@ -317,8 +323,10 @@ def passing_faults_unavailable():
 
 
 #: the text of a DataError is the database's, with the SQL around the value
-DATA_ERROR_MESSAGE = ("A value does not fit the database: out of range (e.g. an integer beyond 2147483647), "
-                      "negative where it cannot be (a limit, an offset) or of the wrong type.")
+DATA_ERROR_MESSAGE = (
+    "A value does not fit the database: out of range (e.g. an integer beyond 2147483647), "
+    "negative where it cannot be (a limit, an offset) or of the wrong type."
+)
 
 
 def _qualified(cls):
@@ -332,8 +340,9 @@ def _public_name(exc, kind):
     every server fault."""
     if kind is not INTERNAL_ERROR:
         public = [cls for cls in type(exc).__mro__ if cls.__module__ in (odoo_exceptions.__name__, PUBLIC_MODULE)]
-        public = public or [cls for cls, cls_kind in ERROR_TABLE.items()
-                            if cls_kind == kind and cls.__module__ == PUBLIC_MODULE]
+        public = public or [
+            cls for cls, cls_kind in ERROR_TABLE.items() if cls_kind == kind and cls.__module__ == PUBLIC_MODULE
+        ]
         if public:
             return _qualified(public[0])
     return _qualified(InternalError)
@@ -357,8 +366,7 @@ def to_error_object(exc):
     if kind.client_error or dev_mode:
         data["message"] = _exception_text(exc)
         if isinstance(exc, (odoo_exceptions.UserError, odoo_exceptions.RedirectWarning)):
-            data["arguments"] = [a if isinstance(a, (str, int, float, bool, type(None))) else str(a)
-                                 for a in exc.args]
+            data["arguments"] = [a if isinstance(a, (str, int, float, bool, type(None))) else str(a) for a in exc.args]
     else:
         data["message"] = "The server could not complete the call; the details are in its log."
     if getattr(exc, "retry_after", None) is not None:
@@ -374,8 +382,12 @@ def to_odoo_error(exc):
     ``context``; ``debug`` in dev mode only. Same public name and text as
     :func:`to_error_object`."""
     data = to_error_object(exc)["data"]
-    odoo_error = {"name": data["name"], "message": data["message"],
-                  "arguments": data.get("arguments", [data["message"]]), "context": {}}
+    odoo_error = {
+        "name": data["name"],
+        "message": data["message"],
+        "arguments": data.get("arguments", [data["message"]]),
+        "context": {},
+    }
     for extra in ("retry_after", "debug"):
         if extra in data:
             odoo_error[extra] = data[extra]
@@ -405,8 +417,11 @@ class ClientQueryFilter(logging.Filter):
 
     def filter(self, record):
         failure = record.args[-1] if isinstance(record.args, tuple) and record.args else None
-        if (isinstance(failure, Exception) and _in_json_call()
-                and (isinstance(failure, psycopg2.IntegrityError) or classify(failure).client_error)):
+        if (
+            isinstance(failure, Exception)
+            and _in_json_call()
+            and (isinstance(failure, psycopg2.IntegrityError) or classify(failure).client_error)
+        ):
             if not logging.getLogger("odoo.sql_db").isEnabledFor(logging.DEBUG):
                 return False
             record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
@@ -422,6 +437,5 @@ def _in_json_call():
 #: where it lived until 18.0.1.8.0, so that clients matching on the names
 #: keep working
 PUBLIC_MODULE = "odoo.addons.json_rpc_token.errors"
-for _class in [value for value in list(globals().values())
-               if isinstance(value, type) and value.__module__ == __name__]:
+for _class in [value for value in list(globals().values()) if isinstance(value, type) and value.__module__ == __name__]:
     _class.__module__ = PUBLIC_MODULE

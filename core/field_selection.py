@@ -12,6 +12,7 @@ forms are turned into a web specification and served by Odoo's own
 ``web_read``/``web_search_read``, so access rights and the result format are
 Odoo's.
 """
+
 import re
 
 from odoo.fields import Field
@@ -45,7 +46,7 @@ def parse_compact(text):
     while position < len(text):
         match = _TOKEN_RE.match(text, position)
         if not match or match.end() == position:
-            raise InvalidParams(f"Bad field selection at character {position + 1}: {text[position:position + 20]!r}")
+            raise InvalidParams(f"Bad field selection at character {position + 1}: {text[position : position + 20]!r}")
         tokens.append(match.group(1) or match.group(2))
         position = match.end()
         while position < len(text) and text[position].isspace():
@@ -70,8 +71,10 @@ def parse_compact(text):
             elif token == "-" and index + 1 < len(tokens) and tokens[index + 1] == ":":
                 field_type = tokens[index + 2] if index + 2 < len(tokens) else "}"
                 if field_type not in Field.by_type:
-                    raise InvalidParams(f"Bad field selection {text!r}: '-:' must precede a field type "
-                                        f"(e.g. -:binary), not {field_type!r}.")
+                    raise InvalidParams(
+                        f"Bad field selection {text!r}: '-:' must precede a field type "
+                        f"(e.g. -:binary), not {field_type!r}."
+                    )
                 selection.excluded_types.add(field_type)
                 index += 3
             elif token == "-":
@@ -114,7 +117,8 @@ def _complete(selection, text):
             raise InvalidParams(
                 f"Bad field selection {text!r}: a selection that excludes fields ('-') means every field but "
                 f"those, and may only add relations with their own sub-fields; it cannot also name "
-                f"{', '.join(plain)}. Name the fields wanted ({{id, name}}), or exclude the others ({{-email}}).")
+                f"{', '.join(plain)}. Name the fields wanted ({{id, name}}), or exclude the others ({{-email}})."
+            )
         selection.star = True
     both = sorted(selection.excluded & set(selection.fields))
     if both:
@@ -132,8 +136,10 @@ def parse_json_query(value, depth=0):
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
         value = value[0]
     if not isinstance(value, list):
-        raise InvalidParams('A JSON field selection is a list of field names and {"field": [sub-fields]} '
-                            'objects, e.g. ["id", "name", {"company_id": ["name"]}].')
+        raise InvalidParams(
+            'A JSON field selection is a list of field names and {"field": [sub-fields]} '
+            'objects, e.g. ["id", "name", {"company_id": ["name"]}].'
+        )
     selection = _Selection()
     for item in value:
         if item == "*":
@@ -164,8 +170,15 @@ def query_specification(model, query, exclude=()):
 
 
 def _web_spec(model, selection):
-    names = [name for name, description in model.fields_get(attributes=["type"]).items()
-             if description["type"] not in selection.excluded_types] if selection.star else []
+    names = (
+        [
+            name
+            for name, description in model.fields_get(attributes=["type"]).items()
+            if description["type"] not in selection.excluded_types
+        ]
+        if selection.star
+        else []
+    )
     names += [name for name in selection.fields if name not in names]
     unknown = sorted(name for name in selection.excluded if name not in model._fields)
     if unknown:
@@ -187,8 +200,10 @@ def _web_spec(model, selection):
     return spec
 
 
-_SPEC_HELP = ('A field specification maps each field name to an object, e.g. '
-              '{"name": {}, "company_id": {"fields": {"name": {}}}}.')
+_SPEC_HELP = (
+    'A field specification maps each field name to an object, e.g. '
+    '{"name": {}, "company_id": {"fields": {"name": {}}}}.'
+)
 #: what an entry of a web specification may hold (Odoo 18's web_read) and of which JSON type
 _SPEC_OPTIONS = {"fields": dict, "context": dict, "limit": int, "order": str}
 #: ORM methods that take a web specification: its position among the
@@ -216,12 +231,18 @@ def check_specification(model, spec, depth=0):
         for key, value in options.items():
             json_type = _SPEC_OPTIONS.get(key)
             if json_type is None:
-                raise InvalidParams(f"Unknown option '{key}' for the field '{name}'; "
-                                    f"accepted: {', '.join(_SPEC_OPTIONS)}.")
-            if not (isinstance(value, json_type) and not isinstance(value, bool)
-                    or value is None and key in ("limit", "order")):
-                raise InvalidParams(f"The option '{key}' of the field '{name}' must be a JSON "
-                                    f"{JSON_TYPE_NAMES[json_type]}.")
+                raise InvalidParams(
+                    f"Unknown option '{key}' for the field '{name}'; accepted: {', '.join(_SPEC_OPTIONS)}."
+                )
+            if not (
+                isinstance(value, json_type)
+                and not isinstance(value, bool)
+                or value is None
+                and key in ("limit", "order")
+            ):
+                raise InvalidParams(
+                    f"The option '{key}' of the field '{name}' must be a JSON {JSON_TYPE_NAMES[json_type]}."
+                )
         if "fields" in options:
             if field is not None and not (field.relational or field.type in ("reference", "many2one_reference")):
                 raise InvalidParams(f"'{model._name}.{name}' is not a relational field: it has no sub-fields.")
@@ -254,7 +275,7 @@ def _take(args, kwargs, position, name, default=None):
     """Remove and return the argument ``name`` given by position or keyword."""
     if len(args) > position:
         value = args[position]
-        del args[position:position + 1]
+        del args[position : position + 1]
         return value
     return kwargs.pop(name, default)
 

@@ -1,5 +1,6 @@
 """JSON-RPC 2.0's envelope, for every dialect that speaks it (``/json-call``,
 and REST's bodies and answers, in odoo-rest-api's JSON-RPC shape)."""
+
 from .errors import InvalidRequest
 
 #: an answer's result when there is none (``null`` on the wire)

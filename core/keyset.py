@@ -29,6 +29,7 @@ and no row is served twice or skipped. A many2one sorts by its model's
 order (another table), an x2many or a translated field cannot be compared
 as a value: refused with a clear 400.
 """
+
 import base64
 import binascii
 import datetime
@@ -44,8 +45,7 @@ from odoo.tools import SQL, Query
 from .errors import InvalidParams
 
 #: the field types a cursor can order by: compared as values in SQL
-SCALAR_TYPES = frozenset({"char", "text", "integer", "float", "monetary", "date", "datetime", "boolean",
-                          "selection"})
+SCALAR_TYPES = frozenset({"char", "text", "integer", "float", "monetary", "date", "datetime", "boolean", "selection"})
 #: a cursor is short; anything much longer is no cursor of ours
 MAX_CURSOR_LENGTH = 8192
 #: records fetched from the database at a time when streaming
@@ -56,6 +56,7 @@ _B64_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 class OrderKey:
     """One term of a cursor's order."""
+
     __slots__ = ("name", "type", "desc", "nulls_first")
 
     def __init__(self, name, field_type, desc, nulls_first):
@@ -74,21 +75,34 @@ def cursor_order(model, order):
     a cursor, ``id`` last; refused (400) if a cursor cannot follow it."""
     text = order or model._order or "id"
     if not isinstance(text, str) or not regex_order.match(text):
-        raise InvalidParams("'order' must be a comma-separated list of field names, each optionally followed by "
-                            "asc or desc, e.g. \"write_date asc, id asc\".")
+        raise InvalidParams(
+            "'order' must be a comma-separated list of field names, each optionally followed by "
+            "asc or desc, e.g. \"write_date asc, id asc\"."
+        )
     keys = []
     for part in text.split(","):
         match = regex_order.match(part)
         name = match["field"].strip('"')
         field = model._fields.get(name)
-        if match["property"] or match["func"] or field is None or name != "id" and not (
-                field.store and field.column_type and field.type in SCALAR_TYPES
-                and not field.translate and not field.company_dependent):
+        if (
+            match["property"]
+            or match["func"]
+            or field is None
+            or name != "id"
+            and not (
+                field.store
+                and field.column_type
+                and field.type in SCALAR_TYPES
+                and not field.translate
+                and not field.company_dependent
+            )
+        ):
             raise InvalidParams(
                 f"A cursor ('after') cannot follow the order {text!r} of {model._name}: order by stored fields "
                 "holding plain values (text, number, date, boolean, selection; not translated) and id, e.g. "
                 "\"write_date asc, id asc\". A many2one sorts by its model's order, in another table: order by "
-                "a field of this model, or by id.")
+                "a field of this model, or by id."
+            )
         desc = (match["direction"] or "asc").lower() == "desc"
         nulls = (match["nulls"] or "").lower()
         nulls_first = nulls == "nulls first" if nulls else desc
@@ -134,8 +148,10 @@ def seal(env, kind, payload):
 def unseal(env, kind, text, name="after"):
     """The payload of a text made by :func:`seal` for ``kind``; a 400 if it
     is no such text, or was altered."""
-    refused = InvalidParams(f"'{name}' is not a cursor this server gave (give the 'next' cursor of the previous "
-                            "page as is, or nothing for the first page).")
+    refused = InvalidParams(
+        f"'{name}' is not a cursor this server gave (give the 'next' cursor of the previous "
+        "page as is, or nothing for the first page)."
+    )
     if not isinstance(text, str) or len(text) > MAX_CURSOR_LENGTH or text.count(".") != 1:
         raise refused
     data_text, signature_text = text.split(".")
@@ -214,8 +230,9 @@ def read_cursor(model, text, order):
     """``(keys, values)`` of the cursor ``text``, checked: made for this model
     and for ``order`` (None: the cursor's own order)."""
     payload = unseal(model.env, "cursor", text)
-    mismatch = InvalidParams("This cursor ('after') was made for another model or order: page with the order "
-                             "of the first page.")
+    mismatch = InvalidParams(
+        "This cursor ('after') was made for another model or order: page with the order of the first page."
+    )
     if payload.get("m") != model._name or not isinstance(payload.get("o"), str):
         raise mismatch
     keys = cursor_order(model, order if order else payload["o"])
@@ -259,8 +276,10 @@ def _after_condition(model, query, keys, values):
     columns = _columns(model, query, keys)
     alternatives = []
     for position, (key, value) in enumerate(zip(keys, values)):
-        equal_before = [SQL("%s IS NULL", column) if before is None else SQL("%s = %s", column, before)
-                        for column, before in zip(columns[:position], values[:position])]
+        equal_before = [
+            SQL("%s IS NULL", column) if before is None else SQL("%s = %s", column, before)
+            for column, before in zip(columns[:position], values[:position])
+        ]
         column = columns[position]
         if value is None:
             # NULLs tie among themselves: after them, only the non-NULL when these come after

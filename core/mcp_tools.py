@@ -24,6 +24,7 @@ sized for a model's context: binary fields only when named, relations as
 ``facts``: the token's checked facts (``models``: its model scope or None,
 ``read_only``, ``check_scope(model, method)``).
 """
+
 import difflib
 import json
 import re
@@ -49,8 +50,9 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 200
 #: about the characters of a tool's records (JSON) before they are cut
 MAX_CHARS = 40_000
 #: the methods that read, for a read-only cursor
-READ_METHODS = frozenset(("initialize", "ping", "tools/list", "resources/list", "resources/templates/list",
-                          "resources/read"))
+READ_METHODS = frozenset(
+    ("initialize", "ping", "tools/list", "resources/list", "resources/templates/list", "resources/read")
+)
 _RECORD_URI = re.compile(r"^odoo://([a-z0-9_.]+)/(\d+)$")
 _MODEL_URI = re.compile(r"^odoo://model/([a-z0-9_.]+)$")
 
@@ -62,30 +64,53 @@ class ToolError(Exception):
 # ------------------------------------------------------------------ schemas
 _MODEL = {"type": "string", "description": "Technical model name, e.g. res.partner (see list_models)."}
 _IDS = {"type": "array", "items": {"type": "integer"}, "description": "Record ids."}
-_DOMAIN = {"type": "array", "description": (
-    "Odoo domain: a list of [field, operator, value] conditions (and '&', '|', '!'), "
-    "e.g. [[\"is_company\", \"=\", true], [\"name\", \"ilike\", \"acme\"]]; [] for every record.")}
-_FIELDS = {"description": (
-    "Fields to return: a list of names (relations come as [id, name]), or the nested field language as a "
-    "string, e.g. \"{name, email, country_id{code}}\" ('*' for all, '-:binary' to leave out binaries). "
-    "Default: the stored fields except binaries."),
-    "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "object"}]}
+_DOMAIN = {
+    "type": "array",
+    "description": (
+        "Odoo domain: a list of [field, operator, value] conditions (and '&', '|', '!'), "
+        "e.g. [[\"is_company\", \"=\", true], [\"name\", \"ilike\", \"acme\"]]; [] for every record."
+    ),
+}
+_FIELDS = {
+    "description": (
+        "Fields to return: a list of names (relations come as [id, name]), or the nested field language as a "
+        "string, e.g. \"{name, email, country_id{code}}\" ('*' for all, '-:binary' to leave out binaries). "
+        "Default: the stored fields except binaries."
+    ),
+    "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "object"}],
+}
 _VALUES = {"type": "object", "description": "Field values, e.g. {\"name\": \"Acme\", \"email\": \"a@acme.test\"}."}
-_RECORDS_OUT = {"type": "object", "properties": {
-    "model": {"type": "string"},
-    "records": {"type": "array", "items": {"type": "object"}},
-    "count": {"type": "integer", "description": "All records matching the domain (when asked)."},
-    "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null: no more."},
-    "note": {"type": "string"}}, "required": ["model", "records"]}
+_RECORDS_OUT = {
+    "type": "object",
+    "properties": {
+        "model": {"type": "string"},
+        "records": {"type": "array", "items": {"type": "object"}},
+        "count": {"type": "integer", "description": "All records matching the domain (when asked)."},
+        "next_offset": {"type": ["integer", "null"], "description": "The offset of the next page; null: no more."},
+        "note": {"type": "string"},
+    },
+    "required": ["model", "records"],
+}
 _READ = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False}
 
 
 def _tool(name, title, description, properties, required, output, annotations, handler, method, writes=False):
-    return {"name": name, "title": title, "description": description,
-            "inputSchema": {"type": "object", "properties": properties, "required": required,
-                            "additionalProperties": False},
-            "outputSchema": output, "annotations": {"title": title, **annotations},
-            "_handler": handler, "_method": method, "_writes": writes}
+    return {
+        "name": name,
+        "title": title,
+        "description": description,
+        "inputSchema": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+        "outputSchema": output,
+        "annotations": {"title": title, **annotations},
+        "_handler": handler,
+        "_method": method,
+        "_writes": writes,
+    }
 
 
 # ------------------------------------------------------------- suggestions
@@ -105,8 +130,10 @@ def _model(env, facts, name, method):
         raise ToolError("'model' must be a technical model name such as 'res.partner' (see list_models).")
     model = env.get(name)
     if model is None or model._abstract or facts.models is not None and name not in facts.models:
-        raise ToolError(f"model '{name}' does not exist or is not available to this token"
-                        f"{_did_you_mean(name, _available_names(env, facts))} (list_models lists them)")
+        raise ToolError(
+            f"model '{name}' does not exist or is not available to this token"
+            f"{_did_you_mean(name, _available_names(env, facts))} (list_models lists them)"
+        )
     facts.check_scope(name, method)
     return model
 
@@ -118,14 +145,16 @@ def _check_field(model, name, what="field"):
 
 def _check_domain(model, domain):
     if not isinstance(domain, list):
-        raise ToolError("'domain' must be a list of [field, operator, value] conditions, e.g. "
-                        "[[\"name\", \"ilike\", \"acme\"]].")
+        raise ToolError(
+            "'domain' must be a list of [field, operator, value] conditions, e.g. [[\"name\", \"ilike\", \"acme\"]]."
+        )
     for leaf in domain:
         if isinstance(leaf, (list, tuple)) and len(leaf) == 3 and isinstance(leaf[0], str):
             _check_field(model, leaf[0].split(".")[0])
         elif leaf not in ("&", "|", "!"):
-            raise ToolError(f"bad domain condition {json.dumps(leaf)[:80]}: write [field, operator, value], "
-                            f"or '&', '|', '!'.")
+            raise ToolError(
+                f"bad domain condition {json.dumps(leaf)[:80]}: write [field, operator, value], or '&', '|', '!'."
+            )
 
 
 def _check_order(model, order):
@@ -143,9 +172,11 @@ def _check_order(model, order):
 def _fields(model, fields):
     """What search_read/read take: names checked, or the nested language."""
     if fields is None:
-        return [name for name, field in model._fields.items()
-                if (field.store and field.type != "binary" or name == "display_name")
-                and _readable_field(model, field)]
+        return [
+            name
+            for name, field in model._fields.items()
+            if (field.store and field.type != "binary" or name == "display_name") and _readable_field(model, field)
+        ]
     if isinstance(fields, list):
         for name in fields:
             if not isinstance(name, str):
@@ -180,8 +211,10 @@ def _cut(records, limit=MAX_LIMIT):
     for record in records[:limit]:
         size += _size(record)
         if size > MAX_CHARS:
-            note = (f"answer cut at {len(kept)} of {len(records)} records to stay under {MAX_CHARS} characters: "
-                    f"ask for fewer fields, or page with offset/limit.")
+            note = (
+                f"answer cut at {len(kept)} of {len(records)} records to stay under {MAX_CHARS} characters: "
+                f"ask for fewer fields, or page with offset/limit."
+            )
             break
         kept.append(record)
     if note is None and len(records) > limit:
@@ -206,8 +239,9 @@ def _plain(value):
 
 # -------------------------------------------------------------------- tools
 def list_models(env, facts, arguments):
-    models = [{"model": name, "name": description}
-              for name, description in model_reference.readable_models(env, facts.models)]
+    models = [
+        {"model": name, "name": description} for name, description in model_reference.readable_models(env, facts.models)
+    ]
     return {"models": models}, f"{len(models)} models available."
 
 
@@ -228,8 +262,14 @@ def _description(env, model):
             field["selection"] = selection[:MAX_SELECTION]
             field["note"] = f"{len(selection) - MAX_SELECTION} more values not listed"
     methods = model_reference.public_methods(model)
-    return _plain({"model": model._name, "name": env["ir.model"].sudo()._get(model._name).name,
-                   "fields": dict(sorted(fields.items())), "methods": methods})
+    return _plain(
+        {
+            "model": model._name,
+            "name": env["ir.model"].sudo()._get(model._name).name,
+            "fields": dict(sorted(fields.items())),
+            "methods": methods,
+        }
+    )
 
 
 def search_records(env, facts, arguments):
@@ -242,21 +282,30 @@ def search_records(env, facts, arguments):
         raise ToolError(f"'limit' must be an integer from 1 to {MAX_LIMIT}.")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise ToolError("'offset' must be a non-negative integer.")
-    kwargs = {"domain": domain, "fields": _fields(model, arguments.get("fields")), "offset": offset,
-              "limit": limit + 1, "order": _check_order(model, arguments.get("order"))}
+    kwargs = {
+        "domain": domain,
+        "fields": _fields(model, arguments.get("fields")),
+        "offset": offset,
+        "limit": limit + 1,
+        "order": _check_order(model, arguments.get("order")),
+    }
     records = orm_call.execute(env, model._name, "search_read", [], kwargs, allowed_models=facts.models)
     more = len(records) > limit
     kept, note = _cut(_plain(records[:limit]), limit)
-    answer = {"model": model._name, "records": kept,
-              "next_offset": offset + len(kept) if more or len(kept) < min(len(records), limit) else None}
+    answer = {
+        "model": model._name,
+        "records": kept,
+        "next_offset": offset + len(kept) if more or len(kept) < min(len(records), limit) else None,
+    }
     if arguments.get("count"):
-        answer["count"] = orm_call.execute(env, model._name, "search_count", [domain], {},
-                                           allowed_models=facts.models)
+        answer["count"] = orm_call.execute(env, model._name, "search_count", [domain], {}, allowed_models=facts.models)
     if note:
         answer["note"] = note
-    summary = f"{len(kept)} {model._name} records" + (
-        f" of {answer['count']}" if "count" in answer else "") + (
-        f"; next page: offset {answer['next_offset']}" if answer["next_offset"] is not None else "")
+    summary = (
+        f"{len(kept)} {model._name} records"
+        + (f" of {answer['count']}" if "count" in answer else "")
+        + (f"; next page: offset {answer['next_offset']}" if answer["next_offset"] is not None else "")
+    )
     return answer, summary
 
 
@@ -267,10 +316,13 @@ def read_records(env, facts, arguments):
         raise ToolError(f"read at most {MAX_LIMIT} records at a time.")
     missing = set(ids) - set(model.browse(ids).exists().ids)
     if missing:
-        raise ToolError(f"no {model._name} record with id {', '.join(map(str, sorted(missing)))} "
-                        f"(deleted, or never existed): search_records finds ids.")
-    records = orm_call.execute(env, model._name, "read", [ids, _fields(model, arguments.get("fields"))], {},
-                               allowed_models=facts.models)
+        raise ToolError(
+            f"no {model._name} record with id {', '.join(map(str, sorted(missing)))} "
+            f"(deleted, or never existed): search_records finds ids."
+        )
+    records = orm_call.execute(
+        env, model._name, "read", [ids, _fields(model, arguments.get("fields"))], {}, allowed_models=facts.models
+    )
     answer = _rows_answer(model, "records", records)
     return answer, f"{len(answer['records'])} {model._name} records"
 
@@ -291,12 +343,24 @@ def aggregate_records(env, facts, arguments):
         if "(" not in spec:
             _check_field(model, spec.split(":")[0])
     limit = arguments.get("limit") or MAX_LIMIT
-    groups = orm_call.execute(env, model._name, "read_group", [], {
-        "domain": domain, "fields": aggregates, "groupby": groupby, "limit": min(limit, MAX_LIMIT),
-        "orderby": _check_order(model, arguments.get("order")) or False, "lazy": False},
-        allowed_models=facts.models)
-    groups = [{key: value for key, value in group.items() if not key.startswith("__") or key == "__count"}
-              for group in groups]
+    groups = orm_call.execute(
+        env,
+        model._name,
+        "read_group",
+        [],
+        {
+            "domain": domain,
+            "fields": aggregates,
+            "groupby": groupby,
+            "limit": min(limit, MAX_LIMIT),
+            "orderby": _check_order(model, arguments.get("order")) or False,
+            "lazy": False,
+        },
+        allowed_models=facts.models,
+    )
+    groups = [
+        {key: value for key, value in group.items() if not key.startswith("__") or key == "__count"} for group in groups
+    ]
     answer = _rows_answer(model, "groups", groups)
     return answer, f"{len(answer['groups'])} groups of {model._name}"
 
@@ -346,71 +410,182 @@ def call_method(env, facts, arguments):
         raise ToolError("'args' must be a list and 'kwargs' an object.")
     ids = arguments.get("ids")
     if method not in model_reference.public_methods(model):
-        raise ToolError(f"{model._name} has no public method '{method}'"
-                        f"{_did_you_mean(method, model_reference.public_methods(model))}")
-    result = orm_call.execute(env, model._name, method, args, kwargs, allowed_models=facts.models,
-                              ids=None if ids is None else _ids(ids))
+        raise ToolError(
+            f"{model._name} has no public method '{method}'"
+            f"{_did_you_mean(method, model_reference.public_methods(model))}"
+        )
+    result = orm_call.execute(
+        env, model._name, method, args, kwargs, allowed_models=facts.models, ids=None if ids is None else _ids(ids)
+    )
     env.cr.flush()
     result = _plain(result)
     if _size(result) > MAX_CHARS:
-        return {"model": model._name, "result": None,
-                "note": f"the result is larger than {MAX_CHARS} characters and was left out."}, None
+        return {
+            "model": model._name,
+            "result": None,
+            "note": f"the result is larger than {MAX_CHARS} characters and was left out.",
+        }, None
     return {"model": model._name, "result": result}, None
 
 
 _WRITE_HINTS = {"readOnlyHint": False, "openWorldHint": False}
 TOOLS = [
-    _tool("list_models", "List models", "The Odoo models this token may use, with their descriptions.",
-          {}, [], {"type": "object", "properties": {"models": {"type": "array", "items": {"type": "object"}}},
-                   "required": ["models"]}, _READ, list_models, None),
-    _tool("describe_model", "Describe a model",
-          "The fields of a model (type, label, required, relation, selection values) and its public methods.",
-          {"model": _MODEL}, ["model"], {"type": "object", "properties": {
-              "model": {"type": "string"}, "name": {"type": "string"}, "fields": {"type": "object"},
-              "methods": {"type": "array", "items": {"type": "string"}}}, "required": ["model", "fields"]},
-          _READ, describe_model, None),
-    _tool("search_records", "Search records",
-          f"Search records of a model: domain, fields, order, limit (default {DEFAULT_LIMIT}, at most "
-          f"{MAX_LIMIT}) and offset; next_offset gives the next page; count: true adds the total.",
-          {"model": _MODEL, "domain": _DOMAIN, "fields": _FIELDS,
-           "order": {"type": "string", "description": "e.g. \"name asc, id desc\""},
-           "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-           "offset": {"type": "integer", "minimum": 0}, "count": {"type": "boolean"}},
-          ["model"], _RECORDS_OUT, _READ, search_records, "search_read"),
-    _tool("read_records", "Read records", "Read records of a model by id.",
-          {"model": _MODEL, "ids": _IDS, "fields": _FIELDS}, ["model", "ids"], _RECORDS_OUT, _READ,
-          read_records, "read"),
-    _tool("aggregate_records", "Aggregate records",
-          "Group records and aggregate fields (read_group): groupby e.g. [\"country_id\"] or [\"date:month\"], "
-          "aggregates e.g. [\"amount_total:sum\"]; each group has __count.",
-          {"model": _MODEL, "domain": _DOMAIN, "groupby": {"type": "array", "items": {"type": "string"}},
-           "aggregates": {"type": "array", "items": {"type": "string"}}, "order": {"type": "string"},
-           "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
-          ["model", "groupby"], {"type": "object", "properties": {
-              "model": {"type": "string"}, "groups": {"type": "array", "items": {"type": "object"}},
-              "note": {"type": "string"}}, "required": ["model", "groups"]}, _READ, aggregate_records, "read_group"),
-    _tool("create_records", "Create records", "Create one record (values: an object) or several (a list).",
-          {"model": _MODEL, "values": {"anyOf": [_VALUES, {"type": "array", "items": _VALUES}]}},
-          ["model", "values"], {"type": "object", "properties": {
-              "model": {"type": "string"}, "ids": {"anyOf": [{"type": "integer"}, _IDS]}},
-              "required": ["model", "ids"]},
-          {**_WRITE_HINTS, "destructiveHint": False, "idempotentHint": False}, create_records, "create", True),
-    _tool("update_records", "Update records", "Write the same values on records given by id.",
-          {"model": _MODEL, "ids": _IDS, "values": _VALUES}, ["model", "ids", "values"],
-          {"type": "object", "properties": {"model": {"type": "string"}, "ids": _IDS}, "required": ["model", "ids"]},
-          {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": True}, update_records, "write", True),
-    _tool("delete_records", "Delete records", "Delete records given by id (cannot be undone).",
-          {"model": _MODEL, "ids": _IDS}, ["model", "ids"],
-          {"type": "object", "properties": {"model": {"type": "string"}, "ids": _IDS}, "required": ["model", "ids"]},
-          {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": True}, delete_records, "unlink", True),
-    _tool("call_method", "Call a method",
-          "Call a public method of a model (see describe_model), e.g. action_archive on ids. Offered to tokens "
-          "without a scope only.",
-          {"model": _MODEL, "method": {"type": "string"}, "ids": _IDS, "args": {"type": "array"},
-           "kwargs": {"type": "object"}}, ["model", "method"],
-          {"type": "object", "properties": {"model": {"type": "string"}, "result": {}, "note": {"type": "string"}},
-           "required": ["model"]},
-          {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": False}, call_method, None, True),
+    _tool(
+        "list_models",
+        "List models",
+        "The Odoo models this token may use, with their descriptions.",
+        {},
+        [],
+        {
+            "type": "object",
+            "properties": {"models": {"type": "array", "items": {"type": "object"}}},
+            "required": ["models"],
+        },
+        _READ,
+        list_models,
+        None,
+    ),
+    _tool(
+        "describe_model",
+        "Describe a model",
+        "The fields of a model (type, label, required, relation, selection values) and its public methods.",
+        {"model": _MODEL},
+        ["model"],
+        {
+            "type": "object",
+            "properties": {
+                "model": {"type": "string"},
+                "name": {"type": "string"},
+                "fields": {"type": "object"},
+                "methods": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["model", "fields"],
+        },
+        _READ,
+        describe_model,
+        None,
+    ),
+    _tool(
+        "search_records",
+        "Search records",
+        f"Search records of a model: domain, fields, order, limit (default {DEFAULT_LIMIT}, at most "
+        f"{MAX_LIMIT}) and offset; next_offset gives the next page; count: true adds the total.",
+        {
+            "model": _MODEL,
+            "domain": _DOMAIN,
+            "fields": _FIELDS,
+            "order": {"type": "string", "description": "e.g. \"name asc, id desc\""},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "offset": {"type": "integer", "minimum": 0},
+            "count": {"type": "boolean"},
+        },
+        ["model"],
+        _RECORDS_OUT,
+        _READ,
+        search_records,
+        "search_read",
+    ),
+    _tool(
+        "read_records",
+        "Read records",
+        "Read records of a model by id.",
+        {"model": _MODEL, "ids": _IDS, "fields": _FIELDS},
+        ["model", "ids"],
+        _RECORDS_OUT,
+        _READ,
+        read_records,
+        "read",
+    ),
+    _tool(
+        "aggregate_records",
+        "Aggregate records",
+        "Group records and aggregate fields (read_group): groupby e.g. [\"country_id\"] or [\"date:month\"], "
+        "aggregates e.g. [\"amount_total:sum\"]; each group has __count.",
+        {
+            "model": _MODEL,
+            "domain": _DOMAIN,
+            "groupby": {"type": "array", "items": {"type": "string"}},
+            "aggregates": {"type": "array", "items": {"type": "string"}},
+            "order": {"type": "string"},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        ["model", "groupby"],
+        {
+            "type": "object",
+            "properties": {
+                "model": {"type": "string"},
+                "groups": {"type": "array", "items": {"type": "object"}},
+                "note": {"type": "string"},
+            },
+            "required": ["model", "groups"],
+        },
+        _READ,
+        aggregate_records,
+        "read_group",
+    ),
+    _tool(
+        "create_records",
+        "Create records",
+        "Create one record (values: an object) or several (a list).",
+        {"model": _MODEL, "values": {"anyOf": [_VALUES, {"type": "array", "items": _VALUES}]}},
+        ["model", "values"],
+        {
+            "type": "object",
+            "properties": {"model": {"type": "string"}, "ids": {"anyOf": [{"type": "integer"}, _IDS]}},
+            "required": ["model", "ids"],
+        },
+        {**_WRITE_HINTS, "destructiveHint": False, "idempotentHint": False},
+        create_records,
+        "create",
+        True,
+    ),
+    _tool(
+        "update_records",
+        "Update records",
+        "Write the same values on records given by id.",
+        {"model": _MODEL, "ids": _IDS, "values": _VALUES},
+        ["model", "ids", "values"],
+        {"type": "object", "properties": {"model": {"type": "string"}, "ids": _IDS}, "required": ["model", "ids"]},
+        {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": True},
+        update_records,
+        "write",
+        True,
+    ),
+    _tool(
+        "delete_records",
+        "Delete records",
+        "Delete records given by id (cannot be undone).",
+        {"model": _MODEL, "ids": _IDS},
+        ["model", "ids"],
+        {"type": "object", "properties": {"model": {"type": "string"}, "ids": _IDS}, "required": ["model", "ids"]},
+        {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": True},
+        delete_records,
+        "unlink",
+        True,
+    ),
+    _tool(
+        "call_method",
+        "Call a method",
+        "Call a public method of a model (see describe_model), e.g. action_archive on ids. Offered to tokens "
+        "without a scope only.",
+        {
+            "model": _MODEL,
+            "method": {"type": "string"},
+            "ids": _IDS,
+            "args": {"type": "array"},
+            "kwargs": {"type": "object"},
+        },
+        ["model", "method"],
+        {
+            "type": "object",
+            "properties": {"model": {"type": "string"}, "result": {}, "note": {"type": "string"}},
+            "required": ["model"],
+        },
+        {**_WRITE_HINTS, "destructiveHint": True, "idempotentHint": False},
+        call_method,
+        None,
+        True,
+    ),
 ]
 _BY_NAME = {tool["name"]: tool for tool in TOOLS}
 
@@ -478,8 +653,9 @@ def header_version(value, method):
     if not value:
         return DEFAULT_VERSION
     if value not in PROTOCOL_VERSIONS:
-        raise InvalidRequest(f"Unsupported MCP-Protocol-Version '{value[:40]}': this server speaks "
-                             f"{', '.join(PROTOCOL_VERSIONS)}.")
+        raise InvalidRequest(
+            f"Unsupported MCP-Protocol-Version '{value[:40]}': this server speaks {', '.join(PROTOCOL_VERSIONS)}."
+        )
     return value
 
 
@@ -495,16 +671,31 @@ def handle(env, facts, message, version):
     if method == "tools/call":
         return call_tool(env, facts, params, version)
     if method == "resources/list":
-        return {"resources": [{"uri": f"odoo://model/{name}", "name": name, "title": description,
-                               "description": f"The fields and methods of {description} ({name}).",
-                               "mimeType": "application/json"}
-                              for name, description in model_reference.readable_models(env, facts.models)]}
+        return {
+            "resources": [
+                {
+                    "uri": f"odoo://model/{name}",
+                    "name": name,
+                    "title": description,
+                    "description": f"The fields and methods of {description} ({name}).",
+                    "mimeType": "application/json",
+                }
+                for name, description in model_reference.readable_models(env, facts.models)
+            ]
+        }
     if method == "resources/templates/list":
-        return {"resourceTemplates": [{"uriTemplate": f"odoo://{name}/{{id}}", "name": f"{name} record",
-                                       "title": f"{description} record",
-                                       "description": f"One {description} ({name}) record by id.",
-                                       "mimeType": "application/json"}
-                                      for name, description in model_reference.readable_models(env, facts.models)]}
+        return {
+            "resourceTemplates": [
+                {
+                    "uriTemplate": f"odoo://{name}/{{id}}",
+                    "name": f"{name} record",
+                    "title": f"{description} record",
+                    "description": f"One {description} ({name}) record by id.",
+                    "mimeType": "application/json",
+                }
+                for name, description in model_reference.readable_models(env, facts.models)
+            ]
+        }
     if method == "resources/read":
         return read_resource(env, facts, params.get("uri"))
     raise MethodNotFound(f"This MCP server has no method '{method[:80]}'.")
@@ -521,7 +712,8 @@ def _initialize(params):
         "instructions": (
             "Odoo's data as this token's user sees it. Start with list_models, then describe_model for "
             "field names, then search_records / read_records; aggregate_records for totals. Relations come "
-            "as [id, name]; page with offset while next_offset is not null."),
+            "as [id, name]; page with offset while next_offset is not null."
+        ),
     }
 
 
@@ -539,8 +731,10 @@ def call_tool(env, facts, params, version):
         known = tool["inputSchema"]["properties"]
         for argument in arguments:
             if argument not in known:
-                raise ToolError(f"{name} has no argument '{argument}'{_did_you_mean(argument, known)} "
-                                f"It takes: {', '.join(known) or 'none'}.")
+                raise ToolError(
+                    f"{name} has no argument '{argument}'{_did_you_mean(argument, known)} "
+                    f"It takes: {', '.join(known) or 'none'}."
+                )
         with env.cr.savepoint():
             structured, summary = tool["_handler"](env, facts, arguments)
     except (psycopg2.errors.ReadOnlySqlTransaction, psycopg2.errors.SerializationFailure):
@@ -589,5 +783,4 @@ def read_resource(env, facts, uri):
             raise InvalidParams(f"Unknown resource '{uri[:100]}': odoo://model/<model> or odoo://<model>/<id>.")
     except ToolError as exc:
         raise InvalidParams(f"Resource '{uri[:100]}': {exc}") from None
-    return {"contents": [{"uri": uri, "mimeType": "application/json",
-                          "text": encoding.dumps(content).decode()}]}
+    return {"contents": [{"uri": uri, "mimeType": "application/json", "text": encoding.dumps(content).decode()}]}

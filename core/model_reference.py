@@ -16,6 +16,7 @@ this addon makes. A method's parameters are those its call binds by name
 (:func:`call_signature`), and it is a model method exactly when the call path
 takes it for one (no ids first).
 """
+
 import functools
 import html
 import inspect
@@ -177,12 +178,14 @@ def odoo19_index(env, allowed_models=None):
     for model_name, description in readable_models(env, allowed_models):
         model = env[model_name]
         fields = model.fields_get(attributes=["string"])
-        models.append({
-            "model": model_name,
-            "name": description,
-            "fields": {name: {"string": field["string"]} for name, field in fields.items()},
-            "methods": public_methods(model),
-        })
+        models.append(
+            {
+                "model": model_name,
+                "name": description,
+                "fields": {name: {"string": field["string"]} for name, field in fields.items()},
+                "methods": public_methods(model),
+            }
+        )
     return {"modules": installed_modules(env), "models": models}
 
 
@@ -196,8 +199,7 @@ def odoo19_model(env, model_name):
         "model": model_name,
         "name": env["ir.model"].sudo()._get(model_name).name,
         "doc": None,  # as Odoo 19 (a model has no documentation of its own)
-        "fields": {name: {**field, "module": _field_module(model, name)}
-                   for name, field in model.fields_get().items()},
+        "fields": {name: {**field, "module": _field_module(model, name)} for name, field in model.fields_get().items()},
         "methods": {name: odoo19_method(model, name) for name in public_methods(model)},
     }
 
@@ -222,8 +224,9 @@ def odoo19_method(model, name):
     if signature is not None:
         signature = _without_self(signature)
         for parameter in signature.parameters.values():
-            described = {} if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD \
-                else {"kind": parameter.kind.name}
+            described = (
+                {} if parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD else {"kind": parameter.kind.name}
+            )
             if parameter.default is not inspect.Parameter.empty and _is_json(parameter.default):
                 described["default"] = parameter.default
             if parameter.annotation is not inspect.Parameter.empty:
@@ -232,7 +235,8 @@ def odoo19_method(model, name):
         if signature.return_annotation is not inspect.Signature.empty:
             returns["annotation"] = _annotation(signature.return_annotation)
     doc, parameter_docs, parameter_types, return_doc, return_type, raises = _parsed_docstring(
-        _docstring(model_class, name))
+        _docstring(model_class, name)
+    )
     for parameter_name, described in parameters.items():
         if parameter_name in parameter_docs:
             described["doc"] = parameter_docs[parameter_name]
@@ -242,13 +246,15 @@ def odoo19_method(model, name):
         returns.setdefault("annotation", return_type)
     if return_doc:
         returns["doc"] = return_doc
-    api = (["model"] if _is_model_method(model, name) else []) \
-        + (["readonly"] if is_readonly_method(model_class, name) else [])
+    api = (["model"] if _is_model_method(model, name) else []) + (
+        ["readonly"] if is_readonly_method(model_class, name) else []
+    )
     # the class that introduced the method: the last of the MRO to define it
     introducing_class = next(cls for cls in reversed(model_class.mro()) if name in vars(cls))
     described = {"signature": _signature_text(signature), "parameters": parameters}
-    described.update({key: value for key, value in (("return", returns), ("api", api), ("raise", dict(raises)))
-                      if value})
+    described.update(
+        {key: value for key, value in (("return", returns), ("api", api), ("raise", dict(raises))) if value}
+    )
     if doc is not None:
         described["doc"] = doc
     described["model"] = getattr(introducing_class, "_name", None) or "core"
@@ -261,9 +267,10 @@ def _signature_text(signature):
     without their annotations, and the return annotation, if any."""
     if signature is None:
         return "(...)"
-    bare = signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                         for p in signature.parameters.values()],
-                             return_annotation=inspect.Signature.empty)
+    bare = signature.replace(
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
     returns = signature.return_annotation
     return str(bare) + (f" -> {_annotation(returns)}" if returns is not inspect.Signature.empty else "")
 
@@ -304,9 +311,16 @@ _FIELD_KINDS = {
 #: not know: shown as literals
 _SPHINX_ROLE = re.compile(r":(?:py:)?(?:meth|func|class|attr|exc|mod|obj|data|const|ref|term|any):`[~!]?([^`]+)`")
 _DOCUTILS_SETTINGS = {
-    "report_level": 5, "halt_level": 5, "warning_stream": False, "raw_enabled": False,
-    "file_insertion_enabled": False, "doctitle_xform": False, "docinfo_xform": False,
-    "embed_stylesheet": False, "_disable_config": True, "input_encoding": "unicode",
+    "report_level": 5,
+    "halt_level": 5,
+    "warning_stream": False,
+    "raw_enabled": False,
+    "file_insertion_enabled": False,
+    "doctitle_xform": False,
+    "docinfo_xform": False,
+    "embed_stylesheet": False,
+    "_disable_config": True,
+    "input_encoding": "unicode",
 }
 
 
@@ -328,8 +342,7 @@ def _parsed_docstring(docstring):
         for field in field_list.children:
             name_node, body = field.children
             kind, _space, rest = name_node.astext().strip().partition(" ")
-            body_html = "".join(f"<p>{html.escape(' '.join(child.astext().split()))}</p>"
-                                for child in body.children)
+            body_html = "".join(f"<p>{html.escape(' '.join(child.astext().split()))}</p>" for child in body.children)
             kind, rest = _FIELD_KINDS.get(kind), rest.strip()
             if kind == "param" and rest:
                 annotation, _space, parameter = rest.rpartition(" ")
@@ -346,6 +359,10 @@ def _parsed_docstring(docstring):
                 raises[rest] = body_html
         tree.remove(field_list)
     parts = docutils.core.publish_parts(
-        source=tree, source_class=docutils.io.DocTreeInput, reader=docutils.readers.doctree.Reader(parser_name="null"),
-        writer_name="html", settings_overrides=_DOCUTILS_SETTINGS)
+        source=tree,
+        source_class=docutils.io.DocTreeInput,
+        reader=docutils.readers.doctree.Reader(parser_name="null"),
+        writer_name="html",
+        settings_overrides=_DOCUTILS_SETTINGS,
+    )
     return parts["body"].strip(), docs, types, return_doc, return_type, raises

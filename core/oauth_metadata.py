@@ -13,6 +13,7 @@ keeps the query of a resource in its metadata URL
 only by the ``X-Odoo-Database`` header is not repeated: a client configured
 with a header is configured by hand.
 """
+
 from urllib.parse import urlencode
 
 #: the protected resource: the MCP endpoint

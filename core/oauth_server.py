@@ -11,6 +11,7 @@ grants are registered. Public clients only (``token_endpoint_auth_method``
 
 Request-free: the HTTP layer hands in the werkzeug request and an
 environment (:func:`server`)."""
+
 from collections import defaultdict
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ __all__ = ["AccessDeniedError", "OAuth2Error", "json_request", "server"]
 
 class InvalidTargetError(OAuth2Error):
     """RFC 8707 §2: the ``resource`` is not one this server issues for."""
+
     error = "invalid_target"
 
 
@@ -157,6 +159,7 @@ class _Refresh:
 class S256Only(CodeChallenge):
     """PKCE required, ``S256`` only: ``plain`` (and a request without a
     challenge) is refused at the authorization endpoint."""
+
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
 
@@ -180,8 +183,11 @@ def check_resource(server_, request):
     resources = request.payload.datalist.get("resource", [])
     for resource in resources:
         parts = urlsplit(resource)
-        if parts.fragment or f"{parts.scheme}://{parts.netloc}/" != server_.base_url \
-                or parts.path != oauth_metadata.MCP_PATH:
+        if (
+            parts.fragment
+            or f"{parts.scheme}://{parts.netloc}/" != server_.base_url
+            or parts.path != oauth_metadata.MCP_PATH
+        ):
             raise InvalidTargetError("This server issues tokens for its MCP endpoint (/mcp) only.")
     return resources[0] if resources else None
 
@@ -200,10 +206,15 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, request):
         env = self.server.env
-        env["api.oauth.code"]._store(code, request.user, request.payload.redirect_uri,
-                                     request.payload.data["code_challenge"],
-                                     request.payload.data["code_challenge_method"],
-                                     check_resource(self.server, request), asks_read_only(request.payload.scope))
+        env["api.oauth.code"]._store(
+            code,
+            request.user,
+            request.payload.redirect_uri,
+            request.payload.data["code_challenge"],
+            request.payload.data["code_challenge_method"],
+            check_resource(self.server, request),
+            asks_read_only(request.payload.scope),
+        )
 
     def query_authorization_code(self, code, client):
         record = self.server.env["api.oauth.code"]._lookup(code)
@@ -211,8 +222,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             return None
         if record.used:
             # RFC 6749 §4.1.2: a code used twice revokes what it gave
-            record.env["api.oauth.refresh"]._revoke_chain(record.family, record.grant_id,
-                                                          "authorization code reused")
+            record.env["api.oauth.refresh"]._revoke_chain(record.family, record.grant_id, "authorization code reused")
             return None
         if record.expires_at <= fields.Datetime.now() or record.grant_id.revoked_at:
             return None
@@ -237,8 +247,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         grant = self.authenticate_user(self.request.authorization_code)
         if not grant:
             raise InvalidGrantError("The app was revoked.")
-        token = self.server.env["api.oauth.refresh"]._issue_pair(grant, code.scope_read_only, code.resource,
-                                                                  family=code.family)
+        token = self.server.env["api.oauth.refresh"]._issue_pair(
+            grant, code.scope_read_only, code.resource, family=code.family
+        )
         self.delete_authorization_code(self.request.authorization_code)
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
@@ -266,8 +277,9 @@ class RefreshGrant(grants.RefreshTokenGrant):
         refresh = self.request.refresh_token.record
         check_resource(self.server, self.request)
         read_only = refresh.scope_read_only or asks_read_only(self.request.payload.scope)
-        token = self.server.env["api.oauth.refresh"]._issue_pair(refresh.grant_id, read_only, refresh.resource,
-                                                                  family=refresh.family)
+        token = self.server.env["api.oauth.refresh"]._issue_pair(
+            refresh.grant_id, read_only, refresh.resource, family=refresh.family
+        )
         self.revoke_old_credential(self.request.refresh_token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
@@ -279,6 +291,7 @@ class Revocation(RevocationEndpoint):
     """RFC 7009: an access or a refresh token of the client, revoked at
     once (a refresh token: with the access tokens of its chain); an
     unknown token is answered 200 all the same (§2.2)."""
+
     CLIENT_AUTH_METHODS = ["none"]
 
     def query_token(self, token_string, token_type_hint):
@@ -302,6 +315,7 @@ class Registration(ClientRegistrationEndpoint):
     client asks, it is registered as ``none`` (RFC 7591 §3.2.1 lets the
     server replace a value), with no secret. Its redirect URIs must pass
     ``redirect_uri_allowed`` (loopback, or https)."""
+
     claims_classes = [ClientMetadataClaims]
 
     def authenticate_token(self, request):
@@ -320,8 +334,9 @@ class Registration(ClientRegistrationEndpoint):
             raise InvalidRedirectURIError("'redirect_uris' must be a non-empty list of URLs.")
         for uri in uris:
             if not self.server.redirect_uri_allowed(uri):
-                raise InvalidRedirectURIError("A redirect URI is not allowed: https, or http to a loopback "
-                                              "address only, without a fragment.")
+                raise InvalidRedirectURIError(
+                    "A redirect URI is not allowed: https, or http to a loopback address only, without a fragment."
+                )
         request.payload = _JsonPayload(data)
         return super().extract_client_metadata(request)
 
@@ -330,10 +345,18 @@ class Registration(ClientRegistrationEndpoint):
 
     def save_client(self, client_info, client_metadata, request):
         name = client_metadata.get("client_name") or "Unnamed app"
-        return self.server.env["api.oauth.client"].sudo().create({
-            "name": str(name)[:100], "client_id": client_info["client_id"],
-            "redirect_uris": "\n".join(client_metadata["redirect_uris"]),
-            "client_uri": client_metadata.get("client_uri")})
+        return (
+            self.server.env["api.oauth.client"]
+            .sudo()
+            .create(
+                {
+                    "name": str(name)[:100],
+                    "client_id": client_info["client_id"],
+                    "redirect_uris": "\n".join(client_metadata["redirect_uris"]),
+                    "client_uri": client_metadata.get("client_uri"),
+                }
+            )
+        )
 
     def create_registration_response(self, request):
         status, body, headers = super().create_registration_response(request)

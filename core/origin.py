@@ -16,6 +16,7 @@ header of the request: a page of ``rebind.example`` whose name an attacker
 points at the server (DNS rebinding) sends ``Host: rebind.example`` and
 ``Origin: http://rebind.example`` alike, and would pass as the server's own.
 """
+
 from urllib.parse import urlsplit
 
 from odoo.tools import config
@@ -71,4 +72,5 @@ def admit(env, origin):
     if origin and not listed(env, origin) and not is_public(env, origin):
         raise OriginRefused(
             f"Calls from web pages of {origin[:100]} are not accepted by this database; "
-            f"an administrator can list that origin in the system parameter {CORS_PARAM}.")
+            f"an administrator can list that origin in the system parameter {CORS_PARAM}."
+        )

@@ -10,6 +10,7 @@ What it adds to Odoo's path, and why:
 * ``name_get``, gone from the Odoo 17+ ORM but still called by published
   clients, answers ``[[id, display_name], ...]``.
 """
+
 import contextlib
 import functools
 import inspect
@@ -27,11 +28,25 @@ from .field_selection import check_web_call, read_with_selection, web_specificat
 
 #: methods that cannot write: all a read-only token may call, and what a
 #: batch may run without a savepoint of its own
-READ_ONLY_METHODS = frozenset({
-    "search", "search_read", "search_count", "read", "read_group", "fields_get", "name_search",
-    "name_get", "web_read", "web_search_read", "web_read_group", "default_get", "exists",
-    "check_access_rights", "check_access",
-})
+READ_ONLY_METHODS = frozenset(
+    {
+        "search",
+        "search_read",
+        "search_count",
+        "read",
+        "read_group",
+        "fields_get",
+        "name_search",
+        "name_get",
+        "web_read",
+        "web_search_read",
+        "web_read_group",
+        "default_get",
+        "exists",
+        "check_access_rights",
+        "check_access",
+    }
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -68,11 +83,14 @@ def _check_values(model, method_name, args, kwargs):
 def _check_ids(model, method_name, args):
     """A record method's first argument: an id or a list of ids."""
     if not args:
-        raise BadArguments(
-            f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
+        raise BadArguments(f"{model._name}.{method_name} is a record method: give the record ids as first argument.")
     ids = args[0]
-    if not (isinstance(ids, int) and not isinstance(ids, bool)
-            or isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+    if not (
+        isinstance(ids, int)
+        and not isinstance(ids, bool)
+        or isinstance(ids, list)
+        and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
         raise BadArguments(f"The first argument of {model._name}.{method_name} must be a list of record ids.")
 
 
@@ -166,8 +184,14 @@ class RecordStream:
     def rows(self):
         """The rows, one batch of the database after the other."""
         fields = _readable(self.model, self.fields, self.spec)
-        for records in keyset.batches(self.model, self.domain, self.order, self.limit, self.offset,
-                                      field_names=fields if self.spec is None else list(self.spec)):
+        for records in keyset.batches(
+            self.model,
+            self.domain,
+            self.order,
+            self.limit,
+            self.offset,
+            field_names=fields if self.spec is None else list(self.spec),
+        ):
             rows = _read_rows(records, fields, self.spec, self.load)
             if self.transform is not None:
                 rows = [self.transform(row) for row in rows]
@@ -186,8 +210,9 @@ def _read_rows(records, fields, spec, load):
     if spec is not None:
         return records.web_read(spec)
     if "active_test" in records.env.context:  # as search_read: the flag was for the search only
-        records = records.with_env(records.env(context={
-            key: value for key, value in records.env.context.items() if key != "active_test"}))
+        records = records.with_env(
+            records.env(context={key: value for key, value in records.env.context.items() if key != "active_test"})
+        )
     many2one = [name for name in fields if records._fields[name].type == "many2one"]
     if load != "_classic_read" or not many2one or type(records)._read_format is not BaseModel._read_format:
         return records._read_format(fnames=fields, load=load)
@@ -253,8 +278,9 @@ def _search_read_after(model, args, kwargs, after):
     """``search_read`` paged with a cursor: ``{"records": [...], "next":
     cursor or null}``, the records those that sort after the cursor."""
     if after is not None and not isinstance(after, str):
-        raise InvalidParams("'after' must be the 'next' cursor of the previous page (a string), or null "
-                            "(or \"\") for the first page.")
+        raise InvalidParams(
+            "'after' must be the 'next' cursor of the previous page (a string), or null (or \"\") for the first page."
+        )
     if kwargs.get("count"):
         raise InvalidParams("'count' is not answered with 'after': count once with search_count.")
     kwargs = {key: value for key, value in kwargs.items() if key != "count"}
@@ -262,8 +288,9 @@ def _search_read_after(model, args, kwargs, after):
     if offset:
         raise InvalidParams("Give 'offset' or 'after', not both: the cursor says where the page starts.")
     fields = _readable(model, fields, spec)
-    records, next_cursor = keyset.page(model, domain, order, after or None, limit,
-                                       field_names=fields if spec is None else list(spec))
+    records, next_cursor = keyset.page(
+        model, domain, order, after or None, limit, field_names=fields if spec is None else list(spec)
+    )
     return {"records": _read_rows(records, fields, spec, load), "next": next_cursor}
 
 
@@ -314,8 +341,12 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
         if call_kwargs.get("count"):
             raise InvalidParams("'count' is not answered in a stream: count with search_count.")
         streamed = model.with_context(**context)
-        return RecordStream(streamed, *_search_read_arguments(
-            streamed, args, {key: value for key, value in call_kwargs.items() if key != "count"}))
+        return RecordStream(
+            streamed,
+            *_search_read_arguments(
+                streamed, args, {key: value for key, value in call_kwargs.items() if key != "count"}
+            ),
+        )
     if method_name in ("read", "search_read"):
         result = read_with_selection(model.with_context(**context), method_name, args, call_kwargs)
         if result is None and method_name == "search_read":

@@ -16,6 +16,7 @@ the caller that gives up on its record knows it was no bug, and a caller that
 lets it through (a rate limit counted in a token check) gives the client the
 retryable -32030, whichever route or Odoo RPC it came by.
 """
+
 import contextlib
 
 from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT, ISOLATION_LEVEL_READ_COMMITTED, STATUS_READY

@@ -6,6 +6,7 @@ instead of a ``TypeError`` from deep in the ORM. Keeping the specs as data
 (not as code in each controller) lets the API description be generated
 from the very objects that validate requests.
 """
+
 from dataclasses import dataclass, field
 
 from .errors import InvalidParams
@@ -53,8 +54,7 @@ def validate(spec, params):
             by_name[alias] = (name, param)
     unknown = sorted(set(params) - set(by_name))
     if unknown:
-        raise InvalidParams(
-            "Unknown parameter(s): %s. Accepted: %s." % (", ".join(unknown), ", ".join(sorted(spec))))
+        raise InvalidParams("Unknown parameter(s): %s. Accepted: %s." % (", ".join(unknown), ", ".join(sorted(spec))))
     result = {}
     for given_name, value in params.items():
         name, param = by_name[given_name]
@@ -63,15 +63,13 @@ def validate(spec, params):
         if name in result:
             raise InvalidParams(f"Give '{name}' once (it was also given as one of {', '.join(param.aliases)}).")
         if not _type_ok(value, param.json_type):
-            raise InvalidParams(
-                f"Parameter '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.json_type]}.")
+            raise InvalidParams(f"Parameter '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.json_type]}.")
         if param.json_type is str and param.required and not value:
             raise InvalidParams(f"Parameter '{given_name}' must not be empty.")
         if param.items is not None:
             values = value.values() if isinstance(value, dict) else value
             if not all(_type_ok(item, param.items) for item in values):
-                raise InvalidParams(
-                    f"Every item of '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.items]}.")
+                raise InvalidParams(f"Every item of '{given_name}' must be a JSON {JSON_TYPE_NAMES[param.items]}.")
         result[name] = value
     for name, param in spec.items():
         if name not in result:
@@ -87,35 +85,54 @@ CONTEXT_KEYS = {
     "lang": {"type": "string", "description": "Language code, e.g. en_US."},
     "tz": {"type": "string", "description": "Time zone, e.g. Europe/Brussels."},
     "active_test": {"type": "boolean", "description": "false: archived records are found too."},
-    "allowed_company_ids": {"type": "array", "items": {"type": "integer"},
-                            "description": "The companies the call runs in, the first the current one."},
+    "allowed_company_ids": {
+        "type": "array",
+        "items": {"type": "integer"},
+        "description": "The companies the call runs in, the first the current one.",
+    },
 }
 CONTEXT_SCHEMA = {"properties": CONTEXT_KEYS, "additionalProperties": True}
 
-DB = Param(str, doc="Database name. Optional when the server serves a single database "
-                    "(or its dbfilter selects one).")
-TOKEN = Param(str, secret=True, doc="The token from user_authenticate. The "
-                                    "'Authorization: Bearer <token>' header is preferred.")
+DB = Param(str, doc="Database name. Optional when the server serves a single database (or its dbfilter selects one).")
+TOKEN = Param(
+    str, secret=True, doc="The token from user_authenticate. The 'Authorization: Bearer <token>' header is preferred."
+)
 
 AUTHENTICATE = {
     "login": Param(str, required=True, doc="The user's login.", example="admin"),
-    "password": Param(str, required=True, secret=True, example="admin",
-                      doc="The user's password, or one of the user's Odoo API keys."),
+    "password": Param(
+        str, required=True, secret=True, example="admin", doc="The user's password, or one of the user's Odoo API keys."
+    ),
     "db": DB,
     "label": Param(str, doc="What the token is for, shown to administrators."),
-    "expires_in": Param(int, doc="Lifetime in seconds, capped by the system parameter "
-                                 "json_rpc_token.max_ttl_hours. Default: json_rpc_token.ttl_hours."),
-    "scope": Param(dict, doc='Narrows the token: {"models": ["res.partner", ...], "read_only": true}.',
-                   extra={"properties": {
-                       "models": {"type": "array", "items": {"type": "string"},
-                                  "description": "The only models the token may call."},
-                       "read_only": {"type": "boolean", "description": "true: only methods that read."}},
-                       "additionalProperties": False}),
-    "allowed_networks": Param(list, items=str,
-                              doc='IP addresses or CIDR networks the token may be used from, '
-                                  'e.g. ["203.0.113.0/24"].'),
-    "rate_limit": Param(int, doc="Calls per minute the token may make: only lower than the default "
-                                 "(system parameter json_rpc_token.rate_limit_per_minute), never higher."),
+    "expires_in": Param(
+        int,
+        doc="Lifetime in seconds, capped by the system parameter "
+        "json_rpc_token.max_ttl_hours. Default: json_rpc_token.ttl_hours.",
+    ),
+    "scope": Param(
+        dict,
+        doc='Narrows the token: {"models": ["res.partner", ...], "read_only": true}.',
+        extra={
+            "properties": {
+                "models": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The only models the token may call.",
+                },
+                "read_only": {"type": "boolean", "description": "true: only methods that read."},
+            },
+            "additionalProperties": False,
+        },
+    ),
+    "allowed_networks": Param(
+        list, items=str, doc='IP addresses or CIDR networks the token may be used from, e.g. ["203.0.113.0/24"].'
+    ),
+    "rate_limit": Param(
+        int,
+        doc="Calls per minute the token may make: only lower than the default "
+        "(system parameter json_rpc_token.rate_limit_per_minute), never higher.",
+    ),
 }
 
 LOGOUT = {
@@ -127,18 +144,32 @@ CALL = {
     "token": TOKEN,
     "db": DB,
     "model": Param(str, required=True, doc="Technical model name, e.g. res.partner.", example="res.partner"),
-    "method": Param(str, required=True, doc="A public method of the model, e.g. search_read.",
-                    example="search_read"),
-    "args": Param(list, aliases=("Args",), default=[], example=[[["is_company", "=", False]]],
-                  doc="Positional arguments; for record methods the first is the list of ids."),
-    "kwargs": Param(dict, default={}, doc="Keyword arguments, by the method's parameter names.",
-                    extra={"additionalProperties": True}, example={"fields": ["name", "email"], "limit": 5}),
-    "context": Param(dict, default={}, extra=CONTEXT_SCHEMA,
-                     doc="Merged over the user's own context (lang, tz, ...)."),
-    "atomic": Param(bool, doc="In a batch: true in any request makes the whole batch one "
-                              "transaction, rolled back entirely on the first error."),
-    "idempotency_key": Param(str, doc="A key chosen by the client (1-255 printable ASCII characters, e.g. a "
-                                      "UUID): the call runs at most once per key, a retry gets the stored "
-                                      "answer. Same as the Idempotency-Key header; in a batch, for the whole "
-                                      "batch."),
+    "method": Param(str, required=True, doc="A public method of the model, e.g. search_read.", example="search_read"),
+    "args": Param(
+        list,
+        aliases=("Args",),
+        default=[],
+        example=[[["is_company", "=", False]]],
+        doc="Positional arguments; for record methods the first is the list of ids.",
+    ),
+    "kwargs": Param(
+        dict,
+        default={},
+        doc="Keyword arguments, by the method's parameter names.",
+        extra={"additionalProperties": True},
+        example={"fields": ["name", "email"], "limit": 5},
+    ),
+    "context": Param(dict, default={}, extra=CONTEXT_SCHEMA, doc="Merged over the user's own context (lang, tz, ...)."),
+    "atomic": Param(
+        bool,
+        doc="In a batch: true in any request makes the whole batch one "
+        "transaction, rolled back entirely on the first error.",
+    ),
+    "idempotency_key": Param(
+        str,
+        doc="A key chosen by the client (1-255 printable ASCII characters, e.g. a "
+        "UUID): the call runs at most once per key, a retry gets the stored "
+        "answer. Same as the Idempotency-Key header; in a batch, for the whole "
+        "batch.",
+    ),
 }

@@ -6,6 +6,7 @@ name, :func:`check`) and how the OpenAPI document describes each
 A parameter comes in the query string (text, JSON where it is structured)
 or in the JSON body (``{"params": {...}}``); both are accepted everywhere.
 """
+
 from typing import NamedTuple
 
 from .errors import InvalidParams
@@ -29,30 +30,53 @@ PARAMETERS = {
     "query": RestParam(
         "The fields to answer: '{id, name, company_id{name}}' ('*' all, '-field' leaves one out), or the JSON "
         "form '[[\"id\", \"name\", {\"company_id\": [\"name\"]}]]'. Default: every field.",
-        {"type": ["string", "array"]}, "{id, name, email}"),
-    "filter": RestParam("A JSON domain, e.g. [[\"id\", \">\", 60]]; [] is every record.",
-                        {"type": "array", "items": ANY_JSON}, [["is_company", "=", True]]),
-    "exclude": RestParam("JSON list of top-level fields to leave out, e.g. [\"id\"].",
-                         {"type": "array", "items": {"type": "string"}}, ["id"]),
+        {"type": ["string", "array"]},
+        "{id, name, email}",
+    ),
+    "filter": RestParam(
+        "A JSON domain, e.g. [[\"id\", \">\", 60]]; [] is every record.",
+        {"type": "array", "items": ANY_JSON},
+        [["is_company", "=", True]],
+    ),
+    "exclude": RestParam(
+        "JSON list of top-level fields to leave out, e.g. [\"id\"].",
+        {"type": "array", "items": {"type": "string"}},
+        ["id"],
+    ),
     "page_size": RestParam("Records per page.", _PAGE_INT, 20),
     "page": RestParam("The page (from 1; with page_size).", _PAGE_INT, 1),
     "limit": RestParam("At most this many records.", _PAGE_INT, 80),
-    "after": RestParam("Page with a cursor: empty for the first page, then the 'next_cursor' of the previous "
-                       "answer as is. The next page starts after the last record of the previous one, whatever "
-                       "was created or deleted meanwhile, and costs what the first page costs; the total "
-                       "(total_pages) is counted once, on the first page. The order must be of stored plain "
-                       "fields (id is added to break ties); 'page' comes from the cursor.",
-                       {"type": "string"}, ""),
-    "order": RestParam("Sort order: field names separated by commas, each optionally followed by asc or desc, "
-                       "e.g. name asc, id desc (or as JSON text, \"name asc\"); anything else answers 400.",
-                       {"type": "string"}, "name asc, id desc"),
-    "context": RestParam("Context keys for the call (lang, tz...), merged over the user's.",
-                         {"type": "object", **CONTEXT_SCHEMA}, {"lang": "en_US"}),
-    "data": RestParam("Field values. On one2many/many2many fields: a list of ids (replaces), or "
-                      "{\"push\": ids, \"pop\": ids, \"delete\": ids}.",
-                      {"type": "object", "additionalProperties": True}, {"name": "New"}),
-    "args": RestParam("Positional arguments of the method (after the record's id for /object/<model>/<id>/...).",
-                      {"type": "array", "items": ANY_JSON}, []),
+    "after": RestParam(
+        "Page with a cursor: empty for the first page, then the 'next_cursor' of the previous "
+        "answer as is. The next page starts after the last record of the previous one, whatever "
+        "was created or deleted meanwhile, and costs what the first page costs; the total "
+        "(total_pages) is counted once, on the first page. The order must be of stored plain "
+        "fields (id is added to break ties); 'page' comes from the cursor.",
+        {"type": "string"},
+        "",
+    ),
+    "order": RestParam(
+        "Sort order: field names separated by commas, each optionally followed by asc or desc, "
+        "e.g. name asc, id desc (or as JSON text, \"name asc\"); anything else answers 400.",
+        {"type": "string"},
+        "name asc, id desc",
+    ),
+    "context": RestParam(
+        "Context keys for the call (lang, tz...), merged over the user's.",
+        {"type": "object", **CONTEXT_SCHEMA},
+        {"lang": "en_US"},
+    ),
+    "data": RestParam(
+        "Field values. On one2many/many2many fields: a list of ids (replaces), or "
+        "{\"push\": ids, \"pop\": ids, \"delete\": ids}.",
+        {"type": "object", "additionalProperties": True},
+        {"name": "New"},
+    ),
+    "args": RestParam(
+        "Positional arguments of the method (after the record's id for /object/<model>/<id>/...).",
+        {"type": "array", "items": ANY_JSON},
+        [],
+    ),
     "kwargs": RestParam("Named arguments of the method.", {"type": "object", "additionalProperties": True}, {}),
 }
 
@@ -77,6 +101,4 @@ def check(params, operation):
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         hint = " Authenticate with 'Authorization: Bearer <token>'." if "session_id" in unknown else ""
-        raise InvalidParams(
-            f"Unknown parameter(s): {', '.join(unknown)}. Accepted here: {', '.join(accepted)}.{hint}")
-
+        raise InvalidParams(f"Unknown parameter(s): {', '.join(unknown)}. Accepted here: {', '.join(accepted)}.{hint}")

@@ -20,6 +20,7 @@ checked alike. What a method does internally (computed fields, business
 methods writing other models) is not seen: see doc/security.rst, Scopes and
 IP allow-lists.
 """
+
 import reprlib
 
 from odoo.exceptions import AccessError
@@ -102,8 +103,10 @@ def check_call(model, method_name, arguments, allowed_models, context=None):
     if method_name in SEARCH_PANEL_METHODS:
         walk.search_panel(model, arguments)
     if allowed_models is not None and context:
-        walk.vals(model, {key[8:]: value for key, value in context.items()
-                          if isinstance(key, str) and key.startswith("default_")})
+        walk.vals(
+            model,
+            {key[8:]: value for key, value in context.items() if isinstance(key, str) and key.startswith("default_")},
+        )
 
 
 def _show(value):
@@ -139,9 +142,13 @@ class _Walk:
         comodel = model.env[field.comodel_name]
         if self.allowed is not None and comodel._name not in self.allowed:
             through = f"{field.model_name}.{field.name}"  # not inside _(): the extractor cannot read it
-            raise AccessError(model.env._(
-                "This token may not use the model '%(model)s' (reached through %(path)s).",
-                model=comodel._name, path=through))
+            raise AccessError(
+                model.env._(
+                    "This token may not use the model '%(model)s' (reached through %(path)s).",
+                    model=comodel._name,
+                    path=through,
+                )
+            )
         return comodel
 
     def path(self, model, names):
@@ -162,34 +169,40 @@ class _Walk:
         _check_depth(depth, "domain")
         if not isinstance(domain, (list, tuple)):
             raise InvalidParams(
-                f'A domain is a list of conditions such as [["name", "ilike", "acme"]], not {_show(domain)}.')
+                f'A domain is a list of conditions such as [["name", "ilike", "acme"]], not {_show(domain)}.'
+            )
         for term in domain:
             if isinstance(term, str):
                 if term not in DOMAIN_OPERATORS:
                     raise InvalidParams(
-                        f"Invalid domain item {_show(term)}: between conditions only '&', '|' and '!' may appear.")
+                        f"Invalid domain item {_show(term)}: between conditions only '&', '|' and '!' may appear."
+                    )
             elif isinstance(term, (list, tuple)) and len(term) == 3:
                 self.condition(model, term, depth)
             else:
                 raise InvalidParams(
-                    f"Invalid domain item {_show(term)}: a condition is a list of three items "
-                    "[field, operator, value].")
+                    f"Invalid domain item {_show(term)}: a condition is a list of three items [field, operator, value]."
+                )
 
     def condition(self, model, term, depth):
         left, operator, right = term
         if not (isinstance(operator, str) and operator in OPERATORS):
             raise InvalidParams(
                 f"Invalid operator {_show(operator)} in the domain condition {_show(term)}. "
-                f"The operators are: {', '.join(TERM_OPERATORS)}.")
+                f"The operators are: {', '.join(TERM_OPERATORS)}."
+            )
         if not (isinstance(left, str) and left):
             if tuple(term) in (TRUE_LEAF, FALSE_LEAF):
                 return
-            raise InvalidParams(f"The domain condition {_show(term)} must start with a field name or path, "
-                                'such as "name" or "parent_id.name".')
+            raise InvalidParams(
+                f"The domain condition {_show(term)} must start with a field name or path, "
+                'such as "name" or "parent_id.name".'
+            )
         if operator in SUBDOMAIN_OPERATORS:
             if not isinstance(right, (list, tuple)):
                 raise InvalidParams(
-                    f"The operator '{operator}' takes a domain (a list of conditions) as value: {_show(term)}.")
+                    f"The operator '{operator}' takes a domain (a list of conditions) as value: {_show(term)}."
+                )
             self.domain(self.subdomain_model(model, term), right, depth + 1)
             return
         if isinstance(right, dict):
@@ -198,12 +211,13 @@ class _Walk:
             if operator not in LIST_OPERATORS:
                 raise InvalidParams(f"The operator '{operator}' takes one value, not a list: {_show(term)}.")
             if not _CONTAINER_TYPES.isdisjoint(map(type, right)):  # in C: lists of ids can be long
-                raise InvalidParams(f"A list of values in a domain holds plain values (text, numbers, "
-                                    f"true/false, null), not lists or objects: {_show(term)}.")
+                raise InvalidParams(
+                    f"A list of values in a domain holds plain values (text, numbers, "
+                    f"true/false, null), not lists or objects: {_show(term)}."
+                )
         if self.allowed is not None and model is not None:
             model, field = self.path(model, left.split("."))
-            if field is not None and field.relational and (
-                    operator in HIERARCHY_OPERATORS or _names_records(right)):
+            if field is not None and field.relational and (operator in HIERARCHY_OPERATORS or _names_records(right)):
                 self.comodel(model, field)
 
     def subdomain_model(self, model, term):
@@ -215,8 +229,10 @@ class _Walk:
         if field is None:
             return None
         if not field.relational:
-            raise InvalidParams(f"The operator '{term[1]}' needs a relational field, and "
-                                f"{field.model_name}.{field.name} is not one: {_show(term)}.")
+            raise InvalidParams(
+                f"The operator '{term[1]}' needs a relational field, and "
+                f"{field.model_name}.{field.name} is not one: {_show(term)}."
+            )
         return self.comodel(model, field)
 
     def group_domain(self, model, value):
@@ -266,9 +282,12 @@ class _Walk:
             if field.type in ("reference", "many2one_reference"):
                 if "fields" in sub:
                     through = f"{field.model_name}.{field.name}"
-                    raise AccessError(model.env._(
-                        "This token may not read through %(path)s: a reference field may point at any model.",
-                        path=through))
+                    raise AccessError(
+                        model.env._(
+                            "This token may not read through %(path)s: a reference field may point at any model.",
+                            path=through,
+                        )
+                    )
             elif field.relational and ("fields" in sub or field.type != "many2one" and sub.get("order")):
                 comodel = self.comodel(model, field)
                 self.order(comodel, sub.get("order"))
@@ -333,7 +352,7 @@ class _Walk:
                 field = current._fields.get(name)
                 if field is None or not field.relational:
                     break
-                rest = names[index + 1:]
+                rest = names[index + 1 :]
                 if rest in (["id"], [".id"]) and not (importing and field.type == "one2many"):
                     break
                 if not rest and not importing:

@@ -12,6 +12,7 @@ Shell values are quoted with :func:`shlex.quote`, Python and JavaScript
 values are JSON in JavaScript and Python's literals in Python
 (:func:`python_literal`).
 """
+
 import json
 import re
 import shlex
@@ -59,18 +60,45 @@ def token_lines(base_url, database, uid, secret, models=None):
     model = sorted(models)[0] if models else DEFAULT_MODEL
     bearer = {"X-Odoo-Database": database, "Authorization": f"Bearer {secret}"}
     lines = {
-        "json_call": _curl(f"{base_url}/json-call", bearer, {
-            "jsonrpc": "2.0", "params": {"model": model, "method": "search_count", "args": [[]]}}),
-        "rest": _curl(f"{base_url}/api/{model}/", bearer, extra=[
-            "-G", "--data-urlencode", "query={id, display_name}", "-d", "page_size=5"]),
+        "json_call": _curl(
+            f"{base_url}/json-call",
+            bearer,
+            {"jsonrpc": "2.0", "params": {"model": model, "method": "search_count", "args": [[]]}},
+        ),
+        "rest": _curl(
+            f"{base_url}/api/{model}/",
+            bearer,
+            extra=["-G", "--data-urlencode", "query={id, display_name}", "-d", "page_size=5"],
+        ),
         "json2": _curl(f"{base_url}/json/2/{model}/search_count", bearer, {"domain": []}),
-        "rpc": _curl(f"{base_url}/jsonrpc", {}, {
-            "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-                "service": "object", "method": "execute_kw",
-                "args": [database, uid, secret, model, "search_count", [[]]]}}),
-        "mcp": " ".join(shlex.quote(word) for word in [
-            "claude", "mcp", "add", "--transport", "http", "odoo", f"{base_url}/mcp?db={database}",
-            "--header", f"Authorization: Bearer {secret}"]),
+        "rpc": _curl(
+            f"{base_url}/jsonrpc",
+            {},
+            {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {
+                    "service": "object",
+                    "method": "execute_kw",
+                    "args": [database, uid, secret, model, "search_count", [[]]],
+                },
+            },
+        ),
+        "mcp": " ".join(
+            shlex.quote(word)
+            for word in [
+                "claude",
+                "mcp",
+                "add",
+                "--transport",
+                "http",
+                "odoo",
+                f"{base_url}/mcp?db={database}",
+                "--header",
+                f"Authorization: Bearer {secret}",
+            ]
+        ),
     }
     return [(key, title, lines[key]) for key, title in DIALECTS]
 
@@ -91,13 +119,14 @@ def python_literal(value, indent=0, column=None):
     80 columns from ``column`` (where it starts; ``indent`` if None), else
     one item a line, indented by 4 from ``indent``."""
     flat = repr(value)
-    if len(flat) + (indent if column is None else column) <= 80 or not isinstance(value, (dict, list)) \
-            or not value:
+    if len(flat) + (indent if column is None else column) <= 80 or not isinstance(value, (dict, list)) or not value:
         return flat
     inner = " " * (indent + 4)
     if isinstance(value, dict):
-        items = [f"{inner}{key!r}: {python_literal(item, indent + 4, indent + 6 + len(repr(key)))}"
-                 for key, item in value.items()]
+        items = [
+            f"{inner}{key!r}: {python_literal(item, indent + 4, indent + 6 + len(repr(key)))}"
+            for key, item in value.items()
+        ]
         return "{\n" + ",\n".join(items) + ",\n" + " " * indent + "}"
     items = [f"{inner}{python_literal(item, indent + 4)}" for item in value]
     return "[\n" + ",\n".join(items) + ",\n" + " " * indent + "]"
@@ -128,13 +157,15 @@ def example_call(method_name, method, fields, sample_ids):
         "write": {"vals": {name_field: "Example"}},
     }
     if method_name in common:
-        arguments = {name: value for name, value in common[method_name].items()
-                     if name in method.get("parameters", {})}
+        arguments = {name: value for name, value in common[method_name].items() if name in method.get("parameters", {})}
         return ids, arguments
     arguments = {}
     for name, parameter in method.get("parameters", {}).items():
-        if "default" in parameter or parameter.get("kind") in ("VAR_POSITIONAL", "VAR_KEYWORD") \
-                or _has_default(method, name):
+        if (
+            "default" in parameter
+            or parameter.get("kind") in ("VAR_POSITIONAL", "VAR_KEYWORD")
+            or _has_default(method, name)
+        ):
             continue
         arguments[name] = _example_value(name, parameter.get("annotation", ""))
     return ids, arguments
@@ -151,7 +182,8 @@ def _example_value(name, annotation):
     if "domain" in name or "domain" in annotation:
         return []
     if name in ("fields", "field_names", "fnames") or any(
-            word in annotation for word in ("list", "sequence", "collection", "tuple", "set")):
+        word in annotation for word in ("list", "sequence", "collection", "tuple", "set")
+    ):
         return []
     if "dict" in annotation or name in ("vals", "values", "context"):
         return {}

@@ -10,6 +10,7 @@ be encoded in UTF-8), and deeper in they reached the ORM and the database as
 values nothing can store. They are refused here, as a parse error naming what
 is wrong.
 """
+
 import json
 import math
 import re
@@ -20,8 +21,10 @@ from . import errors
 #: RFC 8259 §6: numbers beyond a double's range are not interoperable
 _LARGEST_NUMBER = sys.float_info.max
 _LARGEST_NUMBER_DIGITS = len(str(int(_LARGEST_NUMBER)))
-_NUMBER_MESSAGE = ("The request body holds a number JSON does not have: NaN and Infinity are no JSON numbers, "
-                   "and numbers must lie within ±1.8e308.")
+_NUMBER_MESSAGE = (
+    "The request body holds a number JSON does not have: NaN and Infinity are no JSON numbers, "
+    "and numbers must lie within ±1.8e308."
+)
 #: a ``\\u`` escape of a surrogate: only then can a parsed string hold one
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -34,7 +37,8 @@ def _refuse_number(_text):
 def _parse_int(text):
     digits = text.lstrip("-")  # JSON has no leading zeros: the length is the magnitude
     if len(digits) > _LARGEST_NUMBER_DIGITS or (
-            len(digits) == _LARGEST_NUMBER_DIGITS and int(digits) > _LARGEST_NUMBER):
+        len(digits) == _LARGEST_NUMBER_DIGITS and int(digits) > _LARGEST_NUMBER
+    ):
         _refuse_number(text)
     return int(text)
 
@@ -76,6 +80,7 @@ def loads(data):
     text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes) else data
     payload = json.loads(text, parse_constant=_refuse_number, parse_int=_parse_int, parse_float=_parse_float)
     if _SURROGATE_ESCAPE_RE.search(text) and _has_lone_surrogate(payload):
-        raise errors.ParseError("The request body holds a lone UTF-16 surrogate (\\ud800-\\udfff): "
-                                "that is no Unicode text.")
+        raise errors.ParseError(
+            "The request body holds a lone UTF-16 surrogate (\\ud800-\\udfff): that is no Unicode text."
+        )
     return payload

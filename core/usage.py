@@ -26,6 +26,7 @@ revoked, from a refused address) have no token to count on: the audit log
 and the lockout counters keep those. Server time is the wall time from the
 request's dispatch (a batch member's: its own run) to its encoded answer.
 """
+
 import atexit
 import contextlib
 import contextvars
@@ -78,8 +79,7 @@ def metered():
     finally:
         _meter.reset(reset)
         if meter.token_id:
-            record(meter.dbname, meter.token_id, (time.perf_counter() - meter.started) * 1000,
-                   failed or meter.failed)
+            record(meter.dbname, meter.token_id, (time.perf_counter() - meter.started) * 1000, failed or meter.failed)
 
 
 def note(dbname, token_id):
@@ -119,8 +119,9 @@ def record(dbname, token_id, server_ms, failed):
         due = now - _last_flush.setdefault(dbname, now) >= _interval()
         timer = getattr(odoo, "evented", False) and not _timer
         if timer:
-            _timer.append(threading.Thread(target=_flush_every_interval, daemon=True,
-                                           name="json_rpc_token usage flush"))
+            _timer.append(
+                threading.Thread(target=_flush_every_interval, daemon=True, name="json_rpc_token usage flush")
+            )
     if timer:
         _timer[0].start()
     if due:
@@ -197,7 +198,7 @@ def flush(dbname):
             unwritten = {key: counts for key, counts in taken.items() if key[1:] not in written}
             if unwritten:
                 cr.execute("SELECT id FROM api_token WHERE id = ANY(%s)", [[key[1] for key in unwritten]])
-                existing = {token_id for token_id, in cr.fetchall()}
+                existing = {token_id for (token_id,) in cr.fetchall()}
                 unwritten = {key: counts for key, counts in unwritten.items() if key[1] in existing}
     except (psycopg2.Error, errors.ServiceUnavailable) as exc:
         _logger.info("API usage of %s not written yet (kept for the next flush): %s", dbname, exc)

@@ -11,6 +11,7 @@ with a PKG-INFO carrying the name and version (whool's own way of building a
 wheel from an sdist) and hands over to whool there. The version stays whool's:
 the manifest's, plus ``.N`` for the N commits since it last changed.
 """
+
 import os
 import shutil
 import subprocess
@@ -37,8 +38,11 @@ def _source_files(root):
             return [name for name in names if (root / name).is_file()]  # not deleted ones
         except (OSError, subprocess.CalledProcessError):
             pass
-    return [str(path.relative_to(root)) for path in root.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts]
+    return [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
+    ]
 
 
 def _version(root):
@@ -52,7 +56,8 @@ def _version(root):
 
 def _write_pkg_info(directory, version):
     Path(directory, "PKG-INFO").write_text(
-        f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {version}\n", encoding="utf-8")
+        f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {version}\n", encoding="utf-8"
+    )
 
 
 @contextmanager

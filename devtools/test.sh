@@ -75,8 +75,9 @@ log "initialising test database $TEST_DB (base, web, json_rpc_token)"
 createdb -T "$TEST_DB" "$JSON_RPC_TOKEN_SECOND_DB"
 
 cd "$ADDON_DIR"
-log "static checks: ruff (pyproject.toml), pylint-odoo (OCA's mandatory checks)"
+log "static checks: ruff lint + format (pyproject.toml), pylint-odoo (OCA's mandatory checks)"
 "$PYTHON" -m ruff check --quiet "$REPO_ROOT"
+"$PYTHON" -m ruff format --check --quiet "$REPO_ROOT"
 (cd "$REPO_ROOT" && git ls-files -z -- '*.py' ':!devtools/' ':!bench/' \
     | xargs -0 "$PYTHON" -m pylint --rcfile=.pylintrc-mandatory)
 ci_options=()

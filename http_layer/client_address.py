@@ -1,4 +1,5 @@
 """The client's address: the peer, or the address a trusted proxy forwards."""
+
 import functools
 import ipaddress
 import logging
@@ -23,8 +24,11 @@ def _trusted_proxies(setting):
         except ValueError:
             _logger.error("%s: %r is no IP address or network; ignored", TRUSTED_PROXIES_OPTION, entry)
     if not networks:
-        _logger.warning("--proxy-mode is on but %s lists no proxy: X-Forwarded-For is ignored, every client "
-                        "is seen as the address it connects from", TRUSTED_PROXIES_OPTION)
+        _logger.warning(
+            "--proxy-mode is on but %s lists no proxy: X-Forwarded-For is ignored, every client "
+            "is seen as the address it connects from",
+            TRUSTED_PROXIES_OPTION,
+        )
     return tuple(networks)
 
 

@@ -28,6 +28,7 @@ request through Odoo's routing (the first request of a process), or if it
 lacks this addon, nothing is claimed and Odoo routes the request itself,
 which gets the same answers, a cursor and ``ir.http``'s hooks dearer.
 """
+
 import odoo
 import werkzeug.exceptions
 from odoo import http
@@ -108,6 +109,7 @@ def claim(request):
     path = request.httprequest.path
     if _under_rest(path):
         from ..controllers.rest import RestDispatcher
+
         request.dispatcher = RestDispatcher(request)
     if token_session.is_call_path(path) and "json_rpc_token" in odoo.conf.server_wide_modules:
         setattr(request, DEFAULT_DB_ATTRIBUTE, request.db)

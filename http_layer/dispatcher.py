@@ -25,6 +25,7 @@ When the addon is not loaded server-wide, Odoo serves the routes on its
 database path: Odoo has opened the cursor and applies the same ``retrying``
 (see :mod:`.database_free`).
 """
+
 import contextlib
 import functools
 import re
@@ -179,12 +180,14 @@ class TokenDispatcher:
         per idempotency key (``key``: a dialect's parameter, see
         :meth:`serve_once`). A :class:`..core.orm_call.RecordStream` is
         answered as NDJSON (:mod:`.streaming`), encoded in the transaction too."""
+
         def call():
             self._admit_origin(self.request.env)
             result = self.request.registry["ir.http"]._dispatch(endpoint)
             if isinstance(result, orm_call.RecordStream):
                 return streaming.response(self, result)
             return encode(result)
+
         return self.serve_once(call, dbname, readonly, key)
 
     def stream_asked(self):
@@ -267,7 +270,8 @@ class TokenDispatcher:
         if not dbname:
             raise errors.DatabaseNotFound(
                 "No database selected: this server serves several databases, pass the 'db' parameter "
-                "(X-Odoo-Database header in JSON-2 and REST).")
+                "(X-Odoo-Database header in JSON-2 and REST)."
+            )
         saved = request.registry, request.env
         threading.current_thread().dbname = dbname
         try:
@@ -302,8 +306,9 @@ class TokenDispatcher:
         # Odoo's http.db_list answers [] when PostgreSQL is out of reach:
         # "not served" then, where the truth is "unavailable" (-32030)
         if not http.db_filter([dbname], host=host) or (
-                dbname not in Registry.registries
-                and dbname not in http.db_filter(service_db.list_dbs(force=True), host=host)):
+            dbname not in Registry.registries
+            and dbname not in http.db_filter(service_db.list_dbs(force=True), host=host)
+        ):
             raise not_served_here
         try:
             registry, cr, primary = read_replica.open_cursors(Registry(dbname), readonly)
@@ -373,11 +378,13 @@ class TokenDispatcher:
     def _preflight_response(self):
         response = self.no_content()
         if self.cors_origin:
-            response.headers.update({
-                "Access-Control-Allow-Methods": self.cors_methods,
-                "Access-Control-Allow-Headers": self.cors_headers,
-                "Access-Control-Max-Age": CORS_MAX_AGE,
-            })
+            response.headers.update(
+                {
+                    "Access-Control-Allow-Methods": self.cors_methods,
+                    "Access-Control-Allow-Headers": self.cors_headers,
+                    "Access-Control-Max-Age": CORS_MAX_AGE,
+                }
+            )
         return response
 
     # ------------------------------------------------------------ encoding
@@ -402,8 +409,11 @@ class TokenDispatcher:
     def json_response(self, body, status=200, headers=()):
         """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
         data = encoding.dumps(body)
-        return self.finish(self.request.make_response(
-            data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]))
+        return self.finish(
+            self.request.make_response(
+                data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]
+            )
+        )
 
 
 def not_served(dbname):

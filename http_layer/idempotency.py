@@ -49,6 +49,7 @@ answer. (The lock is also where a batch's request that claimed the key and
 failed loses it, with its savepoint: a duplicate may then run alongside, and
 is undone and answered the same way.)
 """
+
 import hashlib
 import json
 import logging
@@ -94,12 +95,12 @@ def request_key(httprequest, param=None):
     if header is None and param is None:
         return None
     if header is not None and param is not None and header != param:
-        raise errors.InvalidRequest(f"Give the idempotency key once: in the {KEY_HEADER} header or in "
-                                    f"'{KEY_PARAM}'.")
+        raise errors.InvalidRequest(f"Give the idempotency key once: in the {KEY_HEADER} header or in '{KEY_PARAM}'.")
     key = header if header is not None else param
     if not (isinstance(key, str) and 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
-        raise errors.InvalidRequest(f"An idempotency key must be 1 to {MAX_KEY_LENGTH} printable ASCII "
-                                    "characters (a UUID, for instance).")
+        raise errors.InvalidRequest(
+            f"An idempotency key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters (a UUID, for instance)."
+        )
     return key
 
 
@@ -117,8 +118,18 @@ def fingerprint(dispatcher, content):
     JSON."""
     httprequest = dispatcher.request.httprequest
     canonical = json.dumps(
-        [dispatcher.routing_type, httprequest.method, httprequest.path, getattr(dispatcher, "request_id", None),
-         content], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        [
+            dispatcher.routing_type,
+            httprequest.method,
+            httprequest.path,
+            getattr(dispatcher, "request_id", None),
+            content,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -181,27 +192,32 @@ class Claim:
             return
         cr = env.cr
         hours = env["api.token.idempotency"]._hours()
-        cr.execute("""SELECT fingerprint, status, content_type, body, credential,
+        cr.execute(
+            """SELECT fingerprint, status, content_type, body, credential,
                              created_at > now() at time zone 'utc' - make_interval(hours => %s)
                         FROM api_token_idempotency WHERE user_id = %s AND key = %s""",
-                   [hours, user_id, self.key])
+            [hours, user_id, self.key],
+        )
         row = cr.fetchone()
         if row and row[5]:
             if row[4] != credential:
                 raise errors.IdempotencyKeyMismatch(
                     "This idempotency key was used with another token (or API key) of this user: its answer is "
-                    "only given to the one that sent it. Send the retry with that token, or use a new key.")
+                    "only given to the one that sent it. Send the retry with that token, or use a new key."
+                )
             if row[0] != self.fingerprint:
                 raise errors.IdempotencyKeyMismatch(
-                    "This idempotency key was used for another request: use a new key for each request.")
+                    "This idempotency key was used for another request: use a new key for each request."
+                )
             raise Replay(*row[1:4])
         cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, _lock_id(user_id, self.key)])
         if not cr.fetchone()[0]:
             raise errors.IdempotencyInProgress(
                 f"A request with this idempotency key is still running: send it again in {RETRY_AFTER} s "
-                "to get its answer.", retry_after=RETRY_AFTER)
-        self.user_id, self.credential, self.cr, self.registry, self.hours = \
-            user_id, credential, cr, env.registry, hours
+                "to get its answer.",
+                retry_after=RETRY_AFTER,
+            )
+        self.user_id, self.credential, self.cr, self.registry, self.hours = user_id, credential, cr, env.registry, hours
         cr.postrollback.add(self._rolled_back)
 
     def _store(self, cr, user_id, credential, hours, response):
@@ -209,7 +225,8 @@ class Claim:
         one. Under REPEATABLE READ an answer committed meanwhile by a
         duplicate fails this insert with a serialization failure: the
         transaction is rolled back and run again, and finds that answer."""
-        cr.execute("""INSERT INTO api_token_idempotency AS kept (user_id, key, credential, fingerprint, status,
+        cr.execute(
+            """INSERT INTO api_token_idempotency AS kept (user_id, key, credential, fingerprint, status,
                                                                  content_type, body, created_at)
                       VALUES (%s, %s, %s, %s, %s, %s, %s, now() at time zone 'utc')
                       ON CONFLICT (user_id, key) DO UPDATE
@@ -219,12 +236,22 @@ class Claim:
                              created_at = EXCLUDED.created_at
                        WHERE kept.created_at <= now() at time zone 'utc' - make_interval(hours => %s)
                       RETURNING id""",
-                   [user_id, self.key, credential, self.fingerprint, response.status_code,
-                    response.headers.get("Content-Type"), response.get_data(as_text=True), hours])
+            [
+                user_id,
+                self.key,
+                credential,
+                self.fingerprint,
+                response.status_code,
+                response.headers.get("Content-Type"),
+                response.get_data(as_text=True),
+                hours,
+            ],
+        )
         if not cr.fetchone():  # READ COMMITTED (an error's own transaction): the other one answered
             raise errors.IdempotencyInProgress(
-                "Another request with this idempotency key has just answered: send it again to get its "
-                "answer.", retry_after=RETRY_AFTER)
+                "Another request with this idempotency key has just answered: send it again to get its answer.",
+                retry_after=RETRY_AFTER,
+            )
 
     # An error is answered (``store_error``, from the dispatcher's
     # handle_error) after the call's transaction is rolled back when the
@@ -261,7 +288,8 @@ def replayed(dispatcher, status, content_type, body):
     if status == 204:
         response = dispatcher.no_content()
     else:
-        response = dispatcher.finish(dispatcher.request.make_response(
-            body, status=status, headers=[("Content-Type", content_type)]))
+        response = dispatcher.finish(
+            dispatcher.request.make_response(body, status=status, headers=[("Content-Type", content_type)])
+        )
     response.headers[REPLAYED_HEADER] = "true"
     return response

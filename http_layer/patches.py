@@ -45,6 +45,7 @@ The patches:
     psycopg2 reports its death with (see :mod:`.connection_pool`). Only on
     a failure, and only for a database whose loaded registry has the addon.
 """
+
 import logging
 
 from odoo import http, sql_db
@@ -73,24 +74,28 @@ def _post_init(original):
     def post_init(request):
         original(request)
         database_free.claim(request)
+
     return post_init
 
 
 def _object_dispatch(original):
     def dispatch(method, params):
         return xmlrpc.object_dispatch(original, method, params)
+
     return dispatch
 
 
 def _connection_reset(original):
     def reset(connection):
         return connection_pool.reset(original, connection)
+
     return reset
 
 
 def _connection_rollback(original):
     def rollback(connection):
         return connection_pool.rollback(original, connection)
+
     return rollback
 
 

@@ -57,6 +57,7 @@ it only covers a refused connection, and then avoids the replica for 20
 minutes (``odoo.modules.registry._REPLICA_RETRY_TIME``); Odoo's own read-only
 routes keep that behaviour.
 """
+
 import contextlib
 import itertools
 import logging
@@ -123,8 +124,10 @@ def _replica_cursor(registry):
     if registry._db_readonly is None or time.monotonic() < _avoided_until.get(dbname, 0):
         return None
     sql_db.db_connect(dbname, readonly=True)  # makes the read-only pool if needed
-    dsn = dict(sql_db.connection_info_for(dbname, readonly=True)[1],
-               connect_timeout=max(2, round(_option(CONNECT_TIMEOUT_OPTION, DEFAULT_CONNECT_TIMEOUT))))
+    dsn = dict(
+        sql_db.connection_info_for(dbname, readonly=True)[1],
+        connect_timeout=max(2, round(_option(CONNECT_TIMEOUT_OPTION, DEFAULT_CONNECT_TIMEOUT))),
+    )
     try:
         return ReplicaCursor(sql_db._Pool_readonly, dbname, dsn)
     except Exception as exc:
@@ -154,12 +157,21 @@ def lost(cr, exc):
     anywhere in ``exc``'s chain (``safe_eval`` wraps it in a ValueError)."""
     if not isinstance(cr, ReplicaCursor):
         return False
-    if not (cr.timed_out or cr._cnx.closed or any(
-            getattr(getattr(fault, "cursor", None), "connection", None) is cr._cnx
-            and errors.is_passing_fault(fault) for fault in _chain(exc))):
+    if not (
+        cr.timed_out
+        or cr._cnx.closed
+        or any(
+            getattr(getattr(fault, "cursor", None), "connection", None) is cr._cnx and errors.is_passing_fault(fault)
+            for fault in _chain(exc)
+        )
+    ):
         return False
-    avoid(cr.dbname, "its connection was lost" if not cr.timed_out else
-          f"it did not answer within {_option(TIMEOUT_OPTION, DEFAULT_TIMEOUT):g} s")
+    avoid(
+        cr.dbname,
+        "its connection was lost"
+        if not cr.timed_out
+        else f"it did not answer within {_option(TIMEOUT_OPTION, DEFAULT_TIMEOUT):g} s",
+    )
     return True
 
 
@@ -176,6 +188,7 @@ class ReplicaCursor(sql_db.Cursor):
     module's docstring): taking a connection from the pool (resetting an
     idle one is a round trip) by the connect timeout, a statement, commit
     and rollback by the statement timeout."""
+
     timed_out = False
 
     def __init__(self, pool, dbname, dsn):
@@ -185,6 +198,7 @@ class ReplicaCursor(sql_db.Cursor):
             for connection, used, _last in list(pool._connections):
                 if not used:
                     _shut_down(connection)
+
         with _watchdog.bounded(_option(CONNECT_TIMEOUT_OPTION, DEFAULT_CONNECT_TIMEOUT), shut_idle):
             super().__init__(pool, dbname, dsn)
 

@@ -32,6 +32,7 @@ routes before a database is chosen, and that path (the ``db`` parameter on a
 multi-database server, one cursor instead of three and no ``ir.http``
 hooks) is measured faster (see doc/performance.rst).
 """
+
 import time
 
 import werkzeug.exceptions
@@ -84,7 +85,8 @@ def authenticate():
         if facts.models is not None or facts.read_only:
             raise AccessError(  # pylint: disable=translation-required
                 "This token has a scope (models or read-only): a route of another module cannot be held to it; "
-                "use a token without scope.")
+                "use a token without scope."
+            )
         tokens._admit_call(facts)
     except Exception as exc:
         errors.log_exception(exc)

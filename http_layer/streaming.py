@@ -13,6 +13,7 @@ then, so a slow client holds no database connection, and a client that
 stops reading makes the server's write fail: the worker closes the file
 (removed from disk) and is free for the next request.
 """
+
 import tempfile
 
 from odoo import http
@@ -47,8 +48,10 @@ def _pieces(spool):
 def response(dispatcher, stream):
     """The NDJSON answer of ``stream``, encoded now, in the transaction."""
     if dispatcher.idempotency is not None:
-        raise errors.InvalidRequest("A streamed answer is not stored for an idempotency key: send the read "
-                                    "without one (a read can be sent again as it is).")
+        raise errors.InvalidRequest(
+            "A streamed answer is not stored for an idempotency key: send the read "
+            "without one (a read can be sent again as it is)."
+        )
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # pylint: disable=consider-using-with
     try:
         lines = []
@@ -64,6 +67,10 @@ def response(dispatcher, stream):
     except BaseException:
         spool.close()
         raise
-    answer = http.Response(_pieces(spool), status=200, direct_passthrough=True,
-                           headers=[("Content-Type", f"{NDJSON}; charset=utf-8"), ("Content-Length", str(size))])
+    answer = http.Response(
+        _pieces(spool),
+        status=200,
+        direct_passthrough=True,
+        headers=[("Content-Type", f"{NDJSON}; charset=utf-8"), ("Content-Length", str(size))],
+    )
     return dispatcher.finish(answer)

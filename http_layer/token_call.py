@@ -7,6 +7,7 @@ and any other request gets one when a model first asks
 (:func:`..core.call_context.current`). The models read the client's
 address, the page's origin and the rest from it, never from the request.
 """
+
 import contextlib
 
 from odoo.http import request
@@ -22,8 +23,12 @@ _ATTRIBUTE = "json_rpc_token_call"
 
 def _call_of(odoo_request, dialect=None):
     headers = odoo_request.httprequest.headers
-    return Call(dialect=dialect, client_address=client_ip(odoo_request),
-                origin=headers.get("Origin"), user_agent=headers.get("User-Agent"))
+    return Call(
+        dialect=dialect,
+        client_address=client_ip(odoo_request),
+        origin=headers.get("Origin"),
+        user_agent=headers.get("User-Agent"),
+    )
 
 
 def start(odoo_request, dialect):
@@ -87,15 +92,18 @@ def become_token_user(secret, model_name, method_name, context=None, api_keys=Fa
     # no one who would be refused), in the call's own transaction
     idempotency.on_token_user(request.env, call_context.current(), facts)
     token_session.bind(facts.user_id)
-    request.update_env(user=facts.user_id, su=False,
-                       context=orm_call.user_context(request.env, facts.user_id, context or {}))
+    request.update_env(
+        user=facts.user_id, su=False, context=orm_call.user_context(request.env, facts.user_id, context or {})
+    )
     return facts
 
 
-def call_with_token(secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None,
-                    stream=False):
+def call_with_token(
+    secret, model_name, method_name, args, kwargs, context=None, api_keys=False, ids=None, stream=False
+):
     """:func:`become_token_user`, then :func:`..core.orm_call.execute` as that
     user (``stream``: a ``search_read`` answers a stream, see :mod:`.streaming`)."""
     facts = become_token_user(secret, model_name, method_name, context, api_keys)
-    return orm_call.execute(request.env, model_name, method_name, args, kwargs, allowed_models=facts.models,
-                            ids=ids, stream=stream)
+    return orm_call.execute(
+        request.env, model_name, method_name, args, kwargs, allowed_models=facts.models, ids=ids, stream=stream
+    )

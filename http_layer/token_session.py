@@ -12,6 +12,7 @@ and database, and a password confirmation cannot succeed inside a token call
 (``res.users._check_credentials``), so no ``check_identity`` method ever runs
 through a token.
 """
+
 from odoo.http import request
 
 #: every route this addon serves, now and later, lives under these: JSON-RPC,
@@ -20,15 +21,32 @@ from odoo.http import request
 #: ``/json/version``). Only a first, cheap test: other modules have routes
 #: under them too, and a path is the addon's only if Odoo's routing says so
 #: (``database_free.owns``)
-TOKEN_ROUTE_PREFIXES = ("/json-call", "/api", "/object", "/json/2", "/doc-bearer", "/web/version", "/json/version",
-                        "/mcp", "/oauth/token", "/oauth/revoke", "/oauth/register",
-                        "/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server")
+TOKEN_ROUTE_PREFIXES = (
+    "/json-call",
+    "/api",
+    "/object",
+    "/json/2",
+    "/doc-bearer",
+    "/web/version",
+    "/json/version",
+    "/mcp",
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/register",
+    "/.well-known/oauth-protected-resource",
+    "/.well-known/oauth-authorization-server",
+)
 #: OAuth's machine endpoints (``controllers/oauth.py``): no browser session
 #: either, but Odoo's own database path (plain ``type='http'`` routes, not
 #: the addon's dispatchers). ``/oauth/authorize`` is not among them: the
 #: consent page is the user's browser session by design (``auth='user'``).
-OAUTH_MACHINE_PATHS = ("/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/oauth-protected-resource",
-                       "/.well-known/oauth-authorization-server")
+OAUTH_MACHINE_PATHS = (
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/register",
+    "/.well-known/oauth-protected-resource",
+    "/.well-known/oauth-authorization-server",
+)
 #: the routing types of this addon's token routes (its Dispatchers)
 TOKEN_ROUTING_TYPES = frozenset(("json_call", "json_rest", "json2", "json2_doc", "openapi_doc", "mcp"))
 #: token routes that need no database (the OpenAPI document, and its page;
@@ -46,8 +64,7 @@ def is_token_path(path):
 
 def is_call_path(path):
     """A token route that calls into a database (all but the documents)."""
-    return (is_token_path(path) and path not in DATABASE_FREE_DOCUMENTS
-            and not _under(path, OAUTH_MACHINE_PATHS))
+    return is_token_path(path) and path not in DATABASE_FREE_DOCUMENTS and not _under(path, OAUTH_MACHINE_PATHS)
 
 
 def forget_cookie_session(odoo_request):

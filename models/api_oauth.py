@@ -14,6 +14,7 @@ lookup by it is one indexed read. A refresh token is used once: using it
 gives a new one (rotation); a refresh token used a second time means it
 was copied, and every token of its chain (``family``) is revoked.
 """
+
 import hashlib
 import logging
 import secrets
@@ -48,16 +49,24 @@ def _locked_by_secret(model, secret):
     """The row of ``model`` whose digest is the secret's, locked FOR UPDATE
     (empty if none): what a one-use secret (a code, a refresh token) is
     looked up with."""
-    model.env.cr.execute(SQL("SELECT id FROM %s WHERE secret_digest = %s FOR UPDATE",
-                             SQL.identifier(model._table), secret_digest(secret)))
+    model.env.cr.execute(
+        SQL(
+            "SELECT id FROM %s WHERE secret_digest = %s FOR UPDATE", SQL.identifier(model._table), secret_digest(secret)
+        )
+    )
     row = model.env.cr.fetchone()
     return model.sudo().browse(row[0] if row else [])
 
 
 def _add_digest_column(env, table):
     env.cr.execute(SQL("ALTER TABLE %s ADD COLUMN IF NOT EXISTS secret_digest varchar(64)", SQL.identifier(table)))
-    env.cr.execute(SQL("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (secret_digest)",
-                       SQL.identifier(f"{table}_secret_digest_uniq"), SQL.identifier(table)))
+    env.cr.execute(
+        SQL(
+            "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (secret_digest)",
+            SQL.identifier(f"{table}_secret_digest_uniq"),
+            SQL.identifier(table),
+        )
+    )
 
 
 REGISTRATION_PARAM = "json_rpc_token.oauth_dynamic_registration"
@@ -68,6 +77,7 @@ class ApiOAuthClient(models.Model):
     Public clients only (an assistant on a desktop or a server keeps no
     secret the user could not read): PKCE is what binds a code to the
     client that asked for it."""
+
     _name = "api.oauth.client"
     _description = "OAuth Client"
     _order = "id desc"
@@ -95,14 +105,16 @@ class ApiOAuthGrant(models.Model):
     """What a user approved for a client: the *Connected apps*. Approving
     again the same (or less) for the same client asks nothing; revoking it
     revokes every token issued under it, at once."""
+
     _name = "api.oauth.grant"
     _description = "Connected App"
     _order = "id desc"
 
     client_id = fields.Many2one("api.oauth.client", "App", required=True, readonly=True, ondelete="cascade")
     user_id = fields.Many2one("res.users", required=True, readonly=True, index=True, ondelete="cascade")
-    scope_models = fields.Char("Allowed Models", readonly=True,
-                               help="Comma-separated model names. Empty: every model the user may use.")
+    scope_models = fields.Char(
+        "Allowed Models", readonly=True, help="Comma-separated model names. Empty: every model the user may use."
+    )
     scope_read_only = fields.Boolean("Read Only", readonly=True)
     revoked_at = fields.Datetime("Revoked", readonly=True)
     token_ids = fields.One2many("api.token", "oauth_grant_id", string="Tokens", readonly=True)
@@ -116,15 +128,29 @@ class ApiOAuthGrant(models.Model):
         """The live grant of ``user`` to ``client`` of exactly this scope
         (``models_``: names, None for all), made if there is none."""
         scope_models = ",".join(sorted(models_)) if models_ else False
-        grant = self.sudo().search([("client_id", "=", client.id), ("user_id", "=", user.id),
-                                    ("revoked_at", "=", False), ("scope_read_only", "=", read_only),
-                                    ("scope_models", "=", scope_models)], limit=1)
+        grant = self.sudo().search(
+            [
+                ("client_id", "=", client.id),
+                ("user_id", "=", user.id),
+                ("revoked_at", "=", False),
+                ("scope_read_only", "=", read_only),
+                ("scope_models", "=", scope_models),
+            ],
+            limit=1,
+        )
         if grant:
             return grant
-        grant = self.sudo().create({"client_id": client.id, "user_id": user.id, "scope_read_only": read_only,
-                                    "scope_models": ",".join(sorted(models_)) if models_ else False})
-        self.env["api.token.log"]._record("oauth_consent", user_id=user.id, issuer_id=user.id,
-                                          detail=f"{client.name} ({client.client_id})"[:200])
+        grant = self.sudo().create(
+            {
+                "client_id": client.id,
+                "user_id": user.id,
+                "scope_read_only": read_only,
+                "scope_models": ",".join(sorted(models_)) if models_ else False,
+            }
+        )
+        self.env["api.token.log"]._record(
+            "oauth_consent", user_id=user.id, issuer_id=user.id, detail=f"{client.name} ({client.client_id})"[:200]
+        )
         return grant
 
     @api.model
@@ -145,7 +171,8 @@ class ApiOAuthGrant(models.Model):
         live.write({"revoked_at": fields.Datetime.now()})
         live.token_ids._revoke(detail="connected app revoked")
         self.env["api.oauth.refresh"].sudo().search([("grant_id", "in", live.ids)]).write(
-            {"revoked_at": fields.Datetime.now()})
+            {"revoked_at": fields.Datetime.now()}
+        )
         return True
 
     def write(self, vals):
@@ -157,6 +184,7 @@ class ApiOAuthGrant(models.Model):
 class ApiOAuthCode(models.Model):
     """An authorization code: one use, a few minutes, bound to its client,
     redirect URI, PKCE challenge and audience."""
+
     _name = "api.oauth.code"
     _description = "OAuth Authorization Code"
     _log_access = False
@@ -180,10 +208,18 @@ class ApiOAuthCode(models.Model):
     @api.model
     def _store(self, code, grant, redirect_uri, challenge, method, resource, read_only):
         """Keep the code Authlib made (its digest only) for ``grant``."""
-        row = self.sudo().create({"grant_id": grant.id, "redirect_uri": redirect_uri, "code_challenge": challenge,
-                                  "scope_read_only": read_only or grant.scope_read_only,
-                                  "code_challenge_method": method, "resource": resource, "family": uuid.uuid4().hex,
-                                  "expires_at": fields.Datetime.now() + timedelta(minutes=CODE_MINUTES)})
+        row = self.sudo().create(
+            {
+                "grant_id": grant.id,
+                "redirect_uri": redirect_uri,
+                "code_challenge": challenge,
+                "scope_read_only": read_only or grant.scope_read_only,
+                "code_challenge_method": method,
+                "resource": resource,
+                "family": uuid.uuid4().hex,
+                "expires_at": fields.Datetime.now() + timedelta(minutes=CODE_MINUTES),
+            }
+        )
         self.env.cr.execute("UPDATE api_oauth_code SET secret_digest = %s WHERE id = %s", [secret_digest(code), row.id])
 
     @api.model
@@ -201,6 +237,7 @@ class ApiOAuthCode(models.Model):
 class ApiOAuthRefresh(models.Model):
     """A refresh token: one use (rotated), in a chain (``family``) that dies
     as a whole when one of its tokens is used twice."""
+
     _name = "api.oauth.refresh"
     _description = "OAuth Refresh Token"
     _log_access = False
@@ -229,8 +266,9 @@ class ApiOAuthRefresh(models.Model):
         daily purge."""
         now = fields.Datetime.now()
         day_ago = now - timedelta(days=1)
-        self.sudo().search(["|", "|", ("expires_at", "<", now), ("revoked_at", "<", day_ago),
-                            ("used_at", "<", day_ago)]).unlink()
+        self.sudo().search(
+            ["|", "|", ("expires_at", "<", now), ("revoked_at", "<", day_ago), ("used_at", "<", day_ago)]
+        ).unlink()
 
     @api.model
     def _revoke_chain(self, family, grant, reason):
@@ -239,8 +277,13 @@ class ApiOAuthRefresh(models.Model):
         self.env["api.token"].sudo().search([("oauth_family", "=", family)])._revoke(detail=reason)
         if reason.endswith("reused"):
             self.env["api.token.log"]._record("oauth_reuse", user_id=grant.user_id.id, detail=reason)
-            _logger.warning("OAuth chain %s of connected app #%s revoked: %s (from %s)", family, grant.id, reason,
-                            call_context.current().client_address)
+            _logger.warning(
+                "OAuth chain %s of connected app #%s revoked: %s (from %s)",
+                family,
+                grant.id,
+                reason,
+                call_context.current().client_address,
+            )
 
     @api.model
     def _issue_pair(self, grant, read_only, resource, family=None):
@@ -253,15 +296,40 @@ class ApiOAuthRefresh(models.Model):
         now = fields.Datetime.now()
         user = grant.user_id.sudo()
         read_only = read_only or grant.scope_read_only
-        token, access = self.env["api.token"].sudo()._issue(
-            user, f"{grant.client_id.name} (MCP)"[:200], now + timedelta(minutes=minutes), grant.models_list(),
-            read_only, audience="mcp", oauth_grant_id=grant.id, oauth_family=family)
+        token, access = (
+            self.env["api.token"]
+            .sudo()
+            ._issue(
+                user,
+                f"{grant.client_id.name} (MCP)"[:200],
+                now + timedelta(minutes=minutes),
+                grant.models_list(),
+                read_only,
+                audience="mcp",
+                oauth_grant_id=grant.id,
+                oauth_family=family,
+            )
+        )
         refresh = secrets.token_urlsafe(32)
-        row = self.sudo().create({"grant_id": grant.id, "family": family, "scope_read_only": read_only,
-                                  "resource": resource, "expires_at": now + timedelta(days=days)})
-        self.env.cr.execute("UPDATE api_oauth_refresh SET secret_digest = %s WHERE id = %s",
-                            [secret_digest(refresh), row.id])
-        self.env["api.token.log"]._record("oauth_token", user_id=user.id, issuer_id=user.id, token_id=token.id,
-                                          detail=grant.client_id.name[:200])
-        return {"token_type": "Bearer", "access_token": access, "expires_in": int(minutes * 60),
-                "refresh_token": refresh, "scope": scope_string(read_only)}
+        row = self.sudo().create(
+            {
+                "grant_id": grant.id,
+                "family": family,
+                "scope_read_only": read_only,
+                "resource": resource,
+                "expires_at": now + timedelta(days=days),
+            }
+        )
+        self.env.cr.execute(
+            "UPDATE api_oauth_refresh SET secret_digest = %s WHERE id = %s", [secret_digest(refresh), row.id]
+        )
+        self.env["api.token.log"]._record(
+            "oauth_token", user_id=user.id, issuer_id=user.id, token_id=token.id, detail=grant.client_id.name[:200]
+        )
+        return {
+            "token_type": "Bearer",
+            "access_token": access,
+            "expires_in": int(minutes * 60),
+            "refresh_token": refresh,
+            "scope": scope_string(read_only),
+        }

@@ -19,6 +19,7 @@ through, so nothing needs to clear it (an earlier design cached the token's
 facts and cleared that cache on revocation: a call running concurrently in
 another thread refilled it with the old facts).
 """
+
 import hashlib
 import ipaddress
 import logging
@@ -78,9 +79,23 @@ PURGE_PARAM = "json_rpc_token.purge_after_days"
 DEFAULT_PURGE_DAYS = 30
 #: fields only the code itself (in sudo) may change: letting a user rewrite
 #: ``user_id`` of a token they know would hand them another user's rights
-PROTECTED_FIELDS = frozenset({"user_id", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
-                              "scope_models", "scope_read_only", "allowed_networks", "apikey_id",
-                              "rate_limit", "audience", "oauth_grant_id", "oauth_family"})
+PROTECTED_FIELDS = frozenset(
+    {
+        "user_id",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "last_used_ip",
+        "scope_models",
+        "scope_read_only",
+        "allowed_networks",
+        "apikey_id",
+        "rate_limit",
+        "audience",
+        "oauth_grant_id",
+        "oauth_family",
+    }
+)
 #: a token's audience (RFC 8707's resource, as the dialect that serves it)
 #: -> how a refusal names it; a token without one serves every dialect
 AUDIENCES = {"mcp": "the MCP endpoint (/mcp)"}
@@ -123,6 +138,7 @@ def may_be_token(secret):
 
 class TokenFacts(NamedTuple):
     """A token's row as one call sees it, in the call's own transaction."""
+
     id: int
     user_id: int
     expires_at: datetime
@@ -158,7 +174,8 @@ class TokenFacts(NamedTuple):
             raise AccessError(f"This token may not use the model '{model}'.")  # pylint: disable=translation-required
         if method is not None and self.read_only and method not in READ_ONLY_METHODS:
             raise AccessError(  # pylint: disable=translation-required
-                f"This token is read-only: '{method}' is not a read method.")
+                f"This token is read-only: '{method}' is not a read method."
+            )
 
 
 class ApiToken(models.Model):
@@ -168,60 +185,78 @@ class ApiToken(models.Model):
     _allow_sudo_commands = False
 
     name = fields.Char("Label", required=True)
-    user_id = fields.Many2one("res.users", required=True, readonly=True,
-                              index=True, ondelete="cascade")
-    expires_at = fields.Datetime("Expires", readonly=True,
-                                 help="Empty: the token does not expire.")
-    last_used_at = fields.Datetime("Last Used", readonly=True,
-                                   help="Updated at most once a minute per server process.")
+    user_id = fields.Many2one("res.users", required=True, readonly=True, index=True, ondelete="cascade")
+    expires_at = fields.Datetime("Expires", readonly=True, help="Empty: the token does not expire.")
+    last_used_at = fields.Datetime("Last Used", readonly=True, help="Updated at most once a minute per server process.")
     last_used_ip = fields.Char("Last Used From", readonly=True)
     revoked_at = fields.Datetime("Revoked", readonly=True)
     # Model names, not a relation to ir.model: a relation loses its rows when
     # a model is removed (module uninstalled), and an emptied scope would
     # read as "any model". Names fail closed.
-    scope_models = fields.Char("Allowed Models", readonly=True,
-                               help="Comma-separated technical names of the models the token may use. "
-                                    "Empty: every model the user may use.")
-    scope_read_only = fields.Boolean("Read Only", readonly=True,
-                                     help="Only read methods (search, read, ...) may be called.")
-    allowed_networks = fields.Char(readonly=True,
-                                   help="Comma-separated IP networks (CIDR) the token may be used from. "
-                                        "Empty: any address.")
+    scope_models = fields.Char(
+        "Allowed Models",
+        readonly=True,
+        help="Comma-separated technical names of the models the token may use. Empty: every model the user may use.",
+    )
+    scope_read_only = fields.Boolean(
+        "Read Only", readonly=True, help="Only read methods (search, read, ...) may be called."
+    )
+    allowed_networks = fields.Char(
+        readonly=True, help="Comma-separated IP networks (CIDR) the token may be used from. Empty: any address."
+    )
     rate_limit = fields.Integer(
-        "Calls per Minute", readonly=True,
+        "Calls per Minute",
+        readonly=True,
         help="Rate limit of this token. 0: the default of every token (system parameter "
-             "json_rpc_token.rate_limit_per_minute).")
+        "json_rpc_token.rate_limit_per_minute).",
+    )
     apikey_id = fields.Many2one(
-        "res.users.apikeys", "Issued With API Key", readonly=True, ondelete="cascade",
-        help="The Odoo API key given as password at login: the token dies with it.")
+        "res.users.apikeys",
+        "Issued With API Key",
+        readonly=True,
+        ondelete="cascade",
+        help="The Odoo API key given as password at login: the token dies with it.",
+    )
     audience = fields.Selection(
-        list(AUDIENCES.items()), readonly=True,
+        list(AUDIENCES.items()),
+        readonly=True,
         help="The one API the token was issued for (OAuth's resource): refused by every other. "
-             "Empty: every API of this addon.")
+        "Empty: every API of this addon.",
+    )
     oauth_grant_id = fields.Many2one(
-        "api.oauth.grant", "Connected App", readonly=True, index="btree_not_null", ondelete="cascade",
-        help="The approval, given on the consent page to an OAuth client, this token was issued under.")
+        "api.oauth.grant",
+        "Connected App",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="cascade",
+        help="The approval, given on the consent page to an OAuth client, this token was issued under.",
+    )
     #: the chain of refresh tokens (one sign-in of an OAuth client) the token
     #: was issued in: a refresh token used twice revokes the whole chain
     oauth_family = fields.Char(readonly=True, index="btree_not_null")
-    log_ids = fields.One2many("api.token.log", "token_id", string="Audit Log", readonly=True,
-                              groups="json_rpc_token.group_api_token_manager")
+    log_ids = fields.One2many(
+        "api.token.log", "token_id", string="Audit Log", readonly=True, groups="json_rpc_token.group_api_token_manager"
+    )
     state = fields.Selection(
         [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")],
-        compute="_compute_state", search="_search_state")
+        compute="_compute_state",
+        search="_search_state",
+    )
 
     def init(self):
         # The secret's columns live outside the ORM (see the module docstring).
-        self.env.cr.execute(SQL(
-            "ALTER TABLE api_token ADD COLUMN IF NOT EXISTS token_index varchar(%s),"
-            " ADD COLUMN IF NOT EXISTS token_hash varchar", INDEX_SIZE))
         self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS api_token_token_index_idx ON api_token (token_index)")
+            SQL(
+                "ALTER TABLE api_token ADD COLUMN IF NOT EXISTS token_index varchar(%s),"
+                " ADD COLUMN IF NOT EXISTS token_hash varchar",
+                INDEX_SIZE,
+            )
+        )
+        self.env.cr.execute("CREATE INDEX IF NOT EXISTS api_token_token_index_idx ON api_token (token_index)")
         # Odoo adds no foreign key towards a model it does not create itself
         # (res.users.apikeys); without it, removing a key would not remove
         # the tokens issued for it.
-        self.pool.add_foreign_key(self._table, "apikey_id", "res_users_apikeys", "id", "cascade",
-                                  self, self._module)
+        self.pool.add_foreign_key(self._table, "apikey_id", "res_users_apikeys", "id", "cascade", self, self._module)
 
     # ------------------------------------------------------------------ state
     @api.depends("expires_at", "revoked_at")
@@ -242,20 +277,22 @@ class ApiToken(models.Model):
         by_state = {
             "revoked": [("revoked_at", "!=", False)],
             "expired": [("revoked_at", "=", False), ("expires_at", "<=", now)],
-            "active": [("revoked_at", "=", False),
-                       "|", ("expires_at", "=", False), ("expires_at", ">", now)],
+            "active": [("revoked_at", "=", False), "|", ("expires_at", "=", False), ("expires_at", ">", now)],
         }
         wanted = [value] if isinstance(value, str) else list(value)
-        domain = expression.OR([by_state[state] for state in wanted if state in by_state]) \
-            or expression.FALSE_DOMAIN
+        domain = expression.OR([by_state[state] for state in wanted if state in by_state]) or expression.FALSE_DOMAIN
         return ["!", *domain] if operator in ("!=", "not in") else domain
 
     # ------------------------------------------------------------- ORM guards
     @api.model_create_multi
     def create(self, vals_list):  # pylint: disable=method-required-super
         # never calls super: the one way in is _issue, which knows the secret
-        raise UserError(_("API tokens are issued by logging in through the API or by the "
-                          "token wizard, never created directly: the secret would be lost."))
+        raise UserError(
+            _(
+                "API tokens are issued by logging in through the API or by the "
+                "token wizard, never created directly: the secret would be lost."
+            )
+        )
 
     def write(self, vals):
         if PROTECTED_FIELDS & vals.keys():
@@ -297,8 +334,13 @@ class ApiToken(models.Model):
             return
         limit = fields.Datetime.now() + timedelta(hours=max_hours, minutes=1)
         if not expires_at or expires_at > limit:
-            raise UserError(_("API tokens must expire within %(hours)s hours (system parameter %(param)s).",
-                              hours=max_hours, param=MAX_TTL_PARAM))
+            raise UserError(
+                _(
+                    "API tokens must expire within %(hours)s hours (system parameter %(param)s).",
+                    hours=max_hours,
+                    param=MAX_TTL_PARAM,
+                )
+            )
 
     @api.model
     def _parse_scope(self, scope):
@@ -306,8 +348,9 @@ class ApiToken(models.Model):
         if scope is None:
             return None, False
         if not isinstance(scope, dict) or set(scope) - {"models", "read_only"}:
-            raise InvalidParams("'scope' must be an object with 'models' (a list of model names) "
-                                "and/or 'read_only' (true or false).")
+            raise InvalidParams(
+                "'scope' must be an object with 'models' (a list of model names) and/or 'read_only' (true or false)."
+            )
         read_only = scope.get("read_only", False)
         if not isinstance(read_only, bool):
             raise InvalidParams("'scope.read_only' must be true or false.")
@@ -331,8 +374,10 @@ class ApiToken(models.Model):
         try:
             return ",".join(str(ipaddress.ip_network(net.strip(), strict=False)) for net in networks)
         except (ValueError, TypeError, AttributeError):
-            raise InvalidParams("'allowed_networks' must list IP addresses or CIDR networks, "
-                                "e.g. [\"203.0.113.0/24\", \"2001:db8::1\"].") from None
+            raise InvalidParams(
+                "'allowed_networks' must list IP addresses or CIDR networks, "
+                "e.g. [\"203.0.113.0/24\", \"2001:db8::1\"]."
+            ) from None
 
     @api.model
     def _check_may_issue(self, issuer, user):
@@ -365,17 +410,32 @@ class ApiToken(models.Model):
         missing_groups = groups - held
         missing_companies = user.company_ids - issuer.company_ids
         if missing_groups or missing_companies:
-            raise AccessError(_(
-                "You cannot issue an API token for %(user)s: a token carries its user's rights, and %(user)s "
-                "has rights you do not have (%(rights)s). API token managers may only issue tokens for "
-                "themselves and for users whose groups and companies they all have.",
-                user=user.name,
-                rights=", ".join(missing_groups.mapped("full_name") + missing_companies.mapped("name"))))
+            raise AccessError(
+                _(
+                    "You cannot issue an API token for %(user)s: a token carries its user's rights, and %(user)s "
+                    "has rights you do not have (%(rights)s). API token managers may only issue tokens for "
+                    "themselves and for users whose groups and companies they all have.",
+                    user=user.name,
+                    rights=", ".join(missing_groups.mapped("full_name") + missing_companies.mapped("name")),
+                )
+            )
 
     @api.model
-    def _issue(self, user, label, expires_at=None, scope_models=None, read_only=False, networks=None,
-               apikey_id=None, rate_limit=None, issuer=None, audience=None, oauth_grant_id=None,
-               oauth_family=None):
+    def _issue(
+        self,
+        user,
+        label,
+        expires_at=None,
+        scope_models=None,
+        read_only=False,
+        networks=None,
+        apikey_id=None,
+        rate_limit=None,
+        issuer=None,
+        audience=None,
+        oauth_grant_id=None,
+        oauth_family=None,
+    ):
         """Create a token for ``user`` and return ``(record, secret)``.
 
         ``issuer``: the user who asks for it (the backend wizard's user);
@@ -394,26 +454,45 @@ class ApiToken(models.Model):
         self._check_may_issue(issuer, user)
         secret = secrets.token_urlsafe(TOKEN_BYTES)
         author = issuer.id
-        self.env.cr.execute(SQL(
-            """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
                                       apikey_id, rate_limit, audience, oauth_grant_id, oauth_family,
                                       token_index, token_hash, create_uid, write_uid, create_date, write_date)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
-            label, user.id, expires_at, ",".join(scope_models) if scope_models else None, bool(read_only),
-            networks or None, apikey_id, rate_limit or 0, audience, oauth_grant_id, oauth_family,
-            token_digest(secret)[:INDEX_SIZE],
-            TOKEN_CRYPT_CONTEXT.hash(secret), author, author))
+                label,
+                user.id,
+                expires_at,
+                ",".join(scope_models) if scope_models else None,
+                bool(read_only),
+                networks or None,
+                apikey_id,
+                rate_limit or 0,
+                audience,
+                oauth_grant_id,
+                oauth_family,
+                token_digest(secret)[:INDEX_SIZE],
+                TOKEN_CRYPT_CONTEXT.hash(secret),
+                author,
+                author,
+            )
+        )
         token = self.browse(self.env.cr.fetchone()[0])
         user.invalidate_recordset(["api_token_ids"])
-        _logger.info("API token #%s issued for %s (#%s) by #%s from %s", token.id, user.login, user.id, issuer.id,
-                     call_context.current().client_address)
+        _logger.info(
+            "API token #%s issued for %s (#%s) by #%s from %s",
+            token.id,
+            user.login,
+            user.id,
+            issuer.id,
+            call_context.current().client_address,
+        )
         return token, secret
 
     @api.model
-    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None,
-               rate_limit=None):
+    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None, rate_limit=None):
         """Check ``login``/``password`` with Odoo's own authentication and
         issue a token. Returns ``(uid, secret)``.
 
@@ -442,8 +521,9 @@ class ApiToken(models.Model):
             if key_expiry and (not expires_at or key_expiry < expires_at):
                 expires_at = key_expiry
         label = label or self._default_label(call_context.current())
-        token, secret = self.sudo()._issue(user, label, expires_at, scope_models, read_only, networks, apikey_id,
-                                           rate_limit)
+        token, secret = self.sudo()._issue(
+            user, label, expires_at, scope_models, read_only, networks, apikey_id, rate_limit
+        )
         self.env["api.token.log"]._record("login", user_id=user.id, issuer_id=user.id, token_id=token.id)
         return user.id, secret
 
@@ -489,7 +569,8 @@ class ApiToken(models.Model):
             """SELECT id, key, expiration_date FROM res_users_apikeys
                 WHERE user_id = %s AND index = %s AND (scope IS NULL OR scope = 'rpc')
                   AND (expiration_date IS NULL OR expiration_date >= now() at time zone 'utc')""",
-            [user.id, key[:APIKEY_INDEX_SIZE]])
+            [user.id, key[:APIKEY_INDEX_SIZE]],
+        )
         rows = self.env.cr.fetchall()
         if len(rows) == 1:
             return rows[0][0], rows[0][2]
@@ -559,8 +640,7 @@ class ApiToken(models.Model):
             raise TokenExpired("The token has expired; authenticate again.")
         idle_minutes = self._param(IDLE_PARAM, 0)
         if idle_minutes and now - facts.last_seen > timedelta(minutes=max(idle_minutes, MIN_IDLE_MINUTES)):
-            raise TokenExpired(f"The token was unused for more than {idle_minutes:g} minutes; "
-                               "authenticate again.")
+            raise TokenExpired(f"The token was unused for more than {idle_minutes:g} minutes; authenticate again.")
         if facts.networks:
             address = ipaddress.ip_address(ip) if ip else None
             if address is None or not any(address in network for network in facts.networks):
@@ -615,12 +695,17 @@ class ApiToken(models.Model):
             _logger.info("API token #%s refused as the password of user #%s: %s", facts.id, uid, exc)
             raise AccessDenied(str(exc)) from None
         if facts.models is not None or facts.read_only:
-            limits = ([f"the models {', '.join(sorted(facts.models))}"] if facts.models is not None else []) \
-                + (["read methods"] if facts.read_only else [])
+            limits = ([f"the models {', '.join(sorted(facts.models))}"] if facts.models is not None else []) + (
+                ["read methods"] if facts.read_only else []
+            )
             _logger.info("API token #%s refused as a password: it has a scope", facts.id)
-            raise AccessDenied(self.env._(
-                "This token is limited to %s; Odoo's XML-RPC/JSON-RPC cannot enforce a token's scope: use "
-                "/json-call with this token, or a token without scope.", " and ".join(limits)))
+            raise AccessDenied(
+                self.env._(
+                    "This token is limited to %s; Odoo's XML-RPC/JSON-RPC cannot enforce a token's scope: use "
+                    "/json-call with this token, or a token without scope.",
+                    " and ".join(limits),
+                )
+            )
         try:
             self._admit_call(facts)
         except RateLimitExceeded as exc:
@@ -644,7 +729,9 @@ class ApiToken(models.Model):
                       COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
                       t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
-                WHERE t.token_index = %s""", [digest[:INDEX_SIZE]])
+                WHERE t.token_index = %s""",
+            [digest[:INDEX_SIZE]],
+        )
         rows = self.env.cr.fetchall()
         cache_key = (self.env.cr.dbname, digest)
         verified = _verified_hashes.get(cache_key)
@@ -656,13 +743,35 @@ class ApiToken(models.Model):
             if len(_verified_hashes) >= MAX_VERIFIED_HASHES:
                 _verified_hashes.clear()
             _verified_hashes[cache_key] = row[-1]
-        (token_id, user_id, expires_at, revoked, user_eligible, last_seen, models_, read_only, networks,
-         rate_limit, user_rate_limit, audience, _hash) = row
+        (
+            token_id,
+            user_id,
+            expires_at,
+            revoked,
+            user_eligible,
+            last_seen,
+            models_,
+            read_only,
+            networks,
+            rate_limit,
+            user_rate_limit,
+            audience,
+            _hash,
+        ) = row
         return TokenFacts(
-            token_id, user_id, expires_at, revoked, user_eligible, last_seen,
-            frozenset(models_.split(",")) if models_ else None, bool(read_only),
+            token_id,
+            user_id,
+            expires_at,
+            revoked,
+            user_eligible,
+            last_seen,
+            frozenset(models_.split(",")) if models_ else None,
+            bool(read_only),
             tuple(ipaddress.ip_network(net) for net in networks.split(",")) if networks else (),
-            rate_limit or 0, user_rate_limit or 0, audience=audience or None)
+            rate_limit or 0,
+            user_rate_limit or 0,
+            audience=audience or None,
+        )
 
     @api.model
     def _api_key_facts(self, key):
@@ -675,8 +784,19 @@ class ApiToken(models.Model):
             return None
         user = self.env["res.users"].sudo().browse(user_id)
         apikey_id = self._apikey_used(user, key)[0]
-        return TokenFacts(None, user_id, None, False, user._is_internal(), fields.Datetime.now(), None, False, (),
-                          user_rate_limit=user.api_rate_limit, apikey_id=apikey_id)
+        return TokenFacts(
+            None,
+            user_id,
+            None,
+            False,
+            user._is_internal(),
+            fields.Datetime.now(),
+            None,
+            False,
+            (),
+            user_rate_limit=user.api_rate_limit,
+            apikey_id=apikey_id,
+        )
 
     @api.model
     def _admit_call(self, facts):
@@ -713,7 +833,8 @@ class ApiToken(models.Model):
                 cr.execute(
                     """UPDATE api_token SET last_used_at = now() at time zone 'utc', last_used_ip = %s
                         WHERE id IN (SELECT id FROM api_token WHERE id = %s FOR UPDATE SKIP LOCKED)""",
-                    [call_context.current().client_address, token_id])
+                    [call_context.current().client_address, token_id],
+                )
         except psycopg2.Error as exc:
             _logger.debug("last-use stamp of API token #%s skipped: %s", token_id, exc)
 
@@ -725,8 +846,13 @@ class ApiToken(models.Model):
             Log = self.env["api.token.log"]
             for token in live:
                 Log._record(event, user_id=token.user_id.id, token_id=token.id, detail=detail)
-            _logger.info("API token(s) %s revoked (%s) by #%s from %s",
-                         live.ids, detail or event, self.env.uid, call_context.current().client_address)
+            _logger.info(
+                "API token(s) %s revoked (%s) by #%s from %s",
+                live.ids,
+                detail or event,
+                self.env.uid,
+                call_context.current().client_address,
+            )
         return True
 
     @api.model

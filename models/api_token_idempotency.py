@@ -11,6 +11,7 @@ daily purge.
 The stored answers hold whatever the calls answered (records a user may
 read): only administrators may read them, nobody may edit them.
 """
+
 import logging
 
 from odoo import api, fields, models
@@ -30,8 +31,10 @@ class ApiTokenIdempotency(models.Model):
     key = fields.Char(required=True, readonly=True)
     # the unique index below starts with user_id: no index of its own
     user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade")
-    credential = fields.Char(readonly=True, help="What sent the request: token:<id> or apikey:<id> (an Odoo API "
-                                                 "key). Only it is given the stored answer.")
+    credential = fields.Char(
+        readonly=True,
+        help="What sent the request: token:<id> or apikey:<id> (an Odoo API key). Only it is given the stored answer.",
+    )
     fingerprint = fields.Char(required=True, readonly=True, help="SHA-256 of the request the key was sent with.")
     status = fields.Integer("HTTP Status", readonly=True)
     content_type = fields.Char(readonly=True)
@@ -58,5 +61,6 @@ class ApiTokenIdempotency(models.Model):
         self.env.cr.execute(
             "DELETE FROM api_token_idempotency"
             " WHERE created_at <= now() at time zone 'utc' - make_interval(hours => %s)",
-            [self._hours()])
+            [self._hours()],
+        )
         _logger.info("Purged %d expired idempotency keys", self.env.cr.rowcount)

@@ -7,6 +7,7 @@ They are written in their own short transaction because the request that
 failed is rolled back. The thresholds are Odoo's: ``base.login_cooldown_after``
 failures, then ``base.login_cooldown_duration`` seconds of refusal.
 """
+
 import contextlib
 import hashlib
 import logging
@@ -98,6 +99,7 @@ class ApiTokenLockout(models.Model):
     - a valid token is never refused by the token-guessing counter (see
       ``api.token._check_secret``).
     """
+
     _name = "api.token.lockout"
     _description = "API Login Failure Counter"
     _log_access = False
@@ -112,8 +114,10 @@ class ApiTokenLockout(models.Model):
     @api.model
     def _policy(self):
         params = self.env["ir.config_parameter"].sudo()
-        return (int(params.get_param("base.login_cooldown_after", 10)),
-                int(params.get_param("base.login_cooldown_duration", 60)))
+        return (
+            int(params.get_param("base.login_cooldown_after", 10)),
+            int(params.get_param("base.login_cooldown_duration", 60)),
+        )
 
     @api.model
     def _login_key(self, login):
@@ -146,13 +150,19 @@ class ApiTokenLockout(models.Model):
                   AND NOT (key = %s AND EXISTS (
                       SELECT 1 FROM api_token_lockout WHERE key = %s AND last_success_at > %s))
                 LIMIT 1""",
-            [list(keys), after, now - timedelta(seconds=duration),
-             keys[0], trusted_key, now - timedelta(days=TRUSTED_ADDRESS_DAYS)])
+            [
+                list(keys),
+                after,
+                now - timedelta(seconds=duration),
+                keys[0],
+                trusted_key,
+                now - timedelta(days=TRUSTED_ADDRESS_DAYS),
+            ],
+        )
         row = self.env.cr.fetchone()
         if row:
             _logger.info("API attempt refused: %s is in cooldown", row[0].split(":", 1)[0])
-            raise TooManyAttempts(
-                f"Too many failures: wait {duration} seconds before trying again.")
+            raise TooManyAttempts(f"Too many failures: wait {duration} seconds before trying again.")
 
     @api.model
     def _assert_login_allowed(self, login, ip):
@@ -189,8 +199,9 @@ class ApiTokenLockout(models.Model):
         if not ip:
             return
         key, now = self._trusted_key(login, ip), fields.Datetime.now()
-        self.env.cr.execute("SELECT 1 FROM api_token_lockout WHERE key = %s AND last_success_at > %s",
-                            [key, now - TRUSTED_REFRESH])
+        self.env.cr.execute(
+            "SELECT 1 FROM api_token_lockout WHERE key = %s AND last_success_at > %s", [key, now - TRUSTED_REFRESH]
+        )
         if self.env.cr.fetchone():
             return
         with own_cursor(self.env.registry) as cr:
@@ -198,7 +209,8 @@ class ApiTokenLockout(models.Model):
                 """INSERT INTO api_token_lockout AS lockout (key, failures, last_success_at) VALUES (%s, 0, %s)
                    ON CONFLICT (key) DO UPDATE SET last_success_at = EXCLUDED.last_success_at
                     WHERE lockout.last_success_at IS NULL OR lockout.last_success_at < EXCLUDED.last_success_at""",
-                [key, now])
+                [key, now],
+            )
 
     @api.model
     def _record_failure(self, keys, event, **log_values):
@@ -212,6 +224,7 @@ class ApiTokenLockout(models.Model):
             Log.create(entry)
             if env["api.token.lockout"]._count_failure(keys):
                 Log.create({**entry, "event": "lockout", "detail": "cooldown started"})
+
         after_transaction(self.env, record)
 
     @api.model
@@ -231,7 +244,9 @@ class ApiTokenLockout(models.Model):
                                       %(now)s - COALESCE(api_token_lockout.last_failure_at, %(now)s)) / %(period)s)
                                   )::int) + 1,
                        last_failure_at = EXCLUDED.last_failure_at
-                   RETURNING failures""", {"key": key, "now": now, "period": max(duration, 1)})
+                   RETURNING failures""",
+                {"key": key, "now": now, "period": max(duration, 1)},
+            )
             started |= bool(after) and cr.fetchone()[0] == after
         return started
 
@@ -244,4 +259,5 @@ class ApiTokenLockout(models.Model):
             """DELETE FROM api_token_lockout
                 WHERE COALESCE(last_failure_at, '-infinity') < %s
                   AND COALESCE(last_success_at, '-infinity') < %s""",
-            [now - timedelta(days=1), now - timedelta(days=TRUSTED_ADDRESS_DAYS)])
+            [now - timedelta(days=1), now - timedelta(days=TRUSTED_ADDRESS_DAYS)],
+        )

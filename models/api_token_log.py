@@ -5,6 +5,7 @@ does them, so a rolled-back login leaves no entry. Failures are written once
 the failed request's transaction is over (``api.token.lockout._record_failure``).
 Nothing secret is ever written: no token, no password, no request body.
 """
+
 from datetime import timedelta
 
 from odoo import api, fields, models

@@ -46,6 +46,7 @@ why so:
 * A refused call is told ``retry_after``: the seconds until the oldest
   counted calls leave the 61 seconds, enough of them for one more call.
 """
+
 import logging
 import threading
 import time
@@ -161,6 +162,7 @@ def _keep_local(slot, until, calls):
 class ApiTokenRateLimit(models.AbstractModel):
     """The counters (table ``api_token_rate``, outside the ORM) and the
     check every token use passes."""
+
     _name = "api.token.rate.limit"
     _description = "API Rate Limit Counters"
 
@@ -174,7 +176,8 @@ class ApiTokenRateLimit(models.AbstractModel):
             cr.execute("DROP TABLE api_token_rate")
         cr.execute(
             """CREATE UNLOGGED TABLE IF NOT EXISTS api_token_rate (
-                   key varchar PRIMARY KEY, second bigint NOT NULL, counts integer[] NOT NULL)""")
+                   key varchar PRIMARY KEY, second bigint NOT NULL, counts integer[] NOT NULL)"""
+        )
         cr.execute(TAKE_FUNCTION)
 
     @api.model
@@ -200,8 +203,10 @@ class ApiTokenRateLimit(models.AbstractModel):
             raise InvalidParams("'rate_limit' must be a positive whole number of calls per minute.")
         default = self._default_limit()
         if not manager and default and rate_limit > default:
-            raise InvalidParams(f"'rate_limit' may only lower the limit: at most {default} calls per minute "
-                                f"(system parameter {DEFAULT_PARAM}).")
+            raise InvalidParams(
+                f"'rate_limit' may only lower the limit: at most {default} calls per minute "
+                f"(system parameter {DEFAULT_PARAM})."
+            )
         return rate_limit
 
     @api.model
@@ -256,8 +261,10 @@ class ApiTokenRateLimit(models.AbstractModel):
                     _keep_local(slot, until, calls - 1)
                 return until
         _logger.info("API call refused: rate limit of %s (%s calls per minute) reached", slot[1], limit)
-        raise RateLimitExceeded(f"Rate limit exceeded: at most {limit} calls per minute for {what}; "
-                                f"retry in {seconds} s.", retry_after=seconds)
+        raise RateLimitExceeded(
+            f"Rate limit exceeded: at most {limit} calls per minute for {what}; retry in {seconds} s.",
+            retry_after=seconds,
+        )
 
     @api.model
     def _reserve(self, key, calls, limit):
@@ -281,7 +288,8 @@ class ApiTokenRateLimit(models.AbstractModel):
             return
         _purged[cr.dbname] = minute
         try:
-            cr.execute("DELETE FROM api_token_rate WHERE second < extract(epoch FROM clock_timestamp()) - %s",
-                       [BUCKETS + 1])
+            cr.execute(
+                "DELETE FROM api_token_rate WHERE second < extract(epoch FROM clock_timestamp()) - %s", [BUCKETS + 1]
+            )
         except psycopg2.Error as exc:  # e.g. two processes purging at once: the next minute's purge
             _logger.debug("purge of idle rate counters skipped: %s", exc)

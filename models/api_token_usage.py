@@ -10,6 +10,7 @@ legend of one entry per token is unreadable once scripts log in every run.
 ``top_user_id`` is not stored (who is in the top changes with every hour
 counted): grouping by it is one ``CASE`` over ``user_id``, as Odoo's own
 non-stored ``account.account.code`` is grouped."""
+
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -34,12 +35,14 @@ class ApiTokenUsage(models.Model):
     # set null: a token purged after its death leaves its user's history
     token_id = fields.Many2one("api.token", readonly=True, ondelete="set null", index=True)
     user_id = fields.Many2one("res.users", readonly=True, ondelete="cascade", index=True)
-    hour = fields.Datetime(required=True, readonly=True, index=True,
-                           help="The hour the calls were served in (its start).")
+    hour = fields.Datetime(
+        required=True, readonly=True, index=True, help="The hour the calls were served in (its start)."
+    )
     calls = fields.Integer(readonly=True, help="Calls served, errors included.")
     errors = fields.Integer(readonly=True, help="Calls answered with an error once the token was accepted.")
-    server_time = fields.Float("Server Time (ms)", readonly=True, digits=(16, 1),
-                               help="Milliseconds the server spent on these calls, in all.")
+    server_time = fields.Float(
+        "Server Time (ms)", readonly=True, digits=(16, 1), help="Milliseconds the server spent on these calls, in all."
+    )
 
     _sql_constraints = [
         # the key of usage.flush's UPSERT
@@ -47,20 +50,25 @@ class ApiTokenUsage(models.Model):
     ]
 
     top_user_id = fields.Many2one(
-        "res.users", "User (Top 10)", compute="_compute_top_user_id", search="_search_top_user_id",
+        "res.users",
+        "User (Top 10)",
+        compute="_compute_top_user_id",
+        search="_search_top_user_id",
         help="The user, if among the 10 users with the most calls in the usage kept (that you may "
-             "read); empty (Others) for everyone else.")
+        "read); empty (Others) for everyone else.",
+    )
 
     def _top_user_ids(self):
         """The :data:`TOP_USERS` users with the most calls in the usage
         this user may read, most calls first."""
         query = self._search([])
         query.groupby = SQL.identifier(self._table, "user_id")
-        query.order = SQL("SUM(%s) DESC, %s", SQL.identifier(self._table, "calls"),
-                          SQL.identifier(self._table, "user_id"))
+        query.order = SQL(
+            "SUM(%s) DESC, %s", SQL.identifier(self._table, "calls"), SQL.identifier(self._table, "user_id")
+        )
         query.limit = TOP_USERS
         rows = self.env.execute_query(query.select(SQL.identifier(self._table, "user_id")))
-        return [user_id for user_id, in rows if user_id]
+        return [user_id for (user_id,) in rows if user_id]
 
     @api.depends("user_id")
     def _compute_top_user_id(self):
@@ -104,20 +112,23 @@ class ApiTokenUsage(models.Model):
         usage.flush(self.env.cr.dbname)
         days = int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, DEFAULT_RETENTION_DAYS) or 0)
         if days > 0:
-            self.env.cr.execute("DELETE FROM api_token_usage WHERE hour < %s",
-                                [fields.Datetime.now() - timedelta(days=days)])
+            self.env.cr.execute(
+                "DELETE FROM api_token_usage WHERE hour < %s", [fields.Datetime.now() - timedelta(days=days)]
+            )
             self.invalidate_model()
 
 
 class ApiToken(models.Model):
     _inherit = "api.token"
 
-    usage_calls = fields.Integer("Calls", compute="_compute_usage_calls",
-                                 help="Calls counted in the usage kept (see API Usage).")
+    usage_calls = fields.Integer(
+        "Calls", compute="_compute_usage_calls", help="Calls counted in the usage kept (see API Usage)."
+    )
 
     def _compute_usage_calls(self):
-        calls = dict(self.env["api.token.usage"]._read_group(
-            [("token_id", "in", self.ids)], ["token_id"], ["calls:sum"]))
+        calls = dict(
+            self.env["api.token.usage"]._read_group([("token_id", "in", self.ids)], ["token_id"], ["calls:sum"])
+        )
         for token in self:
             token.usage_calls = calls.get(token, 0)
 

@@ -8,25 +8,33 @@ from ..core.errors import InvalidParams
 
 class ApiTokenWizard(models.TransientModel):
     """Issue a token from the backend, for integrations set up by hand."""
+
     _name = "api.token.wizard"
     _description = "New API Token"
 
-    user_id = fields.Many2one("res.users", required=True, default=lambda self: self.env.user,
-                              domain=[("share", "=", False)])
+    user_id = fields.Many2one(
+        "res.users", required=True, default=lambda self: self.env.user, domain=[("share", "=", False)]
+    )
     name = fields.Char("Label", required=True, help="What the token is for, e.g. 'Web shop sync'.")
-    expires_at = fields.Datetime("Expires", default=lambda self: self.env["api.token"]._default_expiry(),
-                                 help="Leave empty for a token that does not expire.")
+    expires_at = fields.Datetime(
+        "Expires",
+        default=lambda self: self.env["api.token"]._default_expiry(),
+        help="Leave empty for a token that does not expire.",
+    )
     #: the expiry the form offered when it opened (see :meth:`_expiry`)
     offered_expires_at = fields.Datetime()
-    scope_model_ids = fields.Many2many("ir.model", string="Allowed Models",
-                                       help="Leave empty to allow every model the user may use.")
+    scope_model_ids = fields.Many2many(
+        "ir.model", string="Allowed Models", help="Leave empty to allow every model the user may use."
+    )
     scope_read_only = fields.Boolean("Read Only", help="Only read methods (search, read, ...) may be called.")
-    allowed_networks = fields.Char(help="Comma-separated IP addresses or CIDR networks, "
-                                                            "e.g. 203.0.113.0/24. Empty: any address.")
+    allowed_networks = fields.Char(
+        help="Comma-separated IP addresses or CIDR networks, e.g. 203.0.113.0/24. Empty: any address."
+    )
     rate_limit = fields.Integer(
         "Calls per Minute",
         help="Rate limit of this token. 0: the default of every token (system parameter "
-             "json_rpc_token.rate_limit_per_minute). Only API token managers may set more than the default.")
+        "json_rpc_token.rate_limit_per_minute). Only API token managers may set more than the default.",
+    )
     # Who may choose the user is decided by the view's ``groups``, not by a
     # computed field: the web client's first onchange puts False in the new
     # record's cache for every field of the form without a default, and a
@@ -87,13 +95,23 @@ class ApiTokenWizard(models.TransientModel):
         except InvalidParams as exc:  # shown to the user as a form error
             raise UserError(str(exc)) from None
         # the issuer is whoever presses the button: _issue refuses what they may not issue
-        token, secret = Token._issue(self.user_id, self.name, expires_at,
-                                     self.scope_model_ids.mapped("model") or None, self.scope_read_only, networks,
-                                     rate_limit=rate_limit, issuer=self.env.user)
-        self.env["api.token.log"]._record("issue", user_id=self.user_id.id, issuer_id=self.env.uid,
-                                          token_id=token.id,
-                                          detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login,
-                                                   id=self.env.uid))
+        token, secret = Token._issue(
+            self.user_id,
+            self.name,
+            expires_at,
+            self.scope_model_ids.mapped("model") or None,
+            self.scope_read_only,
+            networks,
+            rate_limit=rate_limit,
+            issuer=self.env.user,
+        )
+        self.env["api.token.log"]._record(
+            "issue",
+            user_id=self.user_id.id,
+            issuer_id=self.env.uid,
+            token_id=token.id,
+            detail=_("issued by %(login)s (#%(id)s)", login=self.env.user.login, id=self.env.uid),
+        )
         scope_models = self.scope_model_ids.mapped("model")
         lines = snippets.token_lines(self.get_base_url(), self.env.cr.dbname, self.user_id.id, secret, scope_models)
         self.sudo().unlink()
@@ -105,14 +123,14 @@ class ApiTokenWizard(models.TransientModel):
             "target": "new",
             # the secret travels to the browser in this answer only: the
             # show model stores nothing
-            "context": {"default_secret": secret,
-                        **{f"default_{key}_line": line for key, _title, line in lines}},
+            "context": {"default_secret": secret, **{f"default_{key}_line": line for key, _title, line in lines}},
         }
 
 
 class ApiTokenShow(models.AbstractModel):
     """Shows a new token's secret once. Abstract: nothing is stored, the
     secret exists only in the browser that asked for it."""
+
     _name = "api.token.show"
     _description = "Show API Token"
 
@@ -123,6 +141,9 @@ class ApiTokenShow(models.AbstractModel):
     json_call_line = fields.Char("JSON-RPC /json-call", readonly=True)
     rest_line = fields.Char("REST /api", readonly=True)
     json2_line = fields.Char("JSON-2 /json/2", readonly=True)
-    rpc_line = fields.Char("XML-RPC, /jsonrpc", readonly=True,
-                           help="The token is the password of Odoo's own RPC, with the database and the user's id.")
+    rpc_line = fields.Char(
+        "XML-RPC, /jsonrpc",
+        readonly=True,
+        help="The token is the password of Odoo's own RPC, with the database and the user's id.",
+    )
     mcp_line = fields.Char("MCP /mcp", readonly=True, help="Connects Claude Code; see the MCP page of the manual.")

@@ -7,6 +7,7 @@ set by hand before this screen existed shows up in it. Server-wide options
 (body size, batch size, trusted proxies) stay in the Odoo configuration file:
 they apply before any database is chosen.
 """
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -35,46 +36,73 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     json_rpc_token_ttl_hours = fields.Integer(
-        "Token Lifetime (hours)", config_parameter=TTL_PARAM, default=DEFAULT_TTL_HOURS,
-        help="How long a token issued at login lives. 0: no lifetime of its own (the longest lifetime "
-             "still applies).")
+        "Token Lifetime (hours)",
+        config_parameter=TTL_PARAM,
+        default=DEFAULT_TTL_HOURS,
+        help="How long a token issued at login lives. 0: no lifetime of its own (the longest lifetime still applies).",
+    )
     json_rpc_token_max_ttl_hours = fields.Integer(
-        "Longest Lifetime (hours)", config_parameter=MAX_TTL_PARAM, default=DEFAULT_MAX_TTL_HOURS,
-        help="No token lives longer, whatever its client or the token wizard asks. 0: no cap.")
+        "Longest Lifetime (hours)",
+        config_parameter=MAX_TTL_PARAM,
+        default=DEFAULT_MAX_TTL_HOURS,
+        help="No token lives longer, whatever its client or the token wizard asks. 0: no cap.",
+    )
     json_rpc_token_idle_timeout_minutes = fields.Integer(
-        "Idle Timeout (minutes)", config_parameter=IDLE_PARAM,
+        "Idle Timeout (minutes)",
+        config_parameter=IDLE_PARAM,
         help=f"A token unused for this long expires. 0: off. At least {MIN_IDLE_MINUTES} minutes (the last "
-             "use is stamped once a minute).")
+        "use is stamped once a minute).",
+    )
     json_rpc_token_rate_limit_per_minute = fields.Integer(
-        "Calls per Minute", config_parameter=RATE_LIMIT_PARAM,
+        "Calls per Minute",
+        config_parameter=RATE_LIMIT_PARAM,
         help="Rate limit of every token without a limit of its own, and of Odoo API keys on JSON-2. "
-             "0: no default limit.")
+        "0: no default limit.",
+    )
     json_rpc_token_cors_origins = fields.Char(
-        "Allowed Web Origins", config_parameter=CORS_PARAM,
+        "Allowed Web Origins",
+        config_parameter=CORS_PARAM,
         help="Comma-separated origins (https://shop.example) whose web pages may call the API from a "
-             "browser. Empty: none; a browser request from any other site is refused before it runs.")
+        "browser. Empty: none; a browser request from any other site is refused before it runs.",
+    )
     json_rpc_token_purge_after_days = fields.Integer(
-        "Keep Dead Tokens (days)", config_parameter=PURGE_PARAM, default=DEFAULT_PURGE_DAYS,
-        help="Expired and revoked tokens are deleted this many days after their death. 0: kept forever.")
+        "Keep Dead Tokens (days)",
+        config_parameter=PURGE_PARAM,
+        default=DEFAULT_PURGE_DAYS,
+        help="Expired and revoked tokens are deleted this many days after their death. 0: kept forever.",
+    )
     json_rpc_token_log_retention_days = fields.Integer(
-        "Keep Audit Log (days)", config_parameter=LOG_PARAM, default=DEFAULT_LOG_DAYS,
-        help="Audit entries older than this are deleted by the daily purge.")
+        "Keep Audit Log (days)",
+        config_parameter=LOG_PARAM,
+        default=DEFAULT_LOG_DAYS,
+        help="Audit entries older than this are deleted by the daily purge.",
+    )
     json_rpc_token_usage_retention_days = fields.Integer(
-        "Keep Usage (days)", config_parameter=USAGE_PARAM, default=DEFAULT_USAGE_DAYS,
-        help="Hours of API usage older than this are deleted by the daily purge. 0: kept forever.")
+        "Keep Usage (days)",
+        config_parameter=USAGE_PARAM,
+        default=DEFAULT_USAGE_DAYS,
+        help="Hours of API usage older than this are deleted by the daily purge. 0: kept forever.",
+    )
     json_rpc_token_idempotency_hours = fields.Integer(
-        "Keep Idempotency Keys (hours)", config_parameter=IDEMPOTENCY_PARAM, default=DEFAULT_IDEMPOTENCY_HOURS,
-        help="How long a request sent with an Idempotency-Key is answered from its stored answer.")
+        "Keep Idempotency Keys (hours)",
+        config_parameter=IDEMPOTENCY_PARAM,
+        default=DEFAULT_IDEMPOTENCY_HOURS,
+        help="How long a request sent with an Idempotency-Key is answered from its stored answer.",
+    )
 
     # not a config_parameter field: Odoo deletes the parameter of a False
     # boolean, and the default (absent) is on
     json_rpc_token_oauth_dynamic_registration = fields.Boolean(
         "Dynamic Client Registration",
         help="AI assistants register themselves (RFC 7591) before a user signs them in on /mcp. Off: "
-             "registration is refused, the apps registered already keep working.")
+        "registration is refused, the apps registered already keep working.",
+    )
     json_rpc_token_oauth_access_token_minutes = fields.Integer(
-        "Access Token Lifetime (minutes)", config_parameter=ACCESS_MINUTES_PARAM, default=DEFAULT_ACCESS_MINUTES,
-        help="How long an access token issued to an AI assistant by OAuth lives; the assistant refreshes it.")
+        "Access Token Lifetime (minutes)",
+        config_parameter=ACCESS_MINUTES_PARAM,
+        default=DEFAULT_ACCESS_MINUTES,
+        help="How long an access token issued to an AI assistant by OAuth lives; the assistant refreshes it.",
+    )
 
     @api.model
     def get_values(self):
@@ -85,25 +113,42 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         self.env["ir.config_parameter"].sudo().set_param(
-            REGISTRATION_PARAM, str(bool(self.json_rpc_token_oauth_dynamic_registration)))
+            REGISTRATION_PARAM, str(bool(self.json_rpc_token_oauth_dynamic_registration))
+        )
         return result
 
-    @api.constrains("json_rpc_token_ttl_hours", "json_rpc_token_max_ttl_hours",
-                    "json_rpc_token_idle_timeout_minutes", "json_rpc_token_rate_limit_per_minute",
-                    "json_rpc_token_purge_after_days", "json_rpc_token_log_retention_days",
-                    "json_rpc_token_usage_retention_days", "json_rpc_token_idempotency_hours",
-                    "json_rpc_token_oauth_access_token_minutes")
+    @api.constrains(
+        "json_rpc_token_ttl_hours",
+        "json_rpc_token_max_ttl_hours",
+        "json_rpc_token_idle_timeout_minutes",
+        "json_rpc_token_rate_limit_per_minute",
+        "json_rpc_token_purge_after_days",
+        "json_rpc_token_log_retention_days",
+        "json_rpc_token_usage_retention_days",
+        "json_rpc_token_idempotency_hours",
+        "json_rpc_token_oauth_access_token_minutes",
+    )
     def _check_json_rpc_token_numbers(self):
         for settings in self:
-            negative = [settings._fields[name].string for name in (
-                "json_rpc_token_ttl_hours", "json_rpc_token_max_ttl_hours", "json_rpc_token_idle_timeout_minutes",
-                "json_rpc_token_rate_limit_per_minute", "json_rpc_token_purge_after_days",
-                "json_rpc_token_log_retention_days", "json_rpc_token_usage_retention_days",
-                "json_rpc_token_idempotency_hours", "json_rpc_token_oauth_access_token_minutes")
-                if settings[name] < 0]
+            negative = [
+                settings._fields[name].string
+                for name in (
+                    "json_rpc_token_ttl_hours",
+                    "json_rpc_token_max_ttl_hours",
+                    "json_rpc_token_idle_timeout_minutes",
+                    "json_rpc_token_rate_limit_per_minute",
+                    "json_rpc_token_purge_after_days",
+                    "json_rpc_token_log_retention_days",
+                    "json_rpc_token_usage_retention_days",
+                    "json_rpc_token_idempotency_hours",
+                    "json_rpc_token_oauth_access_token_minutes",
+                )
+                if settings[name] < 0
+            ]
             if negative:
                 raise ValidationError(_("These API token settings cannot be negative: %s", ", ".join(negative)))
             idle = settings.json_rpc_token_idle_timeout_minutes
             if 0 < idle < MIN_IDLE_MINUTES:
-                raise ValidationError(_("The idle timeout of API tokens is at least %s minutes (0: off).",
-                                        MIN_IDLE_MINUTES))
+                raise ValidationError(
+                    _("The idle timeout of API tokens is at least %s minutes (0: off).", MIN_IDLE_MINUTES)
+                )

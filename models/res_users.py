@@ -18,8 +18,11 @@ def _counted_here(credential, user_agent_env):
     non-interactive RPC (its cooldown does not run there: no request). Not
     this addon's routes, which count their own logins (``api.token._login``),
     nor interactive logins, which Odoo's cooldown covers."""
-    return (not (user_agent_env or {}).get("interactive", True) and credential.get("type") == "password"
-            and not call_context.current().on_token_route)
+    return (
+        not (user_agent_env or {}).get("interactive", True)
+        and credential.get("type") == "password"
+        and not call_context.current().on_token_route
+    )
 
 
 class ResUsers(models.Model):
@@ -28,14 +31,19 @@ class ResUsers(models.Model):
     api_token_ids = fields.One2many("api.token", "user_id", string="API Tokens")
     api_token_count = fields.Integer("Active API Tokens", compute="_compute_api_token_count")
     api_rate_limit = fields.Integer(
-        "API Calls per Minute", default=0,
+        "API Calls per Minute",
+        default=0,
         help="Rate limit of this user's API calls, over all their tokens (and their API keys on JSON-2). "
-             "0: no limit per user (each token's own limit still applies).")
+        "0: no limit per user (each token's own limit still applies).",
+    )
 
     @api.depends("api_token_ids.revoked_at", "api_token_ids.expires_at")
     def _compute_api_token_count(self):
-        counts = dict(self.env["api.token"]._read_group(
-            [("user_id", "in", self.ids), ("state", "=", "active")], ["user_id"], ["__count"]))
+        counts = dict(
+            self.env["api.token"]._read_group(
+                [("user_id", "in", self.ids), ("state", "=", "active")], ["user_id"], ["__count"]
+            )
+        )
         for user in self:
             user.api_token_count = counts.get(user, 0)
 
@@ -87,7 +95,8 @@ class ResUsers(models.Model):
             if self.env["api.token"].sudo()._check_password_token(self.env.uid, credential.get("password")):
                 return {"uid": self.env.uid, "auth_method": "api_token", "mfa": "default"}
             return self._check_on_lockout(
-                self.env.user.login, lambda: super(ResUsers, self)._check_credentials(credential, user_agent_env))
+                self.env.user.login, lambda: super(ResUsers, self)._check_credentials(credential, user_agent_env)
+            )
         return super()._check_credentials(credential, user_agent_env)
 
     def _check_on_lockout(self, login, check):
@@ -126,6 +135,7 @@ class ResUsers(models.Model):
                 def refuse():  # counted as a failure by the lockout, which lets it through
                     users._spend_refused_login(login, password)
                     raise AccessDenied()
+
                 # an unknown or archived login: refused before anything was checked or counted
                 users._check_on_lockout(login, refuse)
             raise  # not reached: refuse() raises
@@ -180,8 +190,7 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if "active" in vals or any(key == "groups_id" or key.startswith(("in_group_", "sel_groups_"))
-                                   for key in vals):
+        if "active" in vals or any(key == "groups_id" or key.startswith(("in_group_", "sel_groups_")) for key in vals):
             self._revoke_api_tokens_of_ineligible()
         return result
 

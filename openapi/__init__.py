@@ -3,6 +3,7 @@ generated from the objects that serve it: the routes' parameter specs
 (which validate requests), their result schemas, the parameters each REST
 operation accepts, and the error table. Nothing here is written by hand
 twice, so the description cannot drift from the behaviour."""
+
 from . import common, json2, jsonrpc, models, rest
 
 

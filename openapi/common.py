@@ -1,5 +1,6 @@
 """What the describers of every dialect share: JSON schemas of parameter
 specs, the error codes of the one error table, the document's frame."""
+
 from odoo import exceptions as odoo_exceptions
 
 from ..core import errors
@@ -67,8 +68,11 @@ def _error_codes():
 #: each dialect's operations under a tag of its own (generators name their
 #: modules and classes after the tags: no "default")
 TAGS = [
-    {"name": "JSON-RPC", "description": "/json-call: log in, call any public method, log out; batches. Every "
-                                        "failure is a JSON-RPC error object, answered with HTTP 200."},
+    {
+        "name": "JSON-RPC",
+        "description": "/json-call: log in, call any public method, log out; batches. Every "
+        "failure is a JSON-RPC error object, answered with HTTP 200.",
+    },
     {"name": "REST", "description": "/api and /object, as the odoo-rest-api module serves them."},
     {"name": "JSON-2", "description": "/json/2, as Odoo 19 serves it."},
 ]
@@ -126,8 +130,11 @@ def base_document(server_url):
             "type": "object",
             "required": ["code", "message", "data"],
             "properties": {
-                "code": {"type": "integer", "enum": list(codes),
-                         "description": "; ".join(f"{code}: {message}" for code, message in codes.items())},
+                "code": {
+                    "type": "integer",
+                    "enum": list(codes),
+                    "description": "; ".join(f"{code}: {message}" for code, message in codes.items()),
+                },
                 "message": {"type": "string"},
                 "data": {
                     "type": "object",
@@ -144,22 +151,27 @@ def base_document(server_url):
         "ErrorAnswer": {
             "type": "object",
             "required": ["jsonrpc", "id", "error"],
-            "properties": {"jsonrpc": {"const": "2.0"}, "id": {"$ref": "#/components/schemas/RequestId"},
-                           "error": {"$ref": "#/components/schemas/Error"}},
+            "properties": {
+                "jsonrpc": {"const": "2.0"},
+                "id": {"$ref": "#/components/schemas/RequestId"},
+                "error": {"$ref": "#/components/schemas/Error"},
+            },
             "additionalProperties": False,
             "examples": [{"jsonrpc": "2.0", "id": 1, "error": error_example(INVALID_PARAMS_EXAMPLE)}],
         },
     }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "JSON-RPC Token API", "version": "1.0",
-                 "description": "Token-based API for Odoo 18, one token for every dialect. JSON-RPC 2.0 "
-                                "(/json-call): every failure is a JSON-RPC error object, answered with HTTP "
-                                "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
-                                "same error table."},
+        "info": {
+            "title": "JSON-RPC Token API",
+            "version": "1.0",
+            "description": "Token-based API for Odoo 18, one token for every dialect. JSON-RPC 2.0 "
+            "(/json-call): every failure is a JSON-RPC error object, answered with HTTP "
+            "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
+            "same error table.",
+        },
         "servers": [{"url": server_url, "description": "The server that answered this document."}],
         "tags": [dict(tag) for tag in TAGS],
         "paths": {},
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

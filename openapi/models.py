@@ -18,6 +18,7 @@ What the user may not read is never described: the models are checked as
 a call on them is (the token's scope, read access) by the caller, and
 ``fields_get`` leaves out the fields of groups the user lacks.
 """
+
 import copy
 import re
 
@@ -36,23 +37,42 @@ DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 FALSE = {"type": "boolean", "enum": [False], "description": "Empty."}
 IDS = {"type": "array", "items": {"type": "integer"}}
 #: a related record as REST answers it when sub-fields are asked for
-NESTED_RECORD = {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"],
-                 "additionalProperties": True}
+NESTED_RECORD = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}},
+    "required": ["id"],
+    "additionalProperties": True,
+}
 #: the x2many values of a creation or a write: ids (set), Odoo's commands,
 #: or REST's {"push": ids, "pop": ids, "delete": ids}
-X2MANY_VALUES = {"anyOf": [
-    {"type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "array", "items": ANY_JSON}]},
-     "description": "Record ids (they replace the current ones), or Odoo's commands, e.g. [[4, 7]]."},
-    {"type": "object", "additionalProperties": False, "description": "REST only.",
-     "properties": {"push": IDS, "pop": IDS, "delete": IDS}}]}
+X2MANY_VALUES = {
+    "anyOf": [
+        {
+            "type": "array",
+            "items": {"anyOf": [{"type": "integer"}, {"type": "array", "items": ANY_JSON}]},
+            "description": "Record ids (they replace the current ones), or Odoo's commands, e.g. [[4, 7]].",
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "REST only.",
+            "properties": {"push": IDS, "pop": IDS, "delete": IDS},
+        },
+    ]
+}
 _SCALARS = {
-    "char": {"type": "string"}, "text": {"type": "string"}, "html": {"type": "string"},
+    "char": {"type": "string"},
+    "text": {"type": "string"},
+    "html": {"type": "string"},
     "date": {"type": "string", "format": "date"},
     "datetime": {"type": "string", "pattern": DATETIME_PATTERN, "description": "UTC, 'YYYY-MM-DD HH:MM:SS'."},
     "binary": {"type": "string", "contentEncoding": "base64"},
     "reference": {"type": "string", "description": "'model,id'."},
-    "integer": {"type": "integer"}, "float": {"type": "number"}, "monetary": {"type": "number"},
-    "boolean": {"type": "boolean"}, "many2one_reference": {"type": "integer"},
+    "integer": {"type": "integer"},
+    "float": {"type": "number"},
+    "monetary": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "many2one_reference": {"type": "integer"},
 }
 #: types Odoo never answers false for (0, false or [] are their empty values)
 _NEVER_FALSE = {"integer", "float", "monetary", "boolean", "one2many", "many2many"}
@@ -95,19 +115,30 @@ def _value_schema(field, dialect):
         keys = [key for key, _label in field.get("selection") or []]
         schema = {"enum": keys} if keys else {"type": "string"}
     elif kind == "many2one":
-        schema = {"read": {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}],
-                           "minItems": 2, "maxItems": 2,
-                           "description": f"[id, display name] of a {field.get('relation')}."},
-                  "rest": {"anyOf": [{"type": "integer"}, NESTED_RECORD],
-                           "description": f"The id of a {field.get('relation')}, or the object of the fields "
-                                          "asked under it."},
-                  "write": {"type": "integer", "description": f"The id of a {field.get('relation')}."}}[dialect]
+        schema = {
+            "read": {
+                "type": "array",
+                "prefixItems": [{"type": "integer"}, {"type": "string"}],
+                "minItems": 2,
+                "maxItems": 2,
+                "description": f"[id, display name] of a {field.get('relation')}.",
+            },
+            "rest": {
+                "anyOf": [{"type": "integer"}, NESTED_RECORD],
+                "description": f"The id of a {field.get('relation')}, or the object of the fields asked under it.",
+            },
+            "write": {"type": "integer", "description": f"The id of a {field.get('relation')}."},
+        }[dialect]
     elif kind in ("one2many", "many2many"):
-        schema = {"read": {**IDS, "description": f"Ids of {field.get('relation')}."},
-                  "rest": {"type": "array", "items": {"anyOf": [{"type": "integer"}, NESTED_RECORD]},
-                           "description": f"Ids of {field.get('relation')}, or the objects of the fields asked "
-                                          "under it."},
-                  "write": dict(X2MANY_VALUES)}[dialect]
+        schema = {
+            "read": {**IDS, "description": f"Ids of {field.get('relation')}."},
+            "rest": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "integer"}, NESTED_RECORD]},
+                "description": f"Ids of {field.get('relation')}, or the objects of the fields asked under it.",
+            },
+            "write": dict(X2MANY_VALUES),
+        }[dialect]
     else:
         schema = dict(_SCALARS.get(kind, ANY_JSON))
     if kind not in _NEVER_FALSE and not (field.get("required") and field.get("store")):
@@ -129,18 +160,25 @@ def record_schema(model_name, fields, dialect):
         properties[name] = schema
     properties["id"] = {"type": "integer", "readOnly": True}
     # no "title": generators name their classes after it, the same for each shape
-    return {"type": "object", "properties": properties, "required": ["id"],
-            "additionalProperties": True,
-            "description": f"A {model_name} record: the fields asked for (an answer holds those only)."}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": ["id"],
+        "additionalProperties": True,
+        "description": f"A {model_name} record: the fields asked for (an answer holds those only).",
+    }
 
 
 def values_schema(model_name, fields, defaults):
     """The values of a creation or a write: the writable fields typed, and
     required in a creation those that are required and have no default."""
     writable = {name: field for name, field in fields.items() if not field.get("readonly")}
-    schema = {"type": "object", "additionalProperties": True,
-              "properties": {name: _value_schema(field, "write") for name, field in sorted(writable.items())},
-              "description": f"Field values of a {model_name}."}
+    schema = {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {name: _value_schema(field, "write") for name, field in sorted(writable.items())},
+        "description": f"Field values of a {model_name}.",
+    }
     required = sorted(name for name, field in writable.items() if field.get("required") and name not in defaults)
     if required:
         schema["required"] = required
@@ -157,8 +195,9 @@ def _specialised(operation, model_name, suffix, answer=None, body_params=None, d
     of its 200, ``body_params`` over the properties of its body's params."""
     operation = copy.deepcopy(operation)
     operation["operationId"] = f"{operation['operationId']}_{model_name.replace('.', '_')}{suffix}"
-    operation["parameters"] = [p for p in operation.get("parameters", ())
-                               if not (p["in"] == "path" and p["name"] in drop)]
+    operation["parameters"] = [
+        p for p in operation.get("parameters", ()) if not (p["in"] == "path" and p["name"] in drop)
+    ]
     operation["summary"] = f"{model_name}: {operation['summary']}"
     if answer is not None:
         content = operation["responses"]["200"]["content"]["application/json"]
@@ -175,9 +214,20 @@ def _json2_operation(generic, model_name, method, body, answer, example):
     operation = _specialised(generic, model_name, f"_{method}", answer)
     operation["operationId"] = f"json2_{model_name.replace('.', '_')}_{method}"
     required = [name for name in ("ids", "vals_list", "vals") if name in body]
-    operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "properties": body, "additionalProperties": True,
-        **({"required": required} if required else {})}, "example": example}}}
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": body,
+                    "additionalProperties": True,
+                    **({"required": required} if required else {}),
+                },
+                "example": example,
+            }
+        },
+    }
     return operation
 
 
@@ -212,18 +262,33 @@ def describe(document, env, model_names):
             "put": _specialised(rest_record["put"], model_name, "", body_params=data, drop=("model",)),
         }
         records = {"type": "array", "items": _ref(record)}
-        fields_param = {"type": "array", "items": {"type": "string", "enum": sorted(fields)},
-                        "description": "The fields to answer (default: all)."}
-        paging = {"limit": {"type": "integer", "minimum": 0}, "offset": {"type": "integer", "minimum": 0},
-                  "order": {"type": "string", "description": "e.g. name asc, id desc"}}
+        fields_param = {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(fields)},
+            "description": "The fields to answer (default: all).",
+        }
+        paging = {
+            "limit": {"type": "integer", "minimum": 0},
+            "offset": {"type": "integer", "minimum": 0},
+            "order": {"type": "string", "description": "e.g. name asc, id desc"},
+        }
         domain = {"type": "array", "items": ANY_JSON, "description": "A domain, e.g. [[\"name\", \"ilike\", \"a\"]]."}
         methods = {
-            "search_read": ({"domain": domain, "fields": fields_param, **paging, "context": context}, records,
-                            {"domain": [], "fields": ["display_name"], "limit": 5}),
-            "read": ({"ids": IDS, "fields": fields_param, "context": context}, records,
-                     {"ids": [1], "fields": ["display_name"]}),
-            "create": ({"vals_list": {"type": "array", "items": _ref(values)}, "context": context},
-                       {**IDS, "description": "The ids of the new records."}, None),
+            "search_read": (
+                {"domain": domain, "fields": fields_param, **paging, "context": context},
+                records,
+                {"domain": [], "fields": ["display_name"], "limit": 5},
+            ),
+            "read": (
+                {"ids": IDS, "fields": fields_param, "context": context},
+                records,
+                {"ids": [1], "fields": ["display_name"]},
+            ),
+            "create": (
+                {"vals_list": {"type": "array", "items": _ref(values)}, "context": context},
+                {**IDS, "description": "The ids of the new records."},
+                None,
+            ),
             "write": ({"ids": IDS, "vals": _ref(values), "context": context}, {"type": "boolean"}, None),
         }
         for method, (body, answer, example) in methods.items():

@@ -1,6 +1,7 @@
 """The addon's tests, as Odoo's runner finds them (``odoo-bin --test-enable``) and
 pytest-odoo too. Tests that start servers, clusters or builds of their own live
 in ../tests_system, run by devtools/test.sh."""
+
 from . import test_authenticate
 from . import test_backend
 from . import test_backend_wizard

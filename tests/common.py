@@ -41,8 +41,13 @@ class JsonCallCase(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.integrator = new_test_user(
-            cls.env, login="integrator", password=PASSWORD, groups="base.group_user,base.group_partner_manager",
-            name="Integrator", tz="Europe/Brussels")
+            cls.env,
+            login="integrator",
+            password=PASSWORD,
+            groups="base.group_user,base.group_partner_manager",
+            name="Integrator",
+            tz="Europe/Brussels",
+        )
         cls.colleague = new_test_user(cls.env, login="colleague", password=PASSWORD, groups="base.group_user")
 
     def setUp(self):
@@ -56,8 +61,13 @@ class JsonCallCase(HttpCase):
         self.env["api.token.lockout"].sudo().search([]).unlink()
 
     def http(self, method, path, data=None, headers=None):
-        return self.opener.request(method, self.base_url() + path, data=data, timeout=20,
-                                   headers={"Content-Type": "application/json", **(headers or {})})
+        return self.opener.request(
+            method,
+            self.base_url() + path,
+            data=data,
+            timeout=20,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
 
     def post(self, path, body, headers=None):
         """POST ``body`` (a JSON-able object, or raw bytes/str) and return the

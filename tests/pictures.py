@@ -8,6 +8,7 @@ points it at ``static/description/``, where the manual's pictures live),
 else to a temporary directory: every run takes them, so that the way they
 are taken is tested as well.
 """
+
 import base64
 import contextlib
 import io
@@ -37,13 +38,18 @@ class PictureBrowser(common.ChromeBrowser):
 
     def __init__(self, test_case, *args, **kwargs):
         super().__init__(test_case, *args, **kwargs)
-        self._websocket_request("Browser.grantPermissions", params={
-            "origin": test_case.base_url(),
-            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+        self._websocket_request(
+            "Browser.grantPermissions",
+            params={"origin": test_case.base_url(), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+        )
 
     def stop(self):
-        succeeded = self._result.done() and not self._result.cancelled() and self._result.exception() is None \
+        succeeded = (
+            self._result.done()
+            and not self._result.cancelled()
+            and self._result.exception() is None
             and not self.had_failure
+        )
         try:
             if succeeded and hasattr(self, "ws"):
                 for name, selector in getattr(self.test_case, "pictures", {}).items():
@@ -53,18 +59,27 @@ class PictureBrowser(common.ChromeBrowser):
         return stopped
 
     def _picture(self, name, selector):
-        found = self._websocket_request("Runtime.evaluate", params={"returnByValue": True, "expression": f"""
+        found = self._websocket_request(
+            "Runtime.evaluate",
+            params={
+                "returnByValue": True,
+                "expression": f"""
             (() => {{
                 const node = document.querySelector({json.dumps(selector)});
                 if (!node) return null;
                 const box = node.getBoundingClientRect();
                 return {{x: box.x + scrollX, y: box.y + scrollY, width: box.width, height: box.height}};
-            }})()"""})
+            }})()""",
+            },
+        )
         box = found["result"].get("value")
         if not box:
             raise AssertionError(f"nothing to picture for {name}: no {selector}")
-        shot = self._websocket_request("Page.captureScreenshot", timeout=30, params={
-            "format": "png", "captureBeyondViewport": True, "clip": {**box, "scale": 1}})
+        shot = self._websocket_request(
+            "Page.captureScreenshot",
+            timeout=30,
+            params={"format": "png", "captureBeyondViewport": True, "clip": {**box, "scale": 1}},
+        )
         image = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
         if image.width > MAX_WIDTH:
             image = image.resize((MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.LANCZOS)

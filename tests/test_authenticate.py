@@ -10,7 +10,6 @@ AUTH = "/json-call/user_authenticate"
 
 @tagged("post_install", "-at_install")
 class TestAuthenticate(JsonCallCase):
-
     def test_published_example(self):
         """The request exactly as the published examples send it."""
         answer = self.rpc(AUTH, {"login": "integrator", "password": PASSWORD, "db": self.env.cr.dbname})
@@ -53,9 +52,14 @@ class TestAuthenticate(JsonCallCase):
         self.colleague.active = False
         self.error(AUTH, {"login": "colleague", "password": PASSWORD}, -32001)
         self.env.ref("base.group_portal")  # portal exists in base
-        portal = self.env["res.users"].create({
-            "login": "portal-user", "name": "Portal", "password": PASSWORD,
-            "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])]})
+        portal = self.env["res.users"].create(
+            {
+                "login": "portal-user",
+                "name": "Portal",
+                "password": PASSWORD,
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
         self.assertFalse(portal._is_internal())
         self.error(AUTH, {"login": "portal-user", "password": PASSWORD}, -32001)
         self.assertFalse(self.env["api.token"].search([("user_id", "in", (self.colleague | portal).ids)]))

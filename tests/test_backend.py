@@ -7,13 +7,13 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestBackend(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = new_test_user(cls.env, login="token-user", groups="base.group_user")
-        cls.manager = new_test_user(cls.env, login="token-manager",
-                                    groups="base.group_user,json_rpc_token.group_api_token_manager")
+        cls.manager = new_test_user(
+            cls.env, login="token-manager", groups="base.group_user,json_rpc_token.group_api_token_manager"
+        )
         cls.Token = cls.env["api.token"].sudo()
 
     def _wizard(self, as_user, **vals):
@@ -93,7 +93,6 @@ class TestBackend(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestBackendTour(HttpCase):
-
     def test_admin_creates_and_revokes_a_token_in_the_browser(self):
         self.start_tour("/odoo", "json_rpc_token_backend_tour", login="admin", timeout=120)
         token = self.env["api.token"].search([("name", "=", "Tour integration")])

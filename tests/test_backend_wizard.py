@@ -1,4 +1,5 @@
 """The backend wizard New API Token, as managers and users meet it (issue #12)."""
+
 from datetime import timedelta
 
 from odoo import fields
@@ -12,14 +13,14 @@ MANAGER_PASSWORD = "Manager-pass-2026"
 
 @tagged("post_install", "-at_install")
 class TestWizard(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = new_test_user(cls.env, login="wiz-user", groups="base.group_user")
         cls.bot = new_test_user(cls.env, login="wiz-bot", groups="base.group_user", name="Integration Bot")
-        cls.manager = new_test_user(cls.env, login="wiz-manager",
-                                    groups="base.group_user,json_rpc_token.group_api_token_manager")
+        cls.manager = new_test_user(
+            cls.env, login="wiz-manager", groups="base.group_user,json_rpc_token.group_api_token_manager"
+        )
         cls.Wizard = cls.env["api.token.wizard"]
 
     def test_managers_choose_the_user_in_the_form(self):
@@ -59,8 +60,9 @@ class TestWizard(TransactionCase):
         """A form opened an hour ago offered now + TTL - 1 h: the token gets now + TTL."""
         ttl = self.env["api.token"]._default_expiry() - fields.Datetime.now()
         opened_with = fields.Datetime.now() + ttl - timedelta(hours=1)
-        self.Wizard.with_user(self.user).create({
-            "name": "late", "expires_at": opened_with, "offered_expires_at": opened_with})._generate()
+        self.Wizard.with_user(self.user).create(
+            {"name": "late", "expires_at": opened_with, "offered_expires_at": opened_with}
+        )._generate()
         token = self.env["api.token"].search([("user_id", "=", self.user.id)])
         self.assertAlmostEqual(token.expires_at, fields.Datetime.now() + ttl, delta=timedelta(minutes=1))
 
@@ -68,8 +70,9 @@ class TestWizard(TransactionCase):
         chosen = fields.Datetime.now() + timedelta(hours=3)
         offered = self.Wizard.default_get(["expires_at", "offered_expires_at"])
         self.assertEqual(offered["offered_expires_at"], offered["expires_at"])
-        self.Wizard.with_user(self.user).create({"name": "chosen", "expires_at": chosen,
-            "offered_expires_at": offered["expires_at"]})._generate()
+        self.Wizard.with_user(self.user).create(
+            {"name": "chosen", "expires_at": chosen, "offered_expires_at": offered["expires_at"]}
+        )._generate()
         token = self.env["api.token"].search([("user_id", "=", self.user.id)])
         self.assertEqual(token.expires_at, chosen)
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.max_ttl_hours", 2)
@@ -82,13 +85,20 @@ class TestWizard(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestWizardTour(HttpCase):
-
     def test_manager_issues_a_token_for_an_integration_user(self):
         bot = new_test_user(self.env, login="integration-bot", groups="base.group_user", name="Integration Bot")
-        manager = new_test_user(self.env, login="token-boss", password=MANAGER_PASSWORD,
-                                groups="base.group_user,json_rpc_token.group_api_token_manager")
-        self.start_tour("/odoo/action-json_rpc_token.api_token_wizard_action", "json_rpc_token_manager_tour",
-                        login="token-boss", timeout=120)
+        manager = new_test_user(
+            self.env,
+            login="token-boss",
+            password=MANAGER_PASSWORD,
+            groups="base.group_user,json_rpc_token.group_api_token_manager",
+        )
+        self.start_tour(
+            "/odoo/action-json_rpc_token.api_token_wizard_action",
+            "json_rpc_token_manager_tour",
+            login="token-boss",
+            timeout=120,
+        )
         token = self.env["api.token"].search([("name", "=", "Bot sync")])
         self.assertEqual((token.user_id, token.create_uid, token.state), (bot, manager, "active"))
         self.assertTrue(token.last_used_at, "the tour called /json-call with the token")
@@ -99,11 +109,16 @@ class TestWizardTour(HttpCase):
 @tagged("post_install", "-at_install")
 class TestTokenReadyTour(HttpCase):
     """The token-ready dialog in the browser, and the manual's picture of it."""
+
     browser_size = "1100x900"
 
     def test_dialog_shows_a_line_per_dialect(self):
         with taking_pictures(self, {"token_ready.png": ".modal-dialog .modal-content"}):
-            self.start_tour("/odoo/action-json_rpc_token.api_token_action", "json_rpc_token_token_ready_tour",
-                            login="admin", timeout=120)
+            self.start_tour(
+                "/odoo/action-json_rpc_token.api_token_action",
+                "json_rpc_token_token_ready_tour",
+                login="admin",
+                timeout=120,
+            )
         token = self.env["api.token"].search([("name", "=", "Shop sync")])
         self.assertEqual((token.user_id.login, token.state), ("admin", "active"))

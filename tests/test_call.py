@@ -10,7 +10,6 @@ CALL = "/json-call"
 
 @tagged("post_install", "-at_install")
 class TestCall(JsonCallCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -25,18 +24,30 @@ class TestCall(JsonCallCase):
 
     # ---------------------------------------------------------- the contract
     def test_published_create_example(self):
-        answer = self.rpc(CALL, {"token": self.token, "model": "res.partner", "method": "create",
-                                 "args": [{"name": "Demo"}], "kwargs": {}, "context": {}})
+        answer = self.rpc(
+            CALL,
+            {
+                "token": self.token,
+                "model": "res.partner",
+                "method": "create",
+                "args": [{"name": "Demo"}],
+                "kwargs": {},
+                "context": {},
+            },
+        )
         partner = self.env["res.partner"].browse(answer["result"])
         self.assertEqual(partner.name, "Demo")
         self.assertEqual(partner.create_uid, self.integrator, "runs as the token's user, not sudo")
 
     def test_Args_alias_and_optional_kwargs_context(self):
-        ids = self.result(CALL, {"token": self.token, "model": "res.partner", "method": "search",
-                                 "Args": [[["name", "=", "Bob Builder"]]]})
+        ids = self.result(
+            CALL,
+            {"token": self.token, "model": "res.partner", "method": "search", "Args": [[["name", "=", "Bob Builder"]]]},
+        )
         self.assertEqual(ids, [self.bob.id])
-        self.error(CALL, {"token": self.token, "model": "res.partner", "method": "search",
-                          "args": [[]], "Args": [[]]}, -32602)
+        self.error(
+            CALL, {"token": self.token, "model": "res.partner", "method": "search", "args": [[]], "Args": [[]]}, -32602
+        )
 
     def test_create_write_unlink(self):
         new_id = self.call(self.token, "res.partner", "create", [{"name": "Temp"}])
@@ -49,8 +60,15 @@ class TestCall(JsonCallCase):
 
     def test_search_domains(self):
         def search(domain):
-            return sorted(self.call(self.token, "res.partner", "search",
-                                    [domain + [["id", "in", (self.acme | self.alice | self.bob).ids]]]))
+            return sorted(
+                self.call(
+                    self.token,
+                    "res.partner",
+                    "search",
+                    [domain + [["id", "in", (self.acme | self.alice | self.bob).ids]]],
+                )
+            )
+
         acme, alice, bob = self.acme.id, self.alice.id, self.bob.id
         self.assertEqual(search([["name", "=", "Bob Builder"]]), [bob])
         self.assertEqual(search([["name", "!=", "Bob Builder"]]), [acme, alice])
@@ -67,20 +85,31 @@ class TestCall(JsonCallCase):
         self.assertEqual(rows[0]["name"], "Alice Acme")
         self.assertEqual(rows[0]["parent_id"], [self.acme.id, "Acme Corp"])
         fields.Datetime.from_string(rows[0]["create_date"])  # dates as Odoo strings
-        rows = self.call(self.token, "res.partner", "search_read", [[["id", "=", self.bob.id]]],
-                         kwargs={"fields": ["email"], "limit": 5})
+        rows = self.call(
+            self.token,
+            "res.partner",
+            "search_read",
+            [[["id", "=", self.bob.id]]],
+            kwargs={"fields": ["email"], "limit": 5},
+        )
         self.assertEqual(rows, [{"id": self.bob.id, "email": "bob@build.example"}])
         count = self.call(self.token, "res.partner", "search_count", [[["name", "ilike", "acme"]]])
         self.assertEqual(count, 2)
-        groups = self.call(self.token, "res.partner", "read_group",
-                           [[["id", "in", [self.acme.id, self.alice.id, self.bob.id]]], ["is_company"], ["is_company"]])
+        groups = self.call(
+            self.token,
+            "res.partner",
+            "read_group",
+            [[["id", "in", [self.acme.id, self.alice.id, self.bob.id]]], ["is_company"], ["is_company"]],
+        )
         self.assertEqual(sorted((g["is_company"], g["is_company_count"]) for g in groups), [(False, 2), (True, 1)])
         description = self.call(self.token, "res.partner", "fields_get", [["name"]], kwargs={"attributes": ["type"]})
         self.assertEqual(description, {"name": {"type": "char"}})
 
     def test_name_get_for_published_clients(self):
-        self.assertEqual(self.call(self.token, "res.partner", "name_get", [[self.acme.id, self.alice.id]]),
-                         [[self.acme.id, "Acme Corp"], [self.alice.id, "Acme Corp, Alice Acme"]])
+        self.assertEqual(
+            self.call(self.token, "res.partner", "name_get", [[self.acme.id, self.alice.id]]),
+            [[self.acme.id, "Acme Corp"], [self.alice.id, "Acme Corp, Alice Acme"]],
+        )
 
     def test_public_action_methods(self):
         self.call(self.token, "res.partner", "action_archive", [[self.bob.id]])
@@ -91,8 +120,13 @@ class TestCall(JsonCallCase):
     def test_user_context_is_the_base_and_request_context_wins(self):
         partner_id = self.call(self.token, "res.partner", "create", [{"name": "Brussels"}])
         self.assertEqual(self.env["res.partner"].browse(partner_id).tz, "Europe/Brussels")
-        partner_id = self.call(self.token, "res.partner", "create", [{"name": "Tokyo"}],
-                               context={"tz": "Asia/Tokyo", "default_comment": "from context"})
+        partner_id = self.call(
+            self.token,
+            "res.partner",
+            "create",
+            [{"name": "Tokyo"}],
+            context={"tz": "Asia/Tokyo", "default_comment": "from context"},
+        )
         partner = self.env["res.partner"].browse(partner_id)
         self.assertEqual((partner.tz, str(partner.comment)), ("Asia/Tokyo", "<p>from context</p>"))
 
@@ -102,8 +136,10 @@ class TestCall(JsonCallCase):
         self.assertEqual(error["data"]["name"], "odoo.exceptions.AccessError")
         # another user's token record is invisible (record rule), even by id
         other_token, _secret = self.env["api.token"].sudo()._issue(self.colleague, "theirs")
-        self.assertEqual(self.call(self.token, "api.token", "search", [[]]),
-                         self.env["api.token"].search([("user_id", "=", self.integrator.id)]).ids)
+        self.assertEqual(
+            self.call(self.token, "api.token", "search", [[]]),
+            self.env["api.token"].search([("user_id", "=", self.integrator.id)]).ids,
+        )
         self.call_error(self.token, "api.token", "read", [[other_token.id], ["name"]], code=-32010)
         # their own tokens, every field they may see (no audit log, no secret)
         own = self.call(self.token, "api.token", "search_read", [[]])
@@ -122,8 +158,9 @@ class TestCall(JsonCallCase):
         self.call_error(self.token, "no.such.model", "search", [[]], code=-32601)
         self.call_error(self.token, "res.partner", "no_such_method", [[]], code=-32601)
         self.call_error(self.token, "res.partner", "write", [[99999999], {"name": "x"}], code=-32011)
-        error = self.call_error(self.token, "res.partner", "write", [[self.alice.id], {"parent_id": self.alice.id}],
-                                code=-32020)
+        error = self.call_error(
+            self.token, "res.partner", "write", [[self.alice.id], {"parent_id": self.alice.id}], code=-32020
+        )
         self.assertEqual(error["data"]["name"], "odoo.exceptions.ValidationError")
         self.call_error(self.token, "api.token", "create", [{"name": "x"}], code=-32021)
         self.call_error(self.token, "res.partner", "read", [], code=-32602)  # ids missing
@@ -135,14 +172,23 @@ class TestCall(JsonCallCase):
 
     def test_failed_call_writes_nothing(self):
         """alice is written first, then the second record fails: nothing stays."""
-        error = self.call_error(self.token, "res.partner", "write",
-                                [[self.alice.id, self.acme.id], {"parent_id": self.acme.id, "comment": "changed"}],
-                                code=-32020)
+        error = self.call_error(
+            self.token,
+            "res.partner",
+            "write",
+            [[self.alice.id, self.acme.id], {"parent_id": self.acme.id, "comment": "changed"}],
+            code=-32020,
+        )
         self.assertIn("recursive", error["data"]["message"])
         self.env.invalidate_all()
         self.assertFalse(self.alice.comment)
-        self.call_error(self.token, "res.partner", "create",
-                        [[{"name": "Kept?"}, {"name": "Bad", "parent_id": 99999999}]], code=-32011)
+        self.call_error(
+            self.token,
+            "res.partner",
+            "create",
+            [[{"name": "Kept?"}, {"name": "Bad", "parent_id": 99999999}]],
+            code=-32011,
+        )
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Kept?")]))
 
     def test_token_failures(self):
@@ -150,8 +196,9 @@ class TestCall(JsonCallCase):
         self.error(CALL, params, -32002)
         self.error(CALL, {**params, "token": "x" * 43}, -32003)
         self.error(CALL, {**params, "token": "x" * 5000}, -32003)
-        token, secret = self.env["api.token"].sudo()._issue(
-            self.integrator, "old", fields.Datetime.now() - timedelta(seconds=1))
+        token, secret = (
+            self.env["api.token"].sudo()._issue(self.integrator, "old", fields.Datetime.now() - timedelta(seconds=1))
+        )
         self.error(CALL, {**params, "token": secret}, -32004)
         token.sudo().write({"expires_at": False})
         self.assertEqual(self.result(CALL, {**params, "token": secret, "args": [[["id", "=", 1]]]}), [1])

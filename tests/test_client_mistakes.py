@@ -1,6 +1,7 @@
 """Client mistakes: each one gets a documented code, a human message, one
 INFO log line and nothing of the server's insides (security review "Trust
 holds", item 9)."""
+
 import contextlib
 import json
 import logging
@@ -15,11 +16,29 @@ from .common import PASSWORD, JsonCallCase
 AUTH, CALL = "/json-call/user_authenticate", "/json-call"
 INVALID_PARAMS = "odoo.addons.json_rpc_token.errors.InvalidParams"
 INTERNAL_ERROR = "odoo.addons.json_rpc_token.errors.InternalError"
-DOCUMENTED_CODES = {-32700, -32600, -32601, -32602, -32000, -32001, -32002, -32003, -32004, -32005, -32006,
-                    -32007, -32008, -32009, -32010, -32011, -32020, -32021, -32030}
+DOCUMENTED_CODES = {
+    -32700,
+    -32600,
+    -32601,
+    -32602,
+    -32000,
+    -32001,
+    -32002,
+    -32003,
+    -32004,
+    -32005,
+    -32006,
+    -32007,
+    -32008,
+    -32009,
+    -32010,
+    -32011,
+    -32020,
+    -32021,
+    -32030,
+}
 SENTINEL = "odoo.addons.json_rpc_token.tests.sentinel"
-INTERNALS = ("Traceback", "SELECT", "UPDATE", "LINE 1", "psycopg2", "builtins", "odoo.models", "Registry",
-             "werkzeug")
+INTERNALS = ("Traceback", "SELECT", "UPDATE", "LINE 1", "psycopg2", "builtins", "odoo.models", "Registry", "werkzeug")
 
 
 def refuse_constant(name):
@@ -33,7 +52,6 @@ def strict_json(text):
 
 @tagged("post_install", "-at_install")
 class TestClientMistakes(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.token = self.login()
@@ -116,12 +134,17 @@ class TestClientMistakes(JsonCallCase):
 
     # ------------------------------------- 2. only JSON numbers come in and out
     def test_non_standard_numbers_are_parse_errors(self):
-        bodies = ['{"params": {}, "id": NaN}', '{"params": {}, "id": Infinity}', '{"params": {}, "id": -Infinity}',
-                  '{"params": {}, "id": 1e999}', '{"params": {}, "id": -1e400}',
-                  '{"params": {"token": "t", "model": "res.partner", "method": "search", '
-                  '"args": [[["id", "=", NaN]]]}}',
-                  '[{"params": {}, "id": NaN}, {"params": {}, "id": 2}]',
-                  '{"params": {}, "id": %s}' % (10 ** 400), '{"params": {}, "id": -1%s}' % ("0" * 5000)]
+        bodies = [
+            '{"params": {}, "id": NaN}',
+            '{"params": {}, "id": Infinity}',
+            '{"params": {}, "id": -Infinity}',
+            '{"params": {}, "id": 1e999}',
+            '{"params": {}, "id": -1e400}',
+            '{"params": {"token": "t", "model": "res.partner", "method": "search", "args": [[["id", "=", NaN]]]}}',
+            '[{"params": {}, "id": NaN}, {"params": {}, "id": 2}]',
+            '{"params": {}, "id": %s}' % (10**400),
+            '{"params": {}, "id": -1%s}' % ("0" * 5000),
+        ]
         for body in bodies:
             with self.subTest(body=body[:60]):
                 with self.logged_as_client_mistake():
@@ -129,43 +152,57 @@ class TestClientMistakes(JsonCallCase):
                 self.assertEqual((answer["id"], answer["error"]["code"]), (None, -32700))
                 self.assertIn("number", answer["error"]["data"]["message"])
         # the numbers JSON has are served, however large within a double's range
-        for request_id in (1.5, -2e300, 10 ** 30, 10 ** 300):
+        for request_id in (1.5, -2e300, 10**30, 10**300):
             with self.subTest(request_id=request_id):
                 answer = self.raw(json.dumps({"params": {}, "id": request_id}))
                 self.assertEqual((answer["id"], answer["error"]["code"]), (request_id, -32602))
 
     def test_huge_number_to_a_float_field(self):
-        body = json.dumps({"params": self.call_params("res.partner", "write", [[self.integrator.partner_id.id],
-                                                                                {"partner_latitude": 1}])})
+        body = json.dumps(
+            {
+                "params": self.call_params(
+                    "res.partner", "write", [[self.integrator.partner_id.id], {"partner_latitude": 1}]
+                )
+            }
+        )
         with self.logged_as_client_mistake():
             answer = self.raw(body.replace('"partner_latitude": 1', '"partner_latitude": 1%s' % ("0" * 400)))
         self.assertEqual(answer["error"]["code"], -32700)
 
     def test_lone_surrogates_are_parse_errors(self):
-        for body in ('{"params": {}, "id": "\\ud800"}', '{"params": {}, "id": "a\\uDFFFb"}',
-                     '{"params": {"token": "t", "model": "res.partner", "method": "create", '
-                     '"args": [{"name": "\\udc00"}]}, "id": 1}',
-                     '{"params": {"\\ud800": 1}}'):
+        for body in (
+            '{"params": {}, "id": "\\ud800"}',
+            '{"params": {}, "id": "a\\uDFFFb"}',
+            '{"params": {"token": "t", "model": "res.partner", "method": "create", '
+            '"args": [{"name": "\\udc00"}]}, "id": 1}',
+            '{"params": {"\\ud800": 1}}',
+        ):
             with self.subTest(body=body):
                 with self.logged_as_client_mistake():
                     answer = self.raw(body)
                 self.assertEqual((answer["id"], answer["error"]["code"]), (None, -32700))
         # a pair is one character (what ensure_ascii encoders send)
         answer = self.raw('{"params": {}, "id": "\\ud83d\\ude00 \\u00e9"}')
-        self.assertEqual((answer["id"], answer["error"]["code"]), ("\U0001F600 é", -32602))
+        self.assertEqual((answer["id"], answer["error"]["code"]), ("\U0001f600 é", -32602))
 
     # ------------------------------------------------ 3. nesting depth capped
     def test_deep_compact_selection(self):
         def nested(levels):
             return "{" + "parent_id{" * levels + "name" + "}" * (levels + 1)
+
         for method, args in (("search_read", [[]]), ("read", [[self.integrator.partner_id.id]])):
             for levels in (MAX_DEPTH + 1, 3000):
                 with self.subTest(method=method, levels=levels):
                     error = self.mistake("res.partner", method, args, kwargs={"fields": nested(levels)})
                     self.assertIn(f"{MAX_DEPTH} levels", error["data"]["message"])
         self.mistake("res.partner", "search_read", [[]], kwargs={"fields": "{a{" * 3000 + "}}" * 3000})
-        rows = self.call(self.token, "res.partner", "search_read", [[["id", "=", self.integrator.partner_id.id]]],
-                         kwargs={"fields": nested(MAX_DEPTH)})
+        rows = self.call(
+            self.token,
+            "res.partner",
+            "search_read",
+            [[["id", "=", self.integrator.partner_id.id]]],
+            kwargs={"fields": nested(MAX_DEPTH)},
+        )
         self.assertEqual(rows, [{"id": self.integrator.partner_id.id, "parent_id": False}])
 
     def test_deep_web_specification(self):
@@ -174,6 +211,7 @@ class TestClientMistakes(JsonCallCase):
             for _level in range(levels):
                 spec = {"parent_id": {"fields": spec}}
             return spec
+
         partner_id = self.integrator.partner_id.id
         for levels in (MAX_DEPTH + 1, 400):
             with self.subTest(levels=levels):
@@ -185,10 +223,15 @@ class TestClientMistakes(JsonCallCase):
 
     def test_web_specification_is_checked(self):
         partner_id = self.integrator.partner_id.id
-        for spec in ({"parent_id": {"fields": {"no_such_field": {}}}}, {"parent_id": {"fields": "name"}},
-                     {"parent_id": {"fields": {}, "context": "x"}}, {"child_ids": {"fields": {}, "limit": "x"}},
-                     {"child_ids": {"fields": {}, "order": 5}}, {"name": {"fields": {"id": {}}}},
-                     {"parent_id": {"fields": {"name": []}}}):
+        for spec in (
+            {"parent_id": {"fields": {"no_such_field": {}}}},
+            {"parent_id": {"fields": "name"}},
+            {"parent_id": {"fields": {}, "context": "x"}},
+            {"child_ids": {"fields": {}, "limit": "x"}},
+            {"child_ids": {"fields": {}, "order": 5}},
+            {"name": {"fields": {"id": {}}}},
+            {"parent_id": {"fields": {"name": []}}},
+        ):
             with self.subTest(spec=spec):
                 self.mistake("res.partner", "search_read", [[]], kwargs={"fields": spec})
                 self.mistake("res.partner", "read", [[partner_id], spec])
@@ -199,23 +242,31 @@ class TestClientMistakes(JsonCallCase):
                 self.mistake("res.partner", "web_read", [[partner_id]], kwargs={"specification": spec})
                 self.mistake("res.partner", "web_search_read", [[]], kwargs={"specification": spec})
         # what Odoo's web client sends still works
-        spec = {"name": {}, "child_ids": {"fields": {"name": {}}, "limit": 5, "order": "name",
-                                          "context": {"active_test": False}}}
-        self.assertEqual(self.call(self.token, "res.partner", "web_read", [[partner_id], spec]),
-                         [{"id": partner_id, "name": "Integrator", "child_ids": []}])
+        spec = {
+            "name": {},
+            "child_ids": {"fields": {"name": {}}, "limit": 5, "order": "name", "context": {"active_test": False}},
+        }
+        self.assertEqual(
+            self.call(self.token, "res.partner", "web_read", [[partner_id], spec]),
+            [{"id": partner_id, "name": "Integrator", "child_ids": []}],
+        )
 
     # ------------------------------------------- 4. lifetimes beyond dates
     def test_expires_in_beyond_any_date(self):
         ICP = self.env["ir.config_parameter"].sudo()
         ICP.set_param("json_rpc_token.max_ttl_hours", 0)  # no maximum
-        for expires_in in (10 ** 12, 10 ** 30, 2 ** 63):
+        for expires_in in (10**12, 10**30, 2**63):
             with self.subTest(expires_in=expires_in):
-                token = self.result(AUTH, {"login": "integrator", "password": PASSWORD,
-                                           "expires_in": expires_in})["token"]
-                record = self.env["api.token"].search([("user_id", "=", self.integrator.id)],
-                                                      order="id desc", limit=1)
-                self.assertAlmostEqual(record.expires_at, fields.Datetime.now() + timedelta(days=36500),
-                                       delta=timedelta(days=1), msg="capped at 100 years")
+                token = self.result(AUTH, {"login": "integrator", "password": PASSWORD, "expires_in": expires_in})[
+                    "token"
+                ]
+                record = self.env["api.token"].search([("user_id", "=", self.integrator.id)], order="id desc", limit=1)
+                self.assertAlmostEqual(
+                    record.expires_at,
+                    fields.Datetime.now() + timedelta(days=36500),
+                    delta=timedelta(days=1),
+                    msg="capped at 100 years",
+                )
                 self.call(token, "res.partner", "search_count", [[]])
         with self.logged_as_client_mistake():
             self.error(AUTH, {"login": "integrator", "password": PASSWORD, "expires_in": 1e300}, -32602)
@@ -223,12 +274,14 @@ class TestClientMistakes(JsonCallCase):
     # -------------------------------------------- 5. public error names
     def test_database_value_errors_are_public_and_quiet(self):
         partner_id = self.integrator.partner_id.id
-        for method, args, kwargs in (("search_read", [[["id", "=", 10 ** 30]]], None),
-                                     ("write", [[partner_id], {"color": 10 ** 10}], None),
-                                     ("write", [[partner_id], {"parent_id": 2 ** 40}], None),
-                                     ("search", [[]], {"offset": -1}),
-                                     ("search", [[]], {"limit": "ten"}),
-                                     ("name_search", [], {"limit": "x"})):
+        for method, args, kwargs in (
+            ("search_read", [[["id", "=", 10**30]]], None),
+            ("write", [[partner_id], {"color": 10**10}], None),
+            ("write", [[partner_id], {"parent_id": 2**40}], None),
+            ("search", [[]], {"offset": -1}),
+            ("search", [[]], {"limit": "ten"}),
+            ("name_search", [], {"limit": "x"}),
+        ):
             with self.subTest(method=method, args=args, kwargs=kwargs):
                 error = self.mistake("res.partner", method, args, kwargs=kwargs)
                 self.assertEqual(error["data"]["name"], INVALID_PARAMS)
@@ -268,10 +321,12 @@ class TestClientMistakes(JsonCallCase):
     def test_batch_members_are_public_and_quiet(self):
         partner_id = self.integrator.partner_id.id
         for atomic in (False, True):
-            batch = [{"id": 1, "params": self.call_params("res.partner", "search_count", [[]])},
-                     {"id": 2, "params": self.call_params("res.partner", "write", [[partner_id], {"color": 10 ** 10}])},
-                     {"id": 3, "params": self.call_params("res.partner", "search", [[]], kwargs={"offset": -1})},
-                     {"id": 4, "params": self.call_params("res.partner", "search_count", [[]])}]
+            batch = [
+                {"id": 1, "params": self.call_params("res.partner", "search_count", [[]])},
+                {"id": 2, "params": self.call_params("res.partner", "write", [[partner_id], {"color": 10**10}])},
+                {"id": 3, "params": self.call_params("res.partner", "search", [[]], kwargs={"offset": -1})},
+                {"id": 4, "params": self.call_params("res.partner", "search_count", [[]])},
+            ]
             if atomic:
                 batch[0]["params"]["atomic"] = True
             with self.subTest(atomic=atomic), self.logged_as_client_mistake(lines=1 if atomic else 2):
@@ -302,7 +357,7 @@ class TestClientMistakes(JsonCallCase):
             {"model": "res.partner", "method": "search", "args": [[]], "context": "x"},
             {"model": "res.partner", "method": "search", "args": [[]], "context": {"lang": 5}},
             {"model": "res.partner", "method": "search", "args": [[]], "context": {"allowed_company_ids": "x"}},
-            {"model": "res.partner", "method": "search", "args": [[]], "context": {"allowed_company_ids": [10 ** 30]}},
+            {"model": "res.partner", "method": "search", "args": [[]], "context": {"allowed_company_ids": [10**30]}},
             {"model": 5, "method": "search", "args": [[]]},
             {"model": "res.partner", "method": ["search"], "args": [[]]},
             {"model": "", "method": "search"},
@@ -318,7 +373,7 @@ class TestClientMistakes(JsonCallCase):
             {"model": "res.partner", "method": "read", "args": ["abc"]},
             {"model": "res.partner", "method": "read", "args": [[partner_id], 5]},
             {"model": "res.partner", "method": "read", "args": [[partner_id], ["no_such_field"]]},
-            {"model": "res.partner", "method": "write", "args": [[partner_id], {"color": 10 ** 30}]},
+            {"model": "res.partner", "method": "write", "args": [[partner_id], {"color": 10**30}]},
             {"model": "res.partner", "method": "write", "args": [[partner_id], {"partner_latitude": "abc"}]},
             {"model": "res.partner", "method": "write", "args": [[partner_id], {"type": "nope"}]},
             {"model": "res.partner", "method": "write", "args": [[partner_id], {"category_id": "x"}]},
@@ -329,29 +384,41 @@ class TestClientMistakes(JsonCallCase):
             {"model": "res.partner", "method": "create", "args": [5]},
             {"model": "res.partner", "method": "create", "args": [[{"name": "ok"}, "a"]]},
             {"model": "res.partner", "method": "create", "args": [], "kwargs": {"vals_list": "x"}},
-            {"model": "res.partner", "method": "search", "args": [[["id", "=", 10 ** 30]]]},
-            {"model": "res.partner", "method": "search", "args": [[]], "kwargs": {"limit": 10 ** 30}},
+            {"model": "res.partner", "method": "search", "args": [[["id", "=", 10**30]]]},
+            {"model": "res.partner", "method": "search", "args": [[]], "kwargs": {"limit": 10**30}},
             {"model": "res.partner", "method": "search", "args": [[]], "kwargs": {"limit": -1}},
             {"model": "res.partner", "method": "search", "args": [[]], "kwargs": {"order": "name; DROP TABLE x"}},
             {"model": "res.partner", "method": "search_count", "args": [[]], "kwargs": {"limit": "x"}},
-            {"model": "res.partner", "method": "unlink", "args": [[10 ** 30]]},
+            {"model": "res.partner", "method": "unlink", "args": [[10**30]]},
             {"model": "res.partner", "method": "name_get", "args": ["1 OR 1=1"]},
             {"model": "res.partner", "method": "fields_get", "args": [["name"]], "kwargs": {"attributes": 5}},
             # deep nesting
-            {"model": "res.partner", "method": "search_read", "args": [[]],
-             "kwargs": {"fields": "{a{" * 3000 + "}}" * 3000}},
+            {
+                "model": "res.partner",
+                "method": "search_read",
+                "args": [[]],
+                "kwargs": {"fields": "{a{" * 3000 + "}}" * 3000},
+            },
             {"model": "res.partner", "method": "search", "args": [[]], "context": {"x": deep_list}},
             {"model": "res.partner", "method": "web_read", "args": [[partner_id], ["name"]]},
             {"model": "res.partner", "method": "web_search_read", "args": [[], "name"]},
         ]
-        raw_bodies = [b"\xff\xfe{}", b'{"params": {"model": "res.partner\xc3"}}', b"\x00", "{" * 5000,
-                      '{"params": {}, "id": NaN}', '{"params": {"args": [Infinity]}}',
-                      '{"params": {}, "id": "\\udfff"}', '{"params": {"args": [%s]}}' % (10 ** 400)]
+        raw_bodies = [
+            b"\xff\xfe{}",
+            b'{"params": {"model": "res.partner\xc3"}}',
+            b"\x00",
+            "{" * 5000,
+            '{"params": {}, "id": NaN}',
+            '{"params": {"args": [Infinity]}}',
+            '{"params": {}, "id": "\\udfff"}',
+            '{"params": {"args": [%s]}}' % (10**400),
+        ]
         for params in calls:
             with self.subTest(params=json.dumps(params)[:160]):
                 with self.logged_as_client_mistake(lines=None) as errors_answered:
-                    answer = self.raw(json.dumps({"jsonrpc": "2.0", "id": 1,
-                                                  "params": {"token": self.token, **params}}))
+                    answer = self.raw(
+                        json.dumps({"jsonrpc": "2.0", "id": 1, "params": {"token": self.token, **params}})
+                    )
                     if "error" in answer:  # some are no mistakes after all (a deep context)
                         errors_answered.append(answer["error"])
                         self.assertNoInternals(answer["error"])

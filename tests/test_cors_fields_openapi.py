@@ -11,17 +11,23 @@ ORIGIN = "https://shop.example"
 
 @tagged("post_install", "-at_install")
 class TestCors(JsonCallCase):
-
     def setUp(self):
         super().setUp()
-        self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.cors_origins",
-                                                         f"{ORIGIN}, https://other.example")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "json_rpc_token.cors_origins", f"{ORIGIN}, https://other.example"
+        )
 
     def test_preflight_from_listed_origin(self):
         for path in ("/json-call", "/json-call/user_authenticate", "/json-call/user_logout"):
-            response = self.http("OPTIONS", path, headers={
-                "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type, authorization"})
+            response = self.http(
+                "OPTIONS",
+                path,
+                headers={
+                    "Origin": ORIGIN,
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type, authorization",
+                },
+            )
             self.assertEqual(response.status_code, 204, path)
             headers = response.headers
             self.assertEqual(headers["Access-Control-Allow-Origin"], ORIGIN)
@@ -38,9 +44,12 @@ class TestCors(JsonCallCase):
 
     def test_actual_requests_carry_the_grant(self):
         token = self.login()
-        response = self.http("POST", CALL, '{"params": {"model": "res.partner", "method": "search_count", '
-                                           '"args": [[]]}}',
-                             headers={"Origin": ORIGIN, "Authorization": f"Bearer {token}"})
+        response = self.http(
+            "POST",
+            CALL,
+            '{"params": {"model": "res.partner", "method": "search_count", "args": [[]]}}',
+            headers={"Origin": ORIGIN, "Authorization": f"Bearer {token}"},
+        )
         self.assertEqual(response.headers["Access-Control-Allow-Origin"], ORIGIN)
         self.assertIn("Origin", response.headers["Vary"])
         self.assertIn("result", response.json())
@@ -58,15 +67,16 @@ class TestCors(JsonCallCase):
 
 @tagged("post_install", "-at_install")
 class TestFieldSelection(JsonCallCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.country = cls.env.ref("base.be")
-        cls.company = cls.env["res.partner"].create({"name": "Nested Co", "is_company": True,
-                                                     "country_id": cls.country.id})
-        cls.person = cls.env["res.partner"].create({"name": "Nested Person", "parent_id": cls.company.id,
-                                                    "email": "n@p.example"})
+        cls.company = cls.env["res.partner"].create(
+            {"name": "Nested Co", "is_company": True, "country_id": cls.country.id}
+        )
+        cls.person = cls.env["res.partner"].create(
+            {"name": "Nested Person", "parent_id": cls.company.id, "email": "n@p.example"}
+        )
 
     def setUp(self):
         super().setUp()
@@ -77,13 +87,27 @@ class TestFieldSelection(JsonCallCase):
         return self.call(self.token, "res.partner", method, args, kwargs=kwargs or None)
 
     def test_plain_list_is_unchanged(self):
-        self.assertEqual(self.read_person(["name", "parent_id"]),
-                         [{"id": self.person.id, "name": "Nested Person", "parent_id": [self.company.id, "Nested Co"]}])
+        self.assertEqual(
+            self.read_person(["name", "parent_id"]),
+            [{"id": self.person.id, "name": "Nested Person", "parent_id": [self.company.id, "Nested Co"]}],
+        )
 
     def test_compact_string(self):
         rows = self.read_person("{id, name, parent_id{name, country_id{code}}}")
-        self.assertEqual(rows, [{"id": self.person.id, "name": "Nested Person", "parent_id": {
-            "id": self.company.id, "name": "Nested Co", "country_id": {"id": self.country.id, "code": "BE"}}}])
+        self.assertEqual(
+            rows,
+            [
+                {
+                    "id": self.person.id,
+                    "name": "Nested Person",
+                    "parent_id": {
+                        "id": self.company.id,
+                        "name": "Nested Co",
+                        "country_id": {"id": self.country.id, "code": "BE"},
+                    },
+                }
+            ],
+        )
         rows = self.read_person("{name, parent_id{name}}", method="search_read")
         self.assertEqual(rows[0]["parent_id"]["name"], "Nested Co")
 
@@ -99,11 +123,21 @@ class TestFieldSelection(JsonCallCase):
 
     def test_pagination_and_count(self):
         domain = [["name", "like", "Nested"]]
-        answer = self.call(self.token, "res.partner", "search_read", [domain, ["name"]],
-                           kwargs={"limit": 1, "offset": 1, "order": "name asc", "count": True})
+        answer = self.call(
+            self.token,
+            "res.partner",
+            "search_read",
+            [domain, ["name"]],
+            kwargs={"limit": 1, "offset": 1, "order": "name asc", "count": True},
+        )
         self.assertEqual(answer, {"records": [{"id": self.person.id, "name": "Nested Person"}], "length": 2})
-        answer = self.call(self.token, "res.partner", "search_read", [domain, "{name}"],
-                           kwargs={"limit": 1, "order": "name desc", "count": True})
+        answer = self.call(
+            self.token,
+            "res.partner",
+            "search_read",
+            [domain, "{name}"],
+            kwargs={"limit": 1, "order": "name desc", "count": True},
+        )
         self.assertEqual(answer, {"records": [{"id": self.person.id, "name": "Nested Person"}], "length": 2})
 
     def test_bad_selections(self):
@@ -122,17 +156,19 @@ class TestFieldSelection(JsonCallCase):
 
 @tagged("post_install", "-at_install")
 class TestOpenApi(JsonCallCase):
-
     def test_document_describes_the_routes_from_their_specs(self):
         response = self.url_open("/json-call/openapi.json")
         self.assertEqual(response.status_code, 200)
         document = response.json()
         self.assertEqual(document["openapi"], "3.1.0")
         # the JSON-RPC paths (each other dialect's are checked by its own tests)
-        self.assertEqual({path for path in document["paths"] if path.startswith("/json-call")},
-                         {"/json-call", "/json-call/user_authenticate", "/json-call/user_logout"})
+        self.assertEqual(
+            {path for path in document["paths"] if path.startswith("/json-call")},
+            {"/json-call", "/json-call/user_authenticate", "/json-call/user_logout"},
+        )
         params = document["components"]["schemas"]["json_call_request"]["properties"]["params"]
         from odoo.addons.json_rpc_token.core import params as spec
+
         self.assertEqual(set(params["properties"]) - {"Args"}, set(spec.CALL))
         self.assertEqual(params["required"], ["model", "method"])
         codes = document["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
@@ -147,11 +183,28 @@ class TestOpenApi(JsonCallCase):
         # requests reach the calls of every dialect, not only the token check
         token = self.login()
         result = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", self.base_url() + "/json-call/openapi.json",
-             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
-                         "response_schema_conformance",
-             "--max-examples", "40", "--phases", "examples,coverage,fuzzing", "--seed", "1",
-             "--header", f"Authorization: Bearer {token}",
-             "--request-timeout", "20", "--no-color"],
-            capture_output=True, text=True, timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                self.base_url() + "/json-call/openapi.json",
+                "--checks",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                "--max-examples",
+                "40",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--seed",
+                "1",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--request-timeout",
+                "20",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         self.assertEqual(result.returncode, 0, result.stdout[-6000:] + result.stderr[-2000:])

@@ -2,6 +2,7 @@
 loaded server-wide (as devtools/ and the README run it): one cursor per call,
 no ir.http routing or hooks. Without server-wide loading Odoo's database path
 serves them, with the same answers."""
+
 import json
 from unittest.mock import patch
 
@@ -18,7 +19,6 @@ from .common import JsonCallCase
 # in which the addon does not claim its paths before routing (patches.py)
 @tagged("post_install", "-at_install")
 class TestDatabaseFree(JsonCallCase):
-
     def count_cursors_and_hooks(self, send):
         """Send a request; return how many cursors the server opened, and
         whether ir.http's routing and hooks ran."""
@@ -30,8 +30,11 @@ class TestDatabaseFree(JsonCallCase):
         def counted_cursor(registry, *args, **kwargs):
             opened.append(1)
             return cursor(registry, *args, **kwargs)
-        with patch.object(Registry, "cursor", counted_cursor), \
-                patch.object(ir_http, "_pre_dispatch", classmethod(lambda cls, rule, args: hooks.append(rule))):
+
+        with (
+            patch.object(Registry, "cursor", counted_cursor),
+            patch.object(ir_http, "_pre_dispatch", classmethod(lambda cls, rule, args: hooks.append(rule))),
+        ):
             answer = send()
         return answer, len(opened), bool(hooks)
 
@@ -45,7 +48,8 @@ class TestDatabaseFree(JsonCallCase):
         self.assertEqual((cursors, hooks), (1, False))
         batch = [{"jsonrpc": "2.0", "id": n, "params": params} for n in range(3)]
         answers, cursors, hooks = self.count_cursors_and_hooks(
-            lambda: self.http("POST", "/json-call", json.dumps(batch)).json())
+            lambda: self.http("POST", "/json-call", json.dumps(batch)).json()
+        )
         self.assertEqual([a["result"] for a in answers], [answer] * 3)
         self.assertEqual((cursors, hooks), (1, False))
         # the body is refused before any database is opened
@@ -74,11 +78,14 @@ class TestDatabaseFree(JsonCallCase):
         wrong = {"Authorization": "Bearer not-a-token"}
         expected = self.env["res.partner"].with_user(self.integrator).search_count([])
         with patch.object(odoo.conf, "server_wide_modules", ["base", "web"]):
-            for method, path, body in (("GET", "/api/res.partner/?query={id}&page_size=1", None),
-                                       ("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}))):
+            for method, path, body in (
+                ("GET", "/api/res.partner/?query={id}&page_size=1", None),
+                ("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []})),
+            ):
                 with self.subTest(path=path):
                     response, _cursors, hooks = self.count_cursors_and_hooks(
-                        lambda method=method, path=path, body=body: self.http(method, path, body, headers=bearer))
+                        lambda method=method, path=path, body=body: self.http(method, path, body, headers=bearer)
+                    )
                     self.assertTrue(hooks, "served on Odoo's database path")
                     self.assertEqual(response.status_code, 200, response.text)
                     answer = response.json()

@@ -3,6 +3,7 @@ documentation page (``/json-call/docs``, Swagger UI over the OpenAPI
 document, nothing loaded from another host, no session or database needed)
 and the model reference of a backend user (``/json_rpc_token/models``),
 both linked from the menu of API Tokens."""
+
 import html.parser
 import re
 from urllib.parse import urlsplit
@@ -53,19 +54,22 @@ def check_page_loads_from_its_server_only(test, get, page):
     test.assertEqual(references.inline_scripts, [])
     for address in references.loads:
         parts = urlsplit(address)
-        test.assertTrue(address.startswith("/") and not parts.netloc and not parts.scheme,
-                        f"{address} is not on this server")
+        test.assertTrue(
+            address.startswith("/") and not parts.netloc and not parts.scheme, f"{address} is not on this server"
+        )
         response = get(address)
         test.assertEqual(response.status_code, 200, address)
         if address.endswith(".css"):
-            test.assertEqual({url.strip("'\"")[:5] for url in re.findall(r"url\(([^)]*)\)", response.text)},
-                             {"data:"}, f"{address} loads images from elsewhere")
+            test.assertEqual(
+                {url.strip("'\"")[:5] for url in re.findall(r"url\(([^)]*)\)", response.text)},
+                {"data:"},
+                f"{address} loads images from elsewhere",
+            )
     return references
 
 
 @tagged("post_install", "-at_install")
 class TestApiDocsPage(HttpCase):
-
     def test_page_loads_only_from_this_server_without_session(self):
         self.opener.cookies.clear()  # no session, as a program's author arrives
         response = self.url_open(DOCS)
@@ -88,13 +92,16 @@ class TestApiDocsPage(HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestModelReference(HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.user = new_test_user(cls.env, login="ref-user", password=PASSWORD, groups="base.group_user")
-        cls.manager = new_test_user(cls.env, login="ref-manager", password=PASSWORD,
-                                    groups="base.group_user,json_rpc_token.group_api_token_manager")
+        cls.manager = new_test_user(
+            cls.env,
+            login="ref-manager",
+            password=PASSWORD,
+            groups="base.group_user,json_rpc_token.group_api_token_manager",
+        )
         cls.portal = new_test_user(cls.env, login="ref-portal", password=PASSWORD, groups="base.group_portal")
 
     def get(self, login, path):
@@ -142,8 +149,10 @@ class TestModelReference(HttpCase):
         self.assertIn("log_ids", self.reference("ref-manager", "api.token")["fields"])
 
     def test_refused_models_get_a_clear_page(self):
-        for model, status, message in (("ir.actions.server", 403, "You may not read ir.actions.server"),
-                                       ("no.such.model", 404, "There is no model no.such.model")):
+        for model, status, message in (
+            ("ir.actions.server", 403, "You may not read ir.actions.server"),
+            ("no.such.model", 404, "There is no model no.such.model"),
+        ):
             with self.subTest(model=model):
                 page = self.get("ref-user", f"/json_rpc_token/models/{model}")
                 self.assertEqual(page.status_code, status)
@@ -151,7 +160,7 @@ class TestModelReference(HttpCase):
                 self.assertIn(message, page.text)
                 self.assertNotIn("Traceback", page.text)
                 answer = self.get("ref-user", f"/json_rpc_token/models/{model}.json")
-                self.assertEqual((answer.status_code, answer.json()["error"][:len(message)]), (status, message))
+                self.assertEqual((answer.status_code, answer.json()["error"][: len(message)]), (status, message))
         self.assertEqual(self.get("admin", "/json_rpc_token/models/ir.actions.server").status_code, 200)
 
     def test_for_logged_in_internal_users(self):
@@ -194,5 +203,4 @@ class TestDocsTour(HttpCase):
         # what its menu entry opens, without a session
         url = self.env.ref("json_rpc_token.api_docs_menu").action.url
         self.assertEqual(url, DOCS)
-        self.browser_js(url, SWAGGER_UI_CHECK, ready='!!document.querySelector(".opblock-summary-path")',
-                        timeout=60)
+        self.browser_js(url, SWAGGER_UI_CHECK, ready='!!document.querySelector(".opblock-summary-path")', timeout=60)

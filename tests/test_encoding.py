@@ -4,6 +4,7 @@ library), it writes exactly what ``json.dumps(value, ensure_ascii=False,
 default=orm_call.json_default)`` wrote before it, the bytes clients parse
 today, on real reads of the database and on the values where orjson and the
 standard library differ."""
+
 import base64
 import collections
 import dataclasses
@@ -56,30 +57,47 @@ class Point:
 
 @tagged("post_install", "-at_install")
 class TestEncoding(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
         cls.category = env["res.partner.category"].create({"name": "Clients 🚀"})
-        cls.company_partner = env["res.partner"].create({
-            "name": "Société Générale d'Élevage, \"Zürich\" 🐄", "is_company": True,
-            "comment": "<p>Notes: <b>gras</b> &amp; \u2028 séparateur</p>", "type": "contact",
-            "category_id": [(6, 0, cls.category.ids)], "partner_latitude": 50.8503, "partner_longitude": -0.0001,
-            "street": "Rue de l'Église 1\nBâtiment B\ttab", "website": "https://example.com/?a=1&b=2"})
-        cls.contact = env["res.partner"].create({
-            "name": "Ωμέγα 山田 \\ back\\slash", "parent_id": cls.company_partner.id, "email": False,
-            "function": "", "phone": "+32 2 555 00 00"})
-        cls.attachment = env["ir.attachment"].create({
-            "name": "données 📎.bin", "raw": bytes(range(256)), "mimetype": "application/octet-stream"})
-        cls.text_attachment = env["ir.attachment"].create({
-            "name": "note.txt", "datas": base64.b64encode("é, \"ok\": 1e16\n".encode())})
+        cls.company_partner = env["res.partner"].create(
+            {
+                "name": "Société Générale d'Élevage, \"Zürich\" 🐄",
+                "is_company": True,
+                "comment": "<p>Notes: <b>gras</b> &amp; \u2028 séparateur</p>",
+                "type": "contact",
+                "category_id": [(6, 0, cls.category.ids)],
+                "partner_latitude": 50.8503,
+                "partner_longitude": -0.0001,
+                "street": "Rue de l'Église 1\nBâtiment B\ttab",
+                "website": "https://example.com/?a=1&b=2",
+            }
+        )
+        cls.contact = env["res.partner"].create(
+            {
+                "name": "Ωμέγα 山田 \\ back\\slash",
+                "parent_id": cls.company_partner.id,
+                "email": False,
+                "function": "",
+                "phone": "+32 2 555 00 00",
+            }
+        )
+        cls.attachment = env["ir.attachment"].create(
+            {"name": "données 📎.bin", "raw": bytes(range(256)), "mimetype": "application/octet-stream"}
+        )
+        cls.text_attachment = env["ir.attachment"].create(
+            {"name": "note.txt", "datas": base64.b64encode("é, \"ok\": 1e16\n".encode())}
+        )
         currency = env["res.currency"].search([], limit=1)
-        cls.rates = env["res.currency.rate"].create([
-            {"currency_id": currency.id, "name": datetime.date(2026, 1, 2), "rate": 0.00001234},
-            {"currency_id": currency.id, "name": datetime.date(2026, 1, 3), "rate": 1.5e17},
-            {"currency_id": currency.id, "name": datetime.date(2026, 1, 4), "rate": 1.1},
-        ])
+        cls.rates = env["res.currency.rate"].create(
+            [
+                {"currency_id": currency.id, "name": datetime.date(2026, 1, 2), "rate": 0.00001234},
+                {"currency_id": currency.id, "name": datetime.date(2026, 1, 3), "rate": 1.5e17},
+                {"currency_id": currency.id, "name": datetime.date(2026, 1, 4), "rate": 1.1},
+            ]
+        )
 
     def assertSameBytes(self, value, orjson_expected=None):
         """``value`` encodes to the same bytes, spaced and compact; with
@@ -95,21 +113,53 @@ class TestEncoding(TransactionCase):
         partners = self.company_partner | self.contact
         return {
             "partner search_read": self.env["res.partner"].search_read(
-                [("id", "in", partners.ids)], ["name", "comment", "category_id", "parent_id", "email", "function",
-                                               "write_date", "create_date", "type", "partner_latitude",
-                                               "street", "website", "active", "color", "image_128"]),
+                [("id", "in", partners.ids)],
+                [
+                    "name",
+                    "comment",
+                    "category_id",
+                    "parent_id",
+                    "email",
+                    "function",
+                    "write_date",
+                    "create_date",
+                    "type",
+                    "partner_latitude",
+                    "street",
+                    "website",
+                    "active",
+                    "color",
+                    "image_128",
+                ],
+            ),
             "partner read, all fields": partners.read(),
-            "user read": self.env.user.read(["name", "login", "login_date", "groups_id", "company_ids", "tz",
-                                             "lang", "share", "write_date", "signature"]),
-            "company search_read": self.env["res.company"].search_read([], ["name", "currency_id", "partner_id",
-                                                                             "logo", "email", "phone"]),
+            "user read": self.env.user.read(
+                [
+                    "name",
+                    "login",
+                    "login_date",
+                    "groups_id",
+                    "company_ids",
+                    "tz",
+                    "lang",
+                    "share",
+                    "write_date",
+                    "signature",
+                ]
+            ),
+            "company search_read": self.env["res.company"].search_read(
+                [], ["name", "currency_id", "partner_id", "logo", "email", "phone"]
+            ),
             "attachment read": (self.attachment | self.text_attachment).read(
-                ["name", "datas", "file_size", "checksum", "mimetype", "create_date"]),
+                ["name", "datas", "file_size", "checksum", "mimetype", "create_date"]
+            ),
             "read_group": self.env["res.partner"].read_group(
-                [], ["color:sum"], ["country_id", "create_date:day"], lazy=False),
+                [], ["color:sum"], ["country_id", "create_date:day"], lazy=False
+            ),
             "name_search": self.env["res.partner"].name_search("Ω"),
-            "fields_get": self.env["res.partner"].fields_get(["type", "lang", "category_id", "comment",
-                                                               "parent_id", "partner_latitude"]),
+            "fields_get": self.env["res.partner"].fields_get(
+                ["type", "lang", "category_id", "comment", "parent_id", "partner_latitude"]
+            ),
             "rates": self.rates.read(["name", "rate", "currency_id"]),
         }
 
@@ -132,21 +182,71 @@ class TestEncoding(TransactionCase):
         standard library's bytes, in a list of plain values or alone."""
         moment = datetime.datetime(2026, 12, 4, 9, 30, 15, 123456)
         differing = [
-            1e16, -1e16, 1.5e300, 1e-5, -3.6e-5, 5e-324, 1.7976931348623157e308, 123456789012345678.0,
-            float("nan"), float("inf"), float("-inf"), Ratio(1.5), Colour.RED, Pair(1, 2),
-            {1, 2}, frozenset({3}), datetime.time(9, 30), lazy(lambda: 0.00001), ReadonlyDict({"a": 1e20}),
-            _lt("Contact"), Point(), decimal.Decimal("1.10"), uuid.UUID(int=22), Size.LARGE,
+            1e16,
+            -1e16,
+            1.5e300,
+            1e-5,
+            -3.6e-5,
+            5e-324,
+            1.7976931348623157e308,
+            123456789012345678.0,
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            Ratio(1.5),
+            Colour.RED,
+            Pair(1, 2),
+            {1, 2},
+            frozenset({3}),
+            datetime.time(9, 30),
+            lazy(lambda: 0.00001),
+            ReadonlyDict({"a": 1e20}),
+            _lt("Contact"),
+            Point(),
+            decimal.Decimal("1.10"),
+            uuid.UUID(int=22),
+            Size.LARGE,
         ]
         # what orjson refuses (the check lets them: orjson raises, and the standard library writes)
-        refused = [2 ** 64, -2 ** 63 - 1, 10 ** 40, {1: "int key"}, {None: 1, True: 2, 1.5: 3}, {2: {"nested": 1}}]
+        refused = [2**64, -(2**63) - 1, 10**40, {1: "int key"}, {None: 1, True: 2, 1.5: 3}, {2: {"nested": 1}}]
         alike = [
-            0.0, -0.0, 1.0, 0.1 + 0.2, 1 / 3, 1e-4, 9999999999999998.0, 1e15, 123.456, -42.5,
-            2 ** 63, 2 ** 64 - 1, -2 ** 63, 0, True, False, None, "", [], {}, (), [[]], {"a": {}},
-            (1, "two"), [1, (2, [3, {"four": 4.5}])], Markup("<b>é</b>"), Row(a=1),
-            collections.OrderedDict(b=1, a=2), {Markup("key"): "markup key"},
-            "\x00\x1f\x7f\u2028\u2029 é 😀 \" \\ / \n\r\t\b\f ,: \": ", moment, moment.date(),
-            datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc), b"bytes \xc3\xa9",
-            self.env["res.partner"], self.contact, self.company_partner | self.contact,
+            0.0,
+            -0.0,
+            1.0,
+            0.1 + 0.2,
+            1 / 3,
+            1e-4,
+            9999999999999998.0,
+            1e15,
+            123.456,
+            -42.5,
+            2**63,
+            2**64 - 1,
+            -(2**63),
+            0,
+            True,
+            False,
+            None,
+            "",
+            [],
+            {},
+            (),
+            [[]],
+            {"a": {}},
+            (1, "two"),
+            [1, (2, [3, {"four": 4.5}])],
+            Markup("<b>é</b>"),
+            Row(a=1),
+            collections.OrderedDict(b=1, a=2),
+            {Markup("key"): "markup key"},
+            "\x00\x1f\x7f\u2028\u2029 é 😀 \" \\ / \n\r\t\b\f ,: \": ",
+            moment,
+            moment.date(),
+            datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+            b"bytes \xc3\xa9",
+            self.env["res.partner"],
+            self.contact,
+            self.company_partner | self.contact,
         ]
         for values, expected in ((differing, False), (refused, True)):
             for value in values:
@@ -175,8 +275,11 @@ class TestEncoding(TransactionCase):
         UTF-8."""
         circular = []
         circular.append(circular)
-        for value, error in (("\ud800 lone surrogate", UnicodeEncodeError), (circular, ValueError),
-                             (b"\xff", UnicodeDecodeError)):
+        for value, error in (
+            ("\ud800 lone surrogate", UnicodeEncodeError),
+            (circular, ValueError),
+            (b"\xff", UnicodeDecodeError),
+        ):
             for compact in (False, True):
                 with self.subTest(value=repr(value)[:30], compact=compact):
                     with self.assertRaises(error):

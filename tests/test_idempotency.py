@@ -2,6 +2,7 @@
 with the same key (a client that lost the answer) gets the stored answer,
 byte for byte, and nothing runs twice. Concurrency and a killed worker:
 tests/test_live_idempotency.py."""
+
 import json
 import uuid
 from unittest.mock import patch
@@ -33,8 +34,11 @@ class TestIdempotency(JsonCallCase):
         return self.http(method, path, None if body is None else json.dumps(body), headers)
 
     def create_call(self, name, request_id=1, **params):
-        return {"jsonrpc": "2.0", "id": request_id,
-                "params": {"model": "res.partner", "method": "create", "args": [{"name": name}], **params}}
+        return {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "params": {"model": "res.partner", "method": "create", "args": [{"name": name}], **params},
+        }
 
     def count(self, name):
         self.env.invalidate_all()
@@ -45,8 +49,10 @@ class TestIdempotency(JsonCallCase):
         return self.env.cr.fetchone()[0]
 
     def assert_replayed(self, first, again):
-        self.assertEqual((again.status_code, again.content, again.headers["Content-Type"]),
-                         (first.status_code, first.content, first.headers["Content-Type"]))
+        self.assertEqual(
+            (again.status_code, again.content, again.headers["Content-Type"]),
+            (first.status_code, first.content, first.headers["Content-Type"]),
+        )
         self.assertNotIn(REPLAYED, first.headers)
         self.assertEqual(again.headers[REPLAYED], "true")
 
@@ -67,9 +73,10 @@ class TestIdempotency(JsonCallCase):
     # ------------------------------------------- the credential that sent it
     def scoped_token(self):
         """A token of the same user, narrowed to reading res.partner."""
-        return self.result("/json-call/user_authenticate", {
-            "login": "integrator", "password": PASSWORD,
-            "scope": {"models": ["res.partner"], "read_only": True}})["token"]
+        return self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"], "read_only": True}},
+        )["token"]
 
     def assert_other_credential_refused(self, response, status=200):
         """Refused (-32041, said why), not replayed."""
@@ -105,12 +112,19 @@ class TestIdempotency(JsonCallCase):
         """The attack: token A (unscoped) reads partners with their users'
         logins and groups under key K; token B of the same user, scoped to
         reading res.partner, sends the same request with K."""
-        self.env["res.users"].browse(self.integrator.id).write({"groups_id": [(4, self.env.ref(
-            "base.group_partner_manager").id)]})
+        self.env["res.users"].browse(self.integrator.id).write(
+            {"groups_id": [(4, self.env.ref("base.group_partner_manager").id)]}
+        )
         key = str(uuid.uuid4())
-        read = {"jsonrpc": "2.0", "id": 1, "params": {
-            "model": "res.partner", "method": "read",
-            "args": [[self.colleague.partner_id.id], "{name, user_ids{login, groups_id}}"]}}
+        read = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {
+                "model": "res.partner",
+                "method": "read",
+                "args": [[self.colleague.partner_id.id], "{name, user_ids{login, groups_id}}"],
+            },
+        }
         first = self.send(read, key)
         self.assertIn("colleague", first.text, first.text)
         scoped = self.scoped_token()
@@ -142,15 +156,17 @@ class TestIdempotency(JsonCallCase):
         for other in (self.create_call(name + " other"), self.create_call(name, request_id=2)):
             response = self.send(other, key)
             error = response.json()["error"]
-            self.assertEqual((response.status_code, error["code"], error["message"]),
-                             (200, -32041, "Idempotency key reused"))
+            self.assertEqual(
+                (response.status_code, error["code"], error["message"]), (200, -32041, "Idempotency key reused")
+            )
             self.assertIn("new key", error["data"]["message"])
         self.assertEqual(self.count(name) + self.count(name + " other"), 1)
 
     def test_keys_are_per_user(self):
         key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
         self.env["res.users"].browse(self.colleague.id).write(
-            {"groups_id": [(4, self.env.ref("base.group_partner_manager").id)]})
+            {"groups_id": [(4, self.env.ref("base.group_partner_manager").id)]}
+        )
         colleague = self.login("colleague")
         mine = self.send(self.create_call(name), key)
         theirs = self.send(self.create_call(name), key, token=colleague)
@@ -162,8 +178,9 @@ class TestIdempotency(JsonCallCase):
         key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.idempotency_hours", "2")
         first = self.send(self.create_call(name), key).json()["result"]
-        self.env.cr.execute("UPDATE api_token_idempotency SET created_at = created_at - interval '121 minutes' "
-                            "WHERE key = %s", [key])
+        self.env.cr.execute(
+            "UPDATE api_token_idempotency SET created_at = created_at - interval '121 minutes' WHERE key = %s", [key]
+        )
         again = self.send(self.create_call(name), key)
         self.assertNotIn(REPLAYED, again.headers)
         self.assertNotEqual(again.json()["result"], first)
@@ -171,11 +188,21 @@ class TestIdempotency(JsonCallCase):
         self.assertEqual(self.keys(key), 1)
         # expired, the key is free for another request too, even when the
         # request that claims it fails in a batch (rolled back to its savepoint)
-        self.env.cr.execute("UPDATE api_token_idempotency SET created_at = created_at - interval '121 minutes' "
-                            "WHERE key = %s", [key])
-        batch = [{"jsonrpc": "2.0", "id": 1, "params": {"model": "res.partner", "method": "write",
-                                                        "args": [[self.integrator.partner_id.id], {"no": 1}]}},
-                 self.create_call(name, request_id=2)]
+        self.env.cr.execute(
+            "UPDATE api_token_idempotency SET created_at = created_at - interval '121 minutes' WHERE key = %s", [key]
+        )
+        batch = [
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "params": {
+                    "model": "res.partner",
+                    "method": "write",
+                    "args": [[self.integrator.partner_id.id], {"no": 1}],
+                },
+            },
+            self.create_call(name, request_id=2),
+        ]
         first = self.send(batch, key)
         self.assertEqual(["error" in answer for answer in first.json()], [True, False], first.text)
         self.assert_replayed(first, self.send(batch, key))
@@ -183,15 +210,23 @@ class TestIdempotency(JsonCallCase):
         # the daily cron: expired keys go, live ones stay
         old_key = str(uuid.uuid4())
         self.send(self.create_call(name + " old"), old_key)
-        self.env.cr.execute("UPDATE api_token_idempotency SET created_at = created_at - interval '3 hours' "
-                            "WHERE key = %s", [old_key])
+        self.env.cr.execute(
+            "UPDATE api_token_idempotency SET created_at = created_at - interval '3 hours' WHERE key = %s", [old_key]
+        )
         self.env["api.token"]._cron_purge()
         self.assertEqual((self.keys(old_key), self.keys(key)), (0, 1))
 
     def test_an_error_outcome_is_stored_too(self):
         key = str(uuid.uuid4())
-        body = {"jsonrpc": "2.0", "id": 7, "params": {"model": "res.partner", "method": "write",
-                                                      "args": [[self.integrator.partner_id.id], {"no_field": 1}]}}
+        body = {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "params": {
+                "model": "res.partner",
+                "method": "write",
+                "args": [[self.integrator.partner_id.id], {"no_field": 1}],
+            },
+        }
         first = self.send(body, key)
         self.assertEqual(first.json()["error"]["code"], -32602, first.text)
         again = self.send(body, key)
@@ -218,8 +253,13 @@ class TestIdempotency(JsonCallCase):
 
     def test_stored_answers_are_not_readable_by_users(self):
         self.send(self.create_call(f"Idem {uuid.uuid4()}"), str(uuid.uuid4()))
-        error = self.send({"jsonrpc": "2.0", "id": 1, "params": {
-            "model": "api.token.idempotency", "method": "search_read", "args": [[]]}}).json()["error"]
+        error = self.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "params": {"model": "api.token.idempotency", "method": "search_read", "args": [[]]},
+            }
+        ).json()["error"]
         self.assertEqual(error["code"], -32010)
 
     def test_on_odoos_database_path_too(self):
@@ -231,8 +271,15 @@ class TestIdempotency(JsonCallCase):
             self.assert_replayed(first, self.send(self.create_call(name), key))
             self.assertEqual(self.count(name), 1)
             key = str(uuid.uuid4())
-            body = {"jsonrpc": "2.0", "id": 7, "params": {"model": "res.partner", "method": "write",
-                                                          "args": [[self.integrator.partner_id.id], {"no": 1}]}}
+            body = {
+                "jsonrpc": "2.0",
+                "id": 7,
+                "params": {
+                    "model": "res.partner",
+                    "method": "write",
+                    "args": [[self.integrator.partner_id.id], {"no": 1}],
+                },
+            }
             first = self.send(body, key)
             self.assertEqual(first.json()["error"]["code"], -32602, first.text)
             self.assert_replayed(first, self.send(body, key))
@@ -241,9 +288,14 @@ class TestIdempotency(JsonCallCase):
     def test_a_batch_of_50_creates_sent_again_writes_50_rows(self):
         for atomic in (False, True):
             key, name = str(uuid.uuid4()), f"Idem batch {uuid.uuid4()}"
-            batch = [{"jsonrpc": "2.0", "id": n, "params": {"model": "res.partner", "method": "create",
-                                                            "args": [{"name": name}], "atomic": atomic}}
-                     for n in range(50)]
+            batch = [
+                {
+                    "jsonrpc": "2.0",
+                    "id": n,
+                    "params": {"model": "res.partner", "method": "create", "args": [{"name": name}], "atomic": atomic},
+                }
+                for n in range(50)
+            ]
             first = self.send(batch, key)
             self.assertEqual(len(first.json()), 50)
             again = self.send(batch, key)
@@ -257,9 +309,18 @@ class TestIdempotency(JsonCallCase):
 
     def test_a_failing_member_does_not_lose_the_key(self):
         key, name = str(uuid.uuid4()), f"Idem {uuid.uuid4()}"
-        batch = [{"jsonrpc": "2.0", "id": 1, "params": {"model": "res.partner", "method": "write",
-                                                        "args": [[self.integrator.partner_id.id], {"no": 1}]}},
-                 self.create_call(name, request_id=2)]
+        batch = [
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "params": {
+                    "model": "res.partner",
+                    "method": "write",
+                    "args": [[self.integrator.partner_id.id], {"no": 1}],
+                },
+            },
+            self.create_call(name, request_id=2),
+        ]
         first = self.send(batch, key)
         self.assertEqual([("error" in a, "result" in a) for a in first.json()], [(True, False), (False, True)])
         self.assert_replayed(first, self.send(batch, key))
@@ -286,8 +347,9 @@ class TestIdempotency(JsonCallCase):
         self.assertEqual(first.status_code, 400, first.text)
         self.assert_replayed(first, self.send(body, key, path=path))
         # a bad key: the HTTP status of -32600
-        self.assertEqual(self.send({"params": {"data": {"name": name}}}, "é", path="/api/res.partner/").status_code,
-                         400)
+        self.assertEqual(
+            self.send({"params": {"data": {"name": name}}}, "é", path="/api/res.partner/").status_code, 400
+        )
 
     def test_json2(self):
         key, name = str(uuid.uuid4()), f"Idem json2 {uuid.uuid4()}"
@@ -298,14 +360,14 @@ class TestIdempotency(JsonCallCase):
         self.assert_replayed(first, self.send(body, key, path="/json/2/res.partner/create", headers=headers))
         self.assertEqual(self.count(name), 1)
         other = self.send(body, key, path="/json/2/res.partner/search_count", headers=headers)
-        self.assertEqual((other.status_code, other.json()["name"].rsplit(".", 1)[-1]),
-                         (422, "IdempotencyKeyMismatch"))
+        self.assertEqual((other.status_code, other.json()["name"].rsplit(".", 1)[-1]), (422, "IdempotencyKeyMismatch"))
 
     def test_rest_and_json2_give_a_stored_answer_to_its_credential_only(self):
         """The scoped token's replay, in REST and JSON-2; an Odoo API key of
         the user (JSON-2) is a credential of its own too."""
-        self.env["res.users"].browse(self.integrator.id).write({"groups_id": [(4, self.env.ref(
-            "base.group_partner_manager").id)]})
+        self.env["res.users"].browse(self.integrator.id).write(
+            {"groups_id": [(4, self.env.ref("base.group_partner_manager").id)]}
+        )
         scoped, partner = self.scoped_token(), self.colleague.partner_id.id
         selection = "{name, user_ids{login, groups_id}}"
         # REST

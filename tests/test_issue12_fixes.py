@@ -1,4 +1,5 @@
 """Small fixes of issue #12: each test failed before its fix."""
+
 import contextlib
 import json
 import logging
@@ -23,11 +24,17 @@ class TestCountPastTheEnd(JsonCallCase):
         domain = [["name", "like", "Counted "]]
         for fields in ("{name}", {"name": {}}, ["name"]):
             with self.subTest(fields=fields):
-                answer = self.call(token, "res.partner", "search_read", [domain, fields],
-                                   kwargs={"limit": 2, "offset": 10, "count": True})
+                answer = self.call(
+                    token,
+                    "res.partner",
+                    "search_read",
+                    [domain, fields],
+                    kwargs={"limit": 2, "offset": 10, "count": True},
+                )
                 self.assertEqual(answer, {"records": [], "length": 3})
-                answer = self.call(token, "res.partner", "search_read", [domain, fields],
-                                   kwargs={"offset": 2, "count": True})
+                answer = self.call(
+                    token, "res.partner", "search_read", [domain, fields], kwargs={"offset": 2, "count": True}
+                )
                 self.assertEqual((len(answer["records"]), answer["length"]), (1, 3))
 
 
@@ -41,8 +48,11 @@ class TestNoContent(JsonCallCase):
 
     def test_batch_of_notifications(self):
         token = self.login()
-        notification = {"jsonrpc": "2.0", "method": "call", "params": {
-            "token": token, "model": "res.partner", "method": "search_count", "args": [[]]}}
+        notification = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"token": token, "model": "res.partner", "method": "search_count", "args": [[]]},
+        }
         self.assertNoContent(self.http("POST", "/json-call", json.dumps([notification] * 2)))
 
     def test_preflights(self):
@@ -50,8 +60,9 @@ class TestNoContent(JsonCallCase):
         for path in ("/json-call", "/api/res.partner/", "/json/2/res.partner/search_count"):
             for origin in ("https://shop.example", "https://evil.example"):
                 with self.subTest(path=path, origin=origin):
-                    self.assertNoContent(self.http("OPTIONS", path, headers={
-                        "Origin": origin, "Access-Control-Request-Method": "POST"}))
+                    self.assertNoContent(
+                        self.http("OPTIONS", path, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+                    )
 
 
 @tagged("post_install", "-at_install")
@@ -67,21 +78,32 @@ class TestQuietLogs(JsonCallCase):
         logs.records[:] = [record for record in logs.records if not record.name.endswith(".sentinel")]
 
     def assertOneInfoLine(self, logs):
-        lines = [(logging.getLevelName(record.levelno), record.getMessage()[:300], bool(record.exc_info),
-                  bool(record.stack_info)) for record in logs.records]
+        lines = [
+            (
+                logging.getLevelName(record.levelno),
+                record.getMessage()[:300],
+                bool(record.exc_info),
+                bool(record.stack_info),
+            )
+            for record in logs.records
+        ]
         self.assertEqual([line[0] for line in lines], ["INFO"], lines)
         self.assertFalse(lines[0][2] or lines[0][3], lines)
 
     def test_scope_refusal(self):
-        scoped = self.result("/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD,
-                                                              "scope": {"models": ["res.partner"]}})["token"]
+        scoped = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"]}},
+        )["token"]
         for model, args in (("res.users", [[]]), ("res.partner", [[["user_ids.login", "=", "x"]]])):
             with self.subTest(model=model), self.captured() as logs:
                 self.call_error(scoped, model, "search_count", args, code=-32010)
             self.assertOneInfoLine(logs)
         bearer = {"Authorization": f"Bearer {scoped}"}
-        for verb, path, body in (("GET", "/api/res.users/", None),
-                                 ("POST", "/json/2/res.users/search_count", '{"domain": []}')):
+        for verb, path, body in (
+            ("GET", "/api/res.users/", None),
+            ("POST", "/json/2/res.users/search_count", '{"domain": []}'),
+        ):
             with self.subTest(path=path), self.captured() as logs:
                 response = self.http(verb, path, body, headers=bearer)
                 self.assertEqual(response.status_code, 403, response.text)

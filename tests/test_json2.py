@@ -1,6 +1,7 @@
 """Odoo 19's JSON-2 API (``POST /json/2/<model>/<method>``) on Odoo 18, sent
 as Odoo 19's documentation shows it: named arguments in a JSON object, the
 key in ``Authorization: bearer``, the bare result, HTTP statuses for errors."""
+
 import json
 from unittest.mock import patch
 
@@ -53,20 +54,25 @@ class Json2Case(JsonCallCase):
 
 
 class TestJson2(Json2Case):
-
     # ------------------------------------------------------------ the calls
     def test_documented_calls(self):
         ids = self.ok("res.partner", "create", {"vals_list": [{"name": "JSON-2 A"}, {"name": "JSON-2 B"}]})
         self.assertEqual(len(ids), 2)
         self.assertIs(self.ok("res.partner", "write", {"ids": ids, "vals": {"ref": "J2"}}), True)
-        found = self.ok("res.partner", "search_read", {
-            "domain": [["ref", "=", "J2"]], "fields": ["name", "ref"], "limit": 10, "order": "name"})
-        self.assertEqual(found, [{"id": ids[0], "name": "JSON-2 A", "ref": "J2"},
-                                 {"id": ids[1], "name": "JSON-2 B", "ref": "J2"}])
-        self.assertEqual(self.ok("res.partner", "read", {"ids": ids[:1], "fields": ["name"]}),
-                         [{"id": ids[0], "name": "JSON-2 A"}])
-        self.assertEqual(self.ok("res.partner", "search", {"domain": [["ref", "=", "J2"]]}), ids,
-                         "a recordset answered as its ids")
+        found = self.ok(
+            "res.partner",
+            "search_read",
+            {"domain": [["ref", "=", "J2"]], "fields": ["name", "ref"], "limit": 10, "order": "name"},
+        )
+        self.assertEqual(
+            found, [{"id": ids[0], "name": "JSON-2 A", "ref": "J2"}, {"id": ids[1], "name": "JSON-2 B", "ref": "J2"}]
+        )
+        self.assertEqual(
+            self.ok("res.partner", "read", {"ids": ids[:1], "fields": ["name"]}), [{"id": ids[0], "name": "JSON-2 A"}]
+        )
+        self.assertEqual(
+            self.ok("res.partner", "search", {"domain": [["ref", "=", "J2"]]}), ids, "a recordset answered as its ids"
+        )
         # a record method, then the context: archived records are found with active_test off
         self.ok("res.partner", "action_archive", {"ids": ids[:1]})
         domain = {"domain": [["ref", "=", "J2"]]}
@@ -83,8 +89,9 @@ class TestJson2(Json2Case):
         apikeys = self.env["res.users.apikeys"].with_user(self.integrator).sudo()
         key = apikeys._generate(None, "json-2 script", None)
         partner = self.integrator.partner_id.id
-        answer = self.ok("res.partner", "read", {"ids": [partner], "fields": ["name"]},
-                         headers={"Authorization": f"BEARER {key}"})  # the scheme is case-insensitive
+        answer = self.ok(
+            "res.partner", "read", {"ids": [partner], "fields": ["name"]}, headers={"Authorization": f"BEARER {key}"}
+        )  # the scheme is case-insensitive
         self.assertEqual(answer, [{"id": partner, "name": "Integrator"}])
         apikeys.search([("user_id", "=", self.integrator.id)]).unlink()  # revoked: refused at once
         response, _error = self.fails(401, "TokenInvalid", "res.partner", "read", {"ids": [partner]}, token=key)
@@ -95,10 +102,17 @@ class TestJson2(Json2Case):
 
     def test_database_header(self):
         dbname = self.env.cr.dbname
-        self.assertIsInstance(self.ok("res.partner", "search_count", {"domain": []},
-                                      headers={"X-Odoo-Database": dbname}), int)
-        self.fails(404, "DatabaseNotFound", "res.partner", "search_count", {"domain": []},
-                   headers={"X-Odoo-Database": "no-such-database"})
+        self.assertIsInstance(
+            self.ok("res.partner", "search_count", {"domain": []}, headers={"X-Odoo-Database": dbname}), int
+        )
+        self.fails(
+            404,
+            "DatabaseNotFound",
+            "res.partner",
+            "search_count",
+            {"domain": []},
+            headers={"X-Odoo-Database": "no-such-database"},
+        )
 
     # ----------------------------------------------------------- the errors
     def test_400_bad_body(self):
@@ -107,16 +121,24 @@ class TestJson2(Json2Case):
 
     def test_401_missing_or_invalid_bearer(self):
         for headers in ({}, {"Authorization": "bearer not-a-token"}, {"Authorization": "Basic eDp5"}):
-            response, _error = self.fails(401, "TokenMissing" if "not-a" not in str(headers) else "TokenInvalid",
-                                          "res.partner", "search_count", {"domain": []}, token=False,
-                                          headers=headers)
+            response, _error = self.fails(
+                401,
+                "TokenMissing" if "not-a" not in str(headers) else "TokenInvalid",
+                "res.partner",
+                "search_count",
+                {"domain": []},
+                token=False,
+                headers=headers,
+            )
             self.assertEqual(response.headers["WWW-Authenticate"], "bearer")
 
     def test_403_access_rights_and_token_scope(self):
         colleague = self.login("colleague", PASSWORD)
         self.fails(403, "AccessError", "ir.config_parameter", "search_read", {"domain": []}, token=colleague)
-        scoped = self.result("/json-call/user_authenticate", {
-            "login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"], "read_only": True}})
+        scoped = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"], "read_only": True}},
+        )
         self.fails(403, "AccessError", "res.users", "search_count", {"domain": []}, token=scoped["token"])
         self.fails(403, "AccessError", "res.partner", "write", {"ids": [], "vals": {}}, token=scoped["token"])
 
@@ -135,8 +157,14 @@ class TestJson2(Json2Case):
         self.fails(405, "MethodNotAllowed", "res.partner", "search_count", verb="PUT")
 
     def test_415_body_not_sent_as_json(self):
-        self.fails(415, "UnsupportedMediaType", "res.partner", "search_count", {"domain": []},
-                   headers={"Content-Type": "text/plain"})
+        self.fails(
+            415,
+            "UnsupportedMediaType",
+            "res.partner",
+            "search_count",
+            {"domain": []},
+            headers={"Content-Type": "text/plain"},
+        )
 
     def test_422_validation_and_bad_arguments(self):
         partner = self.integrator.partner_id.id
@@ -158,10 +186,12 @@ class TestJson2(Json2Case):
     def test_openapi_describes_json2(self):
         document = self.http("GET", "/json-call/openapi.json").json()
         operation = document["paths"]["/json/2/{model}/{method}"]["post"]
-        self.assertTrue({"200", "400", "401", "403", "404", "405", "415", "422", "429", "500"}
-                        <= set(operation["responses"]))
-        self.assertEqual(document["components"]["schemas"]["OdooError"]["required"],
-                         ["name", "message", "arguments", "context"])
+        self.assertTrue(
+            {"200", "400", "401", "403", "404", "405", "415", "422", "429", "500"} <= set(operation["responses"])
+        )
+        self.assertEqual(
+            document["components"]["schemas"]["OdooError"]["required"], ["name", "message", "arguments", "context"]
+        )
 
 
 @tagged("post_install", "-at_install")  # a ready registry, as a server has (see test_database_free)
@@ -170,6 +200,7 @@ class TestJson2ReadOnlyCursor(Json2Case):
     is the test's one connection, so the call then runs read/write all the
     same; tests/test_live_replica.py shows the read-only calls on a real
     replica.)"""
+
     readonly_enabled = True
 
     def test_read_only_methods_ask_for_a_read_only_cursor(self):
@@ -178,10 +209,14 @@ class TestJson2ReadOnlyCursor(Json2Case):
         key = self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "ro", None)
         partner = self.integrator.partner_id.id
         open_cursors, opened = read_replica.open_cursors, []
-        with patch.object(read_replica, "open_cursors",
-                          lambda registry, readonly: opened.append(readonly) or open_cursors(registry, readonly)):
-            answer = self.ok("res.partner", "search_read", {"domain": [["id", "=", partner]], "fields": ["name"]},
-                             token=key)
+        with patch.object(
+            read_replica,
+            "open_cursors",
+            lambda registry, readonly: opened.append(readonly) or open_cursors(registry, readonly),
+        ):
+            answer = self.ok(
+                "res.partner", "search_read", {"domain": [["id", "=", partner]], "fields": ["name"]}, token=key
+            )
             self.assertEqual(answer, [{"id": partner, "name": "Integrator"}])
             self.assertEqual(opened, [True])
             opened.clear()

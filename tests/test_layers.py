@@ -9,6 +9,7 @@ layers below it, so that what does not need the HTTP request cannot read it.
   (a top-level ``http/`` folder would shadow Python's ``http`` module for
   anything run from the checkout).
 """
+
 import ast
 from pathlib import Path
 
@@ -41,14 +42,15 @@ def _layer(name):
 
 
 def _offending(layer, forbidden):
-    return {path: sorted(name for name in names if any(name == f or name.startswith(f + ".") for f in forbidden))
-            for path, names in _layer(layer).items()
-            if any(name == f or name.startswith(f + ".") for name in names for f in forbidden)}
+    return {
+        path: sorted(name for name in names if any(name == f or name.startswith(f + ".") for f in forbidden))
+        for path, names in _layer(layer).items()
+        if any(name == f or name.startswith(f + ".") for name in names for f in forbidden)
+    }
 
 
 @tagged("post_install", "-at_install")
 class TestLayers(BaseCase):
-
     def test_core_needs_no_request_nor_other_layer(self):
         self.assertEqual(_offending("core", ["odoo.http", "http_layer", "controllers", "models", "openapi"]), {})
 

@@ -7,15 +7,15 @@ LOGOUT = "/json-call/user_logout"
 
 @tagged("post_install", "-at_install")
 class TestLogout(JsonCallCase):
-
     def test_published_example(self):
         token = self.login()
         answer = self.post(LOGOUT, {"params": {"token": token}})
         self.assertIs(answer["result"], True)
         record = self.env["api.token"].search([("user_id", "=", self.integrator.id)])
         self.assertEqual(record.state, "revoked")
-        error = self.error("/json-call", {"token": token, "model": "res.partner", "method": "search", "args": [[]]},
-                           -32005)
+        error = self.error(
+            "/json-call", {"token": token, "model": "res.partner", "method": "search", "args": [[]]}, -32005
+        )
         self.assertEqual(error["message"], "Token revoked")
         self.error(LOGOUT, {"token": token}, -32005)
 

@@ -5,6 +5,7 @@ scope or a read-only token hides, tool failures as results, the resources,
 usage metering; and the official Python SDK client (``mcp`` 2.3, in its own
 virtual environment, see test_odoo19.mcp_python) against the test server.
 """
+
 import json
 import subprocess
 import tempfile
@@ -23,7 +24,6 @@ ALL_TOOLS = {"list_models", "describe_model", "search_records", "read_records", 
 
 
 class McpCase(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.token = self.login()
@@ -32,17 +32,22 @@ class McpCase(JsonCallCase):
         scope = {"read_only": read_only}
         if models is not None:
             scope["models"] = models
-        return self.result("/json-call/user_authenticate",
-                           {"login": "integrator", "password": PASSWORD, "scope": scope})["token"]
+        return self.result(
+            "/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD, "scope": scope}
+        )["token"]
 
     def send(self, body, token=None, headers=None, verb="POST"):
-        headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": LATEST,
-                   **(headers or {})}
+        headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": LATEST, **(headers or {})}
         if token is not False:
             headers.setdefault("Authorization", f"Bearer {token or self.token}")
         data = body if body is None or isinstance(body, (bytes, str)) else json.dumps(body)
-        return self.opener.request(verb, self.base_url() + "/mcp", data=data, timeout=60,
-                                   headers={"Content-Type": "application/json", **headers})
+        return self.opener.request(
+            verb,
+            self.base_url() + "/mcp",
+            data=data,
+            timeout=60,
+            headers={"Content-Type": "application/json", **headers},
+        )
 
     def request(self, method, params=None, status=200, **kwargs):
         body = {"jsonrpc": "2.0", "id": 7, "method": method}
@@ -82,12 +87,19 @@ class McpCase(JsonCallCase):
 
 @tagged("post_install", "-at_install")
 class TestMcpTransport(McpCase):
-
     def test_initialize_negotiates_the_revision(self):
-        for asked, answered in ((LATEST, LATEST), ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"),
-                                ("2024-11-05", LATEST), ("2099-01-01", LATEST)):
-            result = self.ok("initialize", {"protocolVersion": asked, "capabilities": {},
-                                            "clientInfo": {"name": "test", "version": "1"}}, headers={})
+        for asked, answered in (
+            (LATEST, LATEST),
+            ("2025-06-18", "2025-06-18"),
+            ("2025-03-26", "2025-03-26"),
+            ("2024-11-05", LATEST),
+            ("2099-01-01", LATEST),
+        ):
+            result = self.ok(
+                "initialize",
+                {"protocolVersion": asked, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}},
+                headers={},
+            )
             self.assertEqual(result["protocolVersion"], answered)
         self.assertEqual(set(result["capabilities"]), {"tools", "resources"})
         self.assertEqual(result["serverInfo"]["name"], mcp_tools.SERVER_NAME)
@@ -110,9 +122,11 @@ class TestMcpTransport(McpCase):
         self.assertNotIn("Mcp-Session-Id", self.send({"jsonrpc": "2.0", "id": 1, "method": "ping"}).headers)
 
     def test_notifications_and_responses_answer_202(self):
-        for body in ({"jsonrpc": "2.0", "method": "notifications/initialized"},
-                     {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}},
-                     {"jsonrpc": "2.0", "id": 5, "result": {}}):
+        for body in (
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}},
+            {"jsonrpc": "2.0", "id": 5, "result": {}},
+        ):
             response = self.send(body)
             self.assertEqual((response.status_code, response.content), (202, b""), response.text)
         response = self.send({"jsonrpc": "2.0", "method": "notifications/initialized"}, token="not-a-token")
@@ -147,8 +161,15 @@ class TestMcpTransport(McpCase):
             with patch.object(odoo.conf, "server_wide_modules", ["base", "web"]):
                 self.assertEqual(self.ok("ping"), {})
                 self.assertTrue(hooks, "Odoo's database path")
-                self.assertEqual(len(self.tool("search_records", {"model": "res.partner", "limit": 1},
-                                               )["records"]), 1)
+                self.assertEqual(
+                    len(
+                        self.tool(
+                            "search_records",
+                            {"model": "res.partner", "limit": 1},
+                        )["records"]
+                    ),
+                    1,
+                )
                 response = self.send({"jsonrpc": "2.0", "id": 1, "method": "ping"}, token="not-a-token")
                 self.assertEqual(response.status_code, 401)
                 self.assertEqual(response.json()["error"]["code"], -32003)
@@ -156,44 +177,58 @@ class TestMcpTransport(McpCase):
 
     def test_401_without_a_valid_token(self):
         for token, code in ((False, -32002), ("not-a-token", -32003)):
-            response = self.send({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                  "params": {"protocolVersion": LATEST}}, token=token)
+            response = self.send(
+                {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": LATEST}}, token=token
+            )
             self.assertEqual(response.status_code, 401, response.text)
             self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer "), "see test_oauth")
             self.assertEqual(response.json()["error"]["code"], code)
         token = self.login()
         self.assertEqual(self.ok("ping", token=token), {})
         self.assertIs(self.result("/json-call/user_logout", {"token": token}), True)
-        self.assertTrue(self.rpc_error("ping", token=token, code=-32005, status=401)["data"]["name"].endswith(
-            "TokenRevoked"))
+        self.assertTrue(
+            self.rpc_error("ping", token=token, code=-32005, status=401)["data"]["name"].endswith("TokenRevoked")
+        )
 
     def test_foreign_origin_refused(self):
         self.rpc_error("ping", code=-32009, status=403, headers={"Origin": "http://rebind.example"})
         own = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         self.assertEqual(self.ok("ping", headers={"Origin": own}), {})
-        response = self.send({"jsonrpc": "2.0", "method": "notifications/initialized"},
-                             headers={"Origin": "http://rebind.example"})
+        response = self.send(
+            {"jsonrpc": "2.0", "method": "notifications/initialized"}, headers={"Origin": "http://rebind.example"}
+        )
         self.assertEqual(response.status_code, 403)
 
     def test_database_header_and_query(self):
         dbname = self.env.cr.dbname
         self.assertEqual(self.ok("ping", headers={"X-Odoo-Database": dbname}), {})
-        response = self.opener.post(self.base_url() + f"/mcp?db={dbname}", timeout=20, data=json.dumps(
-            {"jsonrpc": "2.0", "id": 1, "method": "ping"}), headers={"Authorization": f"Bearer {self.token}",
-                                                                      "Content-Type": "application/json"})
+        response = self.opener.post(
+            self.base_url() + f"/mcp?db={dbname}",
+            timeout=20,
+            data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         self.assertEqual(response.json()["result"], {})
 
 
 @tagged("post_install", "-at_install")
 class TestMcpTools(McpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.belgium = cls.env.ref("base.be")
-        cls.partners = cls.env["res.partner"].create([
-            {"name": f"MCP Partner {n}", "ref": "MCPT", "email": f"p{n}@mcp.test", "country_id": cls.belgium.id,
-             "is_company": n % 2 == 0} for n in range(5)])
+        cls.partners = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"MCP Partner {n}",
+                    "ref": "MCPT",
+                    "email": f"p{n}@mcp.test",
+                    "country_id": cls.belgium.id,
+                    "is_company": n % 2 == 0,
+                }
+                for n in range(5)
+            ]
+        )
 
     def test_tools_list_with_schemas_and_hints(self):
         tools = {tool["name"]: tool for tool in self.ok("tools/list")["tools"]}
@@ -211,8 +246,9 @@ class TestMcpTools(McpCase):
         # 2025-03-26 knew neither outputSchema nor structuredContent
         old = self.ok("tools/list", headers={"MCP-Protocol-Version": "2025-03-26"})["tools"]
         self.assertFalse([tool for tool in old if "outputSchema" in tool])
-        result = self.ok("tools/call", {"name": "list_models", "arguments": {}},
-                         headers={"MCP-Protocol-Version": "2025-03-26"})
+        result = self.ok(
+            "tools/call", {"name": "list_models", "arguments": {}}, headers={"MCP-Protocol-Version": "2025-03-26"}
+        )
         self.assertNotIn("structuredContent", result)
         self.assertIn("res.partner", result["content"][0]["text"])
 
@@ -233,47 +269,86 @@ class TestMcpTools(McpCase):
         self.assertIn("more values not listed", described["fields"]["tz"]["note"])
 
     def test_search_records(self):
-        found = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                             "fields": ["name", "country_id"], "order": "name", "limit": 2,
-                                             "count": True})
+        found = self.tool(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["ref", "=", "MCPT"]],
+                "fields": ["name", "country_id"],
+                "order": "name",
+                "limit": 2,
+                "count": True,
+            },
+        )
         self.assertEqual(found["count"], 5)
         self.assertEqual(found["next_offset"], 2)
         self.assertEqual(found["records"][0]["name"], "MCP Partner 0")
         self.assertEqual(found["records"][0]["country_id"], [self.belgium.id, "Belgium"], "relations as [id, name]")
-        last = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                            "fields": ["name"], "order": "name", "limit": 2, "offset": 4})
+        last = self.tool(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["ref", "=", "MCPT"]],
+                "fields": ["name"],
+                "order": "name",
+                "limit": 2,
+                "offset": 4,
+            },
+        )
         self.assertEqual([r["name"] for r in last["records"]], ["MCP Partner 4"])
         self.assertIsNone(last["next_offset"])
-        nested = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                              "fields": "{name, country_id{code}}", "limit": 1, "order": "name"})
+        nested = self.tool(
+            "search_records",
+            {
+                "model": "res.partner",
+                "domain": [["ref", "=", "MCPT"]],
+                "fields": "{name, country_id{code}}",
+                "limit": 1,
+                "order": "name",
+            },
+        )
         self.assertEqual(nested["records"][0]["country_id"], {"id": self.belgium.id, "code": "BE"})
-        default = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                               "limit": 1})["records"][0]
+        default = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]], "limit": 1})[
+            "records"
+        ][0]
         self.assertIn("email", default)
         self.assertNotIn("image_1920", default, "binary fields only when asked")
-        asked = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                             "fields": ["image_128"], "limit": 1})["records"][0]
+        asked = self.tool(
+            "search_records",
+            {"model": "res.partner", "domain": [["ref", "=", "MCPT"]], "fields": ["image_128"], "limit": 1},
+        )["records"][0]
         self.assertIn("image_128", asked)
 
     def test_answers_are_cut_with_a_note(self):
         with patch.object(mcp_tools, "MAX_CHARS", 150):
-            found = self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                                 "fields": ["name", "email"], "order": "name", "limit": 5})
+            found = self.tool(
+                "search_records",
+                {
+                    "model": "res.partner",
+                    "domain": [["ref", "=", "MCPT"]],
+                    "fields": ["name", "email"],
+                    "order": "name",
+                    "limit": 5,
+                },
+            )
         self.assertLess(len(found["records"]), 5)
         self.assertIn("answer cut", found["note"])
         self.assertEqual(found["next_offset"], len(found["records"]))
 
     def test_read_and_aggregate(self):
-        read = self.tool("read_records", {"model": "res.partner", "ids": self.partners[:2].ids,
-                                          "fields": ["name", "email"]})
+        read = self.tool(
+            "read_records", {"model": "res.partner", "ids": self.partners[:2].ids, "fields": ["name", "email"]}
+        )
         self.assertEqual([r["email"] for r in read["records"]], ["p0@mcp.test", "p1@mcp.test"])
-        groups = self.tool("aggregate_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]],
-                                                 "groupby": ["is_company"]})["groups"]
+        groups = self.tool(
+            "aggregate_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]], "groupby": ["is_company"]}
+        )["groups"]
         self.assertEqual({group["is_company"]: group["__count"] for group in groups}, {True: 3, False: 2})
 
     def test_create_update_delete_and_call_method(self):
-        created = self.tool("create_records", {"model": "res.partner",
-                                               "values": {"name": "Made by MCP", "email": "made@mcp.test"}})
+        created = self.tool(
+            "create_records", {"model": "res.partner", "values": {"name": "Made by MCP", "email": "made@mcp.test"}}
+        )
         partner = self.env["res.partner"].browse(created["ids"])
         self.assertEqual(partner.create_uid, self.integrator)
         self.tool("update_records", {"model": "res.partner", "ids": partner.ids, "values": {"phone": "+32 2 555"}})
@@ -294,31 +369,51 @@ class TestMcpTools(McpCase):
         self.assertIn("did you mean 'res.partner'", text)
         text = self.tool_error("read_records", {"model": "res.partner", "ids": [999999999]})
         self.assertIn("no res.partner record with id 999999999", text)
-        text = self.tool_error("update_records", {"model": "res.partner", "ids": self.partners[:1].ids,
-                                                  "values": {"parent_id": self.partners[0].id}})
+        text = self.tool_error(
+            "update_records",
+            {"model": "res.partner", "ids": self.partners[:1].ids, "values": {"parent_id": self.partners[0].id}},
+        )
         self.assertTrue(text.startswith("Validation error: "), text)
         text = self.tool_error("create_records", {"model": "res.country", "values": {"name": "Not mine"}})
         self.assertTrue(text.startswith("Access denied: "), text)
         text = self.tool_error("call_method", {"model": "res.partner", "method": "_private"})
         self.assertIn("no public method '_private'", text)
         text = self.tool_error("search_records", {"model": "res.partner", "fileds": ["name"]})
-        self.assertTrue(text.startswith("search_records has no argument 'fileds'; did you mean 'fields'? "
-                                        "It takes: model, domain, fields,"), text)
+        self.assertTrue(
+            text.startswith(
+                "search_records has no argument 'fileds'; did you mean 'fields'? It takes: model, domain, fields,"
+            ),
+            text,
+        )
         text = self.tool_error("search_records", {"model": "res.partner", "limit": 5000})
         self.assertIn("'limit' must be an integer from 1 to 200", text)
         # the transaction goes on after a failed tool: the next call works
-        self.assertEqual(self.tool("read_records", {"model": "res.partner", "ids": self.partners[:1].ids,
-                                                    "fields": ["name"]})["records"][0]["name"], "MCP Partner 0")
+        self.assertEqual(
+            self.tool("read_records", {"model": "res.partner", "ids": self.partners[:1].ids, "fields": ["name"]})[
+                "records"
+            ][0]["name"],
+            "MCP Partner 0",
+        )
 
     def test_read_only_token_lists_no_write_tool(self):
         token = self.token_with(read_only=True)
         tools = {tool["name"] for tool in self.ok("tools/list", token=token)["tools"]}
         self.assertEqual(tools, ALL_TOOLS - WRITE_TOOLS)
-        error = self.rpc_error("tools/call", {"name": "create_records", "arguments": {
-            "model": "res.partner", "values": {"name": "No"}}}, code=-32602, token=token)
+        error = self.rpc_error(
+            "tools/call",
+            {"name": "create_records", "arguments": {"model": "res.partner", "values": {"name": "No"}}},
+            code=-32602,
+            token=token,
+        )
         self.assertIn("read-only", error["data"]["message"])
-        self.assertEqual(len(self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]]},
-                                       token=token)["records"]), 5)
+        self.assertEqual(
+            len(
+                self.tool("search_records", {"model": "res.partner", "domain": [["ref", "=", "MCPT"]]}, token=token)[
+                    "records"
+                ]
+            ),
+            5,
+        )
 
     def test_model_scope_hides_other_models_everywhere(self):
         token = self.token_with(["res.partner", "res.country"])
@@ -334,8 +429,9 @@ class TestMcpTools(McpCase):
         self.assertEqual(resources, ["odoo://model/res.country", "odoo://model/res.partner"])
         self.rpc_error("resources/read", {"uri": "odoo://model/res.users"}, code=-32602, token=token)
         # the scope's domain checks hold: no way to res.users through a relation
-        text = self.tool_error("search_records", {"model": "res.partner", "domain": [["user_ids.login", "=", "x"]]},
-                               token=token)
+        text = self.tool_error(
+            "search_records", {"model": "res.partner", "domain": [["user_ids.login", "=", "x"]]}, token=token
+        )
         self.assertIn("res.users", text)
 
     def test_resources(self):
@@ -369,8 +465,9 @@ class TestMcpLimits(McpCase):
     readonly_enabled = False
 
     def test_rate_limit_answers_429(self):
-        token = self.result("/json-call/user_authenticate",
-                            {"login": "integrator", "password": PASSWORD, "rate_limit": 2})["token"]
+        token = self.result(
+            "/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD, "rate_limit": 2}
+        )["token"]
         self.ok("ping", token=token)
         self.tool("list_models", token=token)
         response = self.send({"jsonrpc": "2.0", "id": 1, "method": "ping"}, token=token)
@@ -379,8 +476,15 @@ class TestMcpLimits(McpCase):
         self.assertEqual(response.json()["error"]["code"], -32029)
 
     def test_idempotency_key_runs_a_write_once(self):
-        body = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
-            "name": "create_records", "arguments": {"model": "res.partner", "values": {"name": "Once by MCP"}}}}
+        body = {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {
+                "name": "create_records",
+                "arguments": {"model": "res.partner", "values": {"name": "Once by MCP"}},
+            },
+        }
         headers = {"Idempotency-Key": "mcp-create-once"}
         first, second = (self.send(body, headers=headers) for _n in range(2))
         self.assertEqual(first.json(), second.json())
@@ -399,8 +503,13 @@ class TestMcpSdkClient(McpCase):
         usage.flush(self.env.cr.dbname)
         token_id = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)], limit=1).id
         with tempfile.TemporaryDirectory() as cwd:
-            result = subprocess.run([str(python), "-c", SDK_DRIVER, self.base_url() + "/mcp", self.token],
-                                    cwd=cwd, capture_output=True, text=True, timeout=180)
+            result = subprocess.run(
+                [str(python), "-c", SDK_DRIVER, self.base_url() + "/mcp", self.token],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
         self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
         report = json.loads(result.stdout.splitlines()[-1])
         self.assertEqual(report["protocol"], LATEST)
@@ -409,8 +518,10 @@ class TestMcpSdkClient(McpCase):
         self.assertEqual(report["updated"], "sdk@mcp.test")
         self.assertTrue(report["error"].startswith("field 'emial' does not exist"))
         self.assertIn("res.partner", report["auto_models"])
-        self.assertFalse(self.env["res.partner"].with_context(active_test=False).search(
-            [("name", "=", "SDK Partner")]), "deleted by the client")
+        self.assertFalse(
+            self.env["res.partner"].with_context(active_test=False).search([("name", "=", "SDK Partner")]),
+            "deleted by the client",
+        )
         usage.flush(self.env.cr.dbname)
         self.env.invalidate_all()
         rows = self.env["api.token.usage"].sudo().search([("token_id", "=", token_id)])

@@ -3,6 +3,7 @@ of the token's user or the outcome of a call, and a cache (the browser's, a
 proxy's, a CDN's) that kept one would hand it to whoever asks next. RFC 6749
 §5.1 asks ``Cache-Control: no-store`` and ``Pragma: no-cache`` of an answer
 holding a token; every answer of every dialect carries both."""
+
 import json
 
 from odoo.tests import tagged
@@ -27,14 +28,20 @@ class TestNoStore(JsonCallCase):
         return self.http(method, path, None if body is None else json.dumps(body), {**self.bearer, **(headers or {})})
 
     def test_the_login_answer_holding_a_token(self):
-        response = self.http("POST", "/json-call/user_authenticate", json.dumps(
-            {"params": {"login": "integrator", "password": "Integrator-pass-2026"}}))
+        response = self.http(
+            "POST",
+            "/json-call/user_authenticate",
+            json.dumps({"params": {"login": "integrator", "password": "Integrator-pass-2026"}}),
+        )
         self.assertIn("token", response.json()["result"])
         self.assert_not_cached(response, "user_authenticate")
 
     def test_json_call_answers(self):
-        call = {"jsonrpc": "2.0", "id": 1, "params": {"model": "res.partner", "method": "search_read",
-                                                      "args": [[], ["name"]], "kwargs": {"limit": 1}}}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {"model": "res.partner", "method": "search_read", "args": [[], ["name"]], "kwargs": {"limit": 1}},
+        }
         response = self.send("POST", "/json-call", call)
         self.assertIn("result", response.json())
         self.assert_not_cached(response, "/json-call")
@@ -72,8 +79,9 @@ class TestNoStore(JsonCallCase):
 
     def test_json2_answers(self):
         json2 = {"Content-Type": "application/json"}
-        response = self.send("POST", "/json/2/res.partner/search_read", {"domain": [], "fields": ["name"],
-                                                                         "limit": 1}, json2)
+        response = self.send(
+            "POST", "/json/2/res.partner/search_read", {"domain": [], "fields": ["name"], "limit": 1}, json2
+        )
         self.assertEqual(response.status_code, 200, response.text)
         self.assert_not_cached(response, "JSON-2 call")
         response = self.send("POST", "/json/2/res.partner/no_such_method", {}, json2)

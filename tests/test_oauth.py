@@ -3,6 +3,7 @@ test server: how a client given only the MCP URL discovers how to sign in
 (RFC 9728 metadata, the 401's challenge), the authorization server (RFC 8414
 metadata, registration, the consent page after Odoo's login, PKCE, codes,
 refresh rotation, revocation), each bad path an attacker would try."""
+
 import base64
 import hashlib
 import json
@@ -24,7 +25,6 @@ from .test_odoo19 import mcp_python
 
 @tagged("post_install", "-at_install")
 class TestDiscovery(JsonCallCase):
-
     def metadata(self, path, status=200):
         response = self.opener.get(self.base_url() + path, timeout=20)
         self.assertEqual(response.status_code, status, response.text)
@@ -35,8 +35,12 @@ class TestDiscovery(JsonCallCase):
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        response = self.opener.post(self.base_url() + "/mcp" + query, timeout=20, headers=headers,
-                                    data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        response = self.opener.post(
+            self.base_url() + "/mcp" + query,
+            timeout=20,
+            headers=headers,
+            data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+        )
         self.assertEqual(response.status_code, 401, response.text)
         return response.headers["WWW-Authenticate"]
 
@@ -67,8 +71,13 @@ class TestDiscovery(JsonCallCase):
         self.assertEqual(response.status_code, 405, response.text)
         self.assertEqual(response.headers["Allow"], "GET")
         self.assertEqual(response.json()["error"]["code"], -32600)
-        self.assertEqual(self.opener.get(self.base_url() + "/.well-known/oauth-protected-resource/json-call",
-                                         timeout=20).status_code, 404, "only /mcp is an OAuth resource")
+        self.assertEqual(
+            self.opener.get(
+                self.base_url() + "/.well-known/oauth-protected-resource/json-call", timeout=20
+            ).status_code,
+            404,
+            "only /mcp is an OAuth resource",
+        )
 
     def test_401_names_the_metadata(self):
         """RFC 9728 §5.1: the challenge says where the metadata is, and that
@@ -81,7 +90,7 @@ class TestDiscovery(JsonCallCase):
         challenge = self.mcp_401(query=f"?db={dbname}")
         url = re.fullmatch(r'Bearer resource_metadata="([^"]+)"', challenge).group(1)
         self.assertEqual(url, f"{self.base_url()}/.well-known/oauth-protected-resource/mcp?db={dbname}")
-        metadata = self.metadata(url[len(self.base_url()):]).json()
+        metadata = self.metadata(url[len(self.base_url()) :]).json()
         self.assertEqual(metadata["resource"], f"{self.base_url()}/mcp?db={dbname}")
 
 
@@ -104,9 +113,17 @@ class OAuthCase(McpCase):
         self.authenticate("integrator", PASSWORD)
 
     def register(self, redirect_uris, status=201, name="Test Assistant"):
-        response = self.opener.post(self.base_url() + "/oauth/register", timeout=20, json={
-            "client_name": name, "redirect_uris": redirect_uris, "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"], "token_endpoint_auth_method": "client_secret_post"})
+        response = self.opener.post(
+            self.base_url() + "/oauth/register",
+            timeout=20,
+            json={
+                "client_name": name,
+                "redirect_uris": redirect_uris,
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "client_secret_post",
+            },
+        )
         self.assertEqual(response.status_code, status, response.text)
         answer = response.json()
         if status != 201:
@@ -115,14 +132,24 @@ class OAuthCase(McpCase):
         self.assertNotIn("client_secret", answer)
         return answer["client_id"]
 
-    def authorize(self, challenge, scope="read write", redirect_uri=REDIRECT, client_id=None, method="GET",
-                  data=None, **extra):
-        params = {"response_type": "code", "client_id": client_id or self.client_id, "redirect_uri": redirect_uri,
-                  "code_challenge": challenge, "code_challenge_method": "S256", "state": "xyz", "scope": scope,
-                  "resource": self.base_url() + "/mcp", **extra}
+    def authorize(
+        self, challenge, scope="read write", redirect_uri=REDIRECT, client_id=None, method="GET", data=None, **extra
+    ):
+        params = {
+            "response_type": "code",
+            "client_id": client_id or self.client_id,
+            "redirect_uri": redirect_uri,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "state": "xyz",
+            "scope": scope,
+            "resource": self.base_url() + "/mcp",
+            **extra,
+        }
         params = {key: value for key, value in params.items() if value is not None}
-        return self.opener.request(method, self.base_url() + "/oauth/authorize", params=params, data=data,
-                                   allow_redirects=False, timeout=20)
+        return self.opener.request(
+            method, self.base_url() + "/oauth/authorize", params=params, data=data, allow_redirects=False, timeout=20
+        )
 
     def csrf_of(self, page):
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
@@ -151,13 +178,24 @@ class OAuthCase(McpCase):
         return response.json()
 
     def exchange(self, code, verifier, status=200, **extra):
-        return self.token_request({"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-                                   "redirect_uri": REDIRECT, "client_id": self.client_id,
-                                   "resource": self.base_url() + "/mcp", **extra}, status)
+        return self.token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": REDIRECT,
+                "client_id": self.client_id,
+                "resource": self.base_url() + "/mcp",
+                **extra,
+            },
+            status,
+        )
 
     def refresh(self, refresh_token, status=200, **extra):
-        return self.token_request({"grant_type": "refresh_token", "refresh_token": refresh_token,
-                                   "client_id": self.client_id, **extra}, status)
+        return self.token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id, **extra},
+            status,
+        )
 
     def sign_in(self, read_only=False, models=""):
         """A code and its token: through the consent page, or straight back
@@ -174,7 +212,6 @@ class OAuthCase(McpCase):
 
 @tagged("post_install", "-at_install")
 class TestAuthorizationServer(OAuthCase):
-
     def test_authorization_server_metadata(self):
         response = self.opener.get(self.base_url() + "/.well-known/oauth-authorization-server", timeout=20)
         metadata = response.json()
@@ -202,24 +239,35 @@ class TestAuthorizationServer(OAuthCase):
         access = token["access_token"]
         row = self.env["api.token"].sudo().search([("oauth_grant_id.client_id.client_id", "=", self.client_id)])
         self.assertEqual((row.audience, row.scope_models, row.scope_read_only), ("mcp", "res.partner", False))
-        self.assertEqual([model["model"] for model in self.tool("list_models", token=access)["models"]],
-                         ["res.partner"])
-        created = self.tool("create_records", {"model": "res.partner", "values": {"name": "OAuth Partner"}},
-                            token=access)
+        self.assertEqual(
+            [model["model"] for model in self.tool("list_models", token=access)["models"]], ["res.partner"]
+        )
+        created = self.tool(
+            "create_records", {"model": "res.partner", "values": {"name": "OAuth Partner"}}, token=access
+        )
         self.assertTrue(created)
         self.assertIn("res.users", self.tool_error("search_records", {"model": "res.users"}, token=access))
-        self.assertEqual(self.error("/json-call", {"token": access, "model": "res.partner", "method": "search",
-                                                   "args": [[]]}, -32003)["data"]["message"],
-                         "This token was issued for the MCP endpoint (/mcp) only.")
-        response = self.opener.get(self.base_url() + "/api/res.partner", timeout=20,
-                                   headers={"Authorization": f"Bearer {access}"})
+        self.assertEqual(
+            self.error(
+                "/json-call", {"token": access, "model": "res.partner", "method": "search", "args": [[]]}, -32003
+            )["data"]["message"],
+            "This token was issued for the MCP endpoint (/mcp) only.",
+        )
+        response = self.opener.get(
+            self.base_url() + "/api/res.partner", timeout=20, headers={"Authorization": f"Bearer {access}"}
+        )
         self.assertEqual(response.status_code, 401, response.text)
-        response = self.opener.post(self.base_url() + "/json/2/res.partner/search", json={"domain": []},
-                                    headers={"Authorization": f"Bearer {access}"}, timeout=20)
+        response = self.opener.post(
+            self.base_url() + "/json/2/res.partner/search",
+            json={"domain": []},
+            headers={"Authorization": f"Bearer {access}"},
+            timeout=20,
+        )
         self.assertEqual(response.status_code, 401, response.text)
         with self.assertRaises(xmlrpc.client.Fault):
             xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object").execute_kw(
-                self.env.cr.dbname, self.integrator.id, access, "res.partner", "search", [[]])
+                self.env.cr.dbname, self.integrator.id, access, "res.partner", "search", [[]]
+            )
         # asked again: no page, the approval holds; asked for reading only, a read-only token
         verifier, challenge = pkce()
         self.assertTrue(self.exchange(self.code_from(self.authorize(challenge)), verifier)["access_token"])
@@ -232,8 +280,7 @@ class TestAuthorizationServer(OAuthCase):
     def test_deny(self):
         verifier, challenge = pkce()
         page = self.authorize(challenge)
-        response = self.authorize(challenge, method="POST", data={"csrf_token": self.csrf_of(page),
-                                                                   "decision": "deny"})
+        response = self.authorize(challenge, method="POST", data={"csrf_token": self.csrf_of(page), "decision": "deny"})
         self.assertEqual(response.status_code, 302)
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         self.assertEqual((query["error"], query["state"], "code" in query), (["access_denied"], ["xyz"], False))
@@ -256,8 +303,10 @@ class TestAuthorizationServer(OAuthCase):
             response = self.authorize(challenge, **extra)
             self.assertEqual(response.status_code, 302, response.text)
             self.assertEqual(parse_qs(urlsplit(response.headers["Location"]).query)["error"], ["invalid_request"])
-        self.assertTrue(self.exchange(code, verifier)["access_token"],
-                        "a wrong verifier spends nothing: the client that holds the right one gets its token")
+        self.assertTrue(
+            self.exchange(code, verifier)["access_token"],
+            "a wrong verifier spends nothing: the client that holds the right one gets its token",
+        )
 
     def test_code_single_use_and_reuse_revokes(self):
         verifier, challenge = pkce()
@@ -279,11 +328,17 @@ class TestAuthorizationServer(OAuthCase):
     def test_redirect_uri_mismatch_and_open_redirects(self):
         verifier, challenge = pkce()
         code = self.approve(challenge)
-        self.assertEqual(self.exchange(code, verifier, status=400, redirect_uri="http://127.0.0.1:1/other")["error"],
-                         "invalid_grant")
+        self.assertEqual(
+            self.exchange(code, verifier, status=400, redirect_uri="http://127.0.0.1:1/other")["error"], "invalid_grant"
+        )
         # an unregistered redirect URI (look-alikes included) is never redirected to: the page says why
-        for uri in ("https://evil.example/callback", REDIRECT + ".evil.example", REDIRECT + "/../x",
-                    "http://127.0.0.1:33418/callback?next=https://evil.example", "javascript:alert(1)"):
+        for uri in (
+            "https://evil.example/callback",
+            REDIRECT + ".evil.example",
+            REDIRECT + "/../x",
+            "http://127.0.0.1:33418/callback?next=https://evil.example",
+            "javascript:alert(1)",
+        ):
             response = self.authorize(challenge, redirect_uri=uri)
             self.assertEqual(response.status_code, 400, uri)
             self.assertNotIn("Location", response.headers)
@@ -292,8 +347,14 @@ class TestAuthorizationServer(OAuthCase):
         response = self.authorize(challenge, client_id="nobody")
         self.assertEqual((response.status_code, "Location" in response.headers), (400, False))
         # registration: https, or http to a loopback address, no fragment
-        for uris in (["http://evil.example/cb"], ["javascript:alert(1)"], ["https://ok.example/cb#frag"],
-                     ["https://user:pw@ok.example/cb"], [], "https://ok.example/cb"):
+        for uris in (
+            ["http://evil.example/cb"],
+            ["javascript:alert(1)"],
+            ["https://ok.example/cb#frag"],
+            ["https://user:pw@ok.example/cb"],
+            [],
+            "https://ok.example/cb",
+        ):
             self.assertEqual(self.register(uris, status=400)["error"], "invalid_redirect_uri", uris)
         self.assertTrue(self.register(["https://assistant.example/callback", "http://[::1]:4000/cb"]))
 
@@ -316,8 +377,7 @@ class TestAuthorizationServer(OAuthCase):
     def test_no_scope_escalation_at_refresh(self):
         token = self.sign_in(read_only=True)
         self.assertEqual(token["scope"], "read")
-        self.assertEqual(self.refresh(token["refresh_token"], scope="read write", status=400)["error"],
-                         "invalid_scope")
+        self.assertEqual(self.refresh(token["refresh_token"], scope="read write", status=400)["error"], "invalid_scope")
         narrowed = self.refresh(token["refresh_token"], scope="read")
         self.assertEqual(narrowed["scope"], "read")
 
@@ -325,20 +385,29 @@ class TestAuthorizationServer(OAuthCase):
         access = self.sign_in(read_only=True)["access_token"]
         names = {tool["name"] for tool in self.ok("tools/list", token=access)["tools"]}
         self.assertFalse(names & WRITE_TOOLS)
-        self.rpc_error("tools/call", {"name": "create_records",
-                                      "arguments": {"model": "res.partner", "values": {"name": "x"}}},
-                       code=-32602, token=access)
+        self.rpc_error(
+            "tools/call",
+            {"name": "create_records", "arguments": {"model": "res.partner", "values": {"name": "x"}}},
+            code=-32602,
+            token=access,
+        )
         self.assertFalse(self.env["res.partner"].search([("name", "=", "x")]))
 
     def test_revocation_takes_effect_at_once(self):
         token = self.sign_in()
         self.assertEqual(self.mcp_status(token["access_token"]), 200)
-        response = self.opener.post(self.base_url() + "/oauth/revoke", timeout=20, data={
-            "token": token["access_token"], "token_type_hint": "access_token", "client_id": self.client_id})
+        response = self.opener.post(
+            self.base_url() + "/oauth/revoke",
+            timeout=20,
+            data={"token": token["access_token"], "token_type_hint": "access_token", "client_id": self.client_id},
+        )
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self.mcp_status(token["access_token"]), 401)
-        response = self.opener.post(self.base_url() + "/oauth/revoke", timeout=20, data={
-            "token": token["refresh_token"], "client_id": self.client_id})
+        response = self.opener.post(
+            self.base_url() + "/oauth/revoke",
+            timeout=20,
+            data={"token": token["refresh_token"], "client_id": self.client_id},
+        )
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self.refresh(token["refresh_token"], status=400)["error"], "invalid_grant")
         # connected apps: revoking the app ends every token it holds
@@ -355,13 +424,15 @@ class TestAuthorizationServer(OAuthCase):
         self.assertEqual(self.refresh(token["refresh_token"], status=400)["error"], "invalid_grant")
 
     def test_token_endpoint_errors_are_rfc6749_json(self):
-        for data, error in (({"grant_type": "password", "username": "integrator", "password": PASSWORD},
-                             "unsupported_grant_type"),
-                            ({"grant_type": "client_credentials", "client_id": self.client_id},
-                             "unsupported_grant_type"),
-                            ({"grant_type": "authorization_code", "client_id": self.client_id}, "invalid_request"),
-                            ({"grant_type": "authorization_code", "code": "x", "client_id": "nobody",
-                              "code_verifier": "v" * 43}, "invalid_client")):
+        for data, error in (
+            ({"grant_type": "password", "username": "integrator", "password": PASSWORD}, "unsupported_grant_type"),
+            ({"grant_type": "client_credentials", "client_id": self.client_id}, "unsupported_grant_type"),
+            ({"grant_type": "authorization_code", "client_id": self.client_id}, "invalid_request"),
+            (
+                {"grant_type": "authorization_code", "code": "x", "client_id": "nobody", "code_verifier": "v" * 43},
+                "invalid_client",
+            ),
+        ):
             response = self.opener.post(self.base_url() + "/oauth/token", data=data, timeout=20)
             self.assertIn(response.status_code, (400, 401), response.text)
             self.assertEqual(response.json()["error"], error, data)
@@ -380,8 +451,9 @@ class TestAuthorizationServer(OAuthCase):
         self.assertEqual(self.register([REDIRECT], status=403)["error"], "access_denied")
         self.assertFalse(self.env["res.config.settings"].create({}).json_rpc_token_oauth_dynamic_registration)
         self.assertTrue(self.sign_in()["access_token"])
-        settings = self.env["res.config.settings"].create({"json_rpc_token_oauth_dynamic_registration": True,
-                                                           "json_rpc_token_oauth_access_token_minutes": 5})
+        settings = self.env["res.config.settings"].create(
+            {"json_rpc_token_oauth_dynamic_registration": True, "json_rpc_token_oauth_access_token_minutes": 5}
+        )
         settings.execute()
         self.assertTrue(self.register([REDIRECT]))
         self.assertEqual(self.sign_in()["expires_in"], 300)
@@ -389,7 +461,6 @@ class TestAuthorizationServer(OAuthCase):
 
 @tagged("post_install", "-at_install")
 class TestSdkOAuthClient(McpCase):
-
     def test_python_sdk_signs_in_with_oauth(self):
         """The official MCP Python SDK given only the URL: its OAuth client
         provider discovers (401, RFC 9728, RFC 8414), registers (RFC 7591)
@@ -401,19 +472,36 @@ class TestSdkOAuthClient(McpCase):
             self.skipTest("no virtual environment with devtools/requirements-mcp.txt (no package index?)")
         usage.flush(self.env.cr.dbname)
         with tempfile.TemporaryDirectory() as cwd:
-            result = subprocess.run([str(python), "-c", SDK_OAUTH_DRIVER, self.base_url() + "/mcp", "integrator",
-                                     PASSWORD], cwd=cwd, capture_output=True, text=True, timeout=180)
+            result = subprocess.run(
+                [str(python), "-c", SDK_OAUTH_DRIVER, self.base_url() + "/mcp", "integrator", PASSWORD],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
         self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
         report = json.loads(result.stdout.splitlines()[-1])
         self.assertIn("SDK OAuth Assistant", report["consent"])
-        self.assertEqual(set(report["tools"]), {"list_models", "describe_model", "search_records", "read_records",
-                                                "aggregate_records", "create_records", "update_records",
-                                                "delete_records"})
+        self.assertEqual(
+            set(report["tools"]),
+            {
+                "list_models",
+                "describe_model",
+                "search_records",
+                "read_records",
+                "aggregate_records",
+                "create_records",
+                "update_records",
+                "delete_records",
+            },
+        )
         self.assertEqual(report["found"], ["OAuth SDK Partner"])
         self.assertEqual(report["updated"], "oauth@mcp.test")
         self.assertEqual(report["outside"], True, "res.users is outside the approved models")
-        self.assertFalse(self.env["res.partner"].with_context(active_test=False).search(
-            [("name", "=", "OAuth SDK Partner")]), "deleted by the client")
+        self.assertFalse(
+            self.env["res.partner"].with_context(active_test=False).search([("name", "=", "OAuth SDK Partner")]),
+            "deleted by the client",
+        )
         self.env.invalidate_all()
         grant = self.env["api.oauth.grant"].sudo().search([("user_id", "=", self.integrator.id)])
         self.assertEqual((grant.client_id.name, grant.scope_models), ("SDK OAuth Assistant", "res.partner"))
@@ -421,8 +509,9 @@ class TestSdkOAuthClient(McpCase):
         self.assertEqual((len(token), token.audience), (1, "mcp"))
         usage.flush(self.env.cr.dbname)
         rows = self.env["api.token.usage"].sudo().search([("token_id", "=", token.id)])
-        self.assertGreaterEqual(sum(rows.mapped("calls")), 7, "initialize, list, create, search, update, read, "
-                                                                 "delete, the refused search")
+        self.assertGreaterEqual(
+            sum(rows.mapped("calls")), 7, "initialize, list, create, search, update, read, delete, the refused search"
+        )
         events = self.env["api.token.log"].sudo().search([("user_id", "=", self.integrator.id)]).mapped("event")
         self.assertIn("oauth_consent", events)
         self.assertIn("oauth_token", events)

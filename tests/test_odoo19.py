@@ -10,6 +10,7 @@ unchanged, against the test server:
   made on first use), run as an MCP server over stdio and driven by the mcp
   client library, as an assistant drives it.
 """
+
 import hashlib
 import importlib.util
 import json
@@ -28,8 +29,11 @@ from .test_json2 import Json2Case
 
 ADDON = Path(__file__).resolve().parent.parent
 INDEX = "/doc-bearer/index.json"
-VERSION = {"version_info": list(odoo.release.version_info), "version": odoo.release.version,
-           "server_version": odoo.release.version}
+VERSION = {
+    "version_info": list(odoo.release.version_info),
+    "version": odoo.release.version,
+    "server_version": odoo.release.version,
+}
 MCP_REQUIREMENTS = ADDON / "devtools" / "requirements-mcp.txt"
 
 
@@ -42,7 +46,6 @@ def doc_path(model):
 
 
 class Odoo19Case(Json2Case):
-
     def doc(self, path, token=None, headers=None, verb="GET"):
         """Fetch a document as Odoo 19's clients do: GET, no body, the bearer."""
         headers = dict(headers or {})
@@ -57,9 +60,10 @@ class Odoo19Case(Json2Case):
         return self.fails(status, name, None, None, verb=kwargs.pop("verb", "GET"), path=path, **kwargs)
 
     def scoped_token(self, models, read_only=False):
-        return self.result("/json-call/user_authenticate", {
-            "login": "integrator", "password": PASSWORD,
-            "scope": {"models": models, "read_only": read_only}})["token"]
+        return self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": models, "read_only": read_only}},
+        )["token"]
 
     def api_key(self):
         return self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "odoo 19 client", None)
@@ -67,7 +71,6 @@ class Odoo19Case(Json2Case):
 
 @tagged("post_install", "-at_install")
 class TestOdoo19Routes(Odoo19Case):
-
     # ---------------------------------------------------------- /web/version
     def test_version_tells_the_truth(self):
         """Odoo 19's shape, this server's Odoo 18 version; no token, no
@@ -136,8 +139,9 @@ class TestOdoo19Routes(Odoo19Case):
         self.assertNotIn("kind", parameters["domain"], "positional-or-keyword: no kind, as Odoo 19")
         self.assertEqual((parameters["domain"]["default"], parameters["offset"]["default"]), (None, 0))
         self.assertIn("Search domain", parameters["domain"]["doc"])
-        self.assertEqual(search_read["signature"],
-                         "(domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs)")
+        self.assertEqual(
+            search_read["signature"], "(domain=None, fields=None, offset=0, limit=None, order=None, **read_kwargs)"
+        )
         self.assertEqual(search_read["api"], ["model", "readonly"])
         self.assertEqual((search_read["model"], search_read["module"]), ("core", "core"))
         self.assertIn("<p>", search_read["doc"])
@@ -156,8 +160,9 @@ class TestOdoo19Routes(Odoo19Case):
         scoped = self.scoped_token(["res.partner"])
         self.doc_fails(403, "AccessError", doc_path("res.users"), token=scoped)
         self.fails(403, "AccessError", "res.users", "search_count", {"domain": []}, token=scoped)  # as JSON-2 does
-        self.assertEqual(self.doc(doc_path("res.partner"), token=self.scoped_token(["res.partner"], True))["model"],
-                         "res.partner")
+        self.assertEqual(
+            self.doc(doc_path("res.partner"), token=self.scoped_token(["res.partner"], True))["model"], "res.partner"
+        )
         response, _error = self.doc_fails(405, "MethodNotAllowed", doc_path("res.partner"), verb="POST")
         self.assertEqual(response.headers["Allow"], "GET")
         for path in ("/doc-bearer", "/doc-bearer/res.partner", "/doc-bearer/a/b.json"):
@@ -176,6 +181,7 @@ class TestOdoo19Clients(Odoo19Case):
     @unittest.skipUnless(installed("pyodoo_client"), "pyodoo-client is not installed (devtools/requirements.txt)")
     def test_pyodoo_client(self):
         from pyodoo_client import OdooClient
+
         client = OdooClient(url=self.base_url(), db=self.env.cr.dbname, api_key=self.token, debug=True)
         self.assertTrue(client.logged_in)
         self.assertEqual(client.uid, self.integrator.id)
@@ -194,11 +200,14 @@ class TestOdoo19Clients(Odoo19Case):
     @unittest.skipUnless(installed("odoo_json2"), "odoo-json2 is not installed (devtools/requirements.txt)")
     def test_odoo_json2(self):
         from odoo_json2 import JSON2Client
+
         client = JSON2Client(host=self.base_url(), api_key=self.token, database=self.env.cr.dbname)
         self.assertEqual(client.version(), VERSION)
         Partner = client.env["res.partner"]
-        self.assertEqual(Partner.search_read(domain=[("ref", "=", "O19")], fields=["name"], limit=5),
-                         [{"id": self.partner.id, "name": "Odoo 19 Client Partner"}])
+        self.assertEqual(
+            Partner.search_read(domain=[("ref", "=", "O19")], fields=["name"], limit=5),
+            [{"id": self.partner.id, "name": "Odoo 19 Client Partner"}],
+        )
         self.assertEqual(Partner.search([["ref", "=", "O19"]]), [self.partner.id])
         [created] = Partner.create({"name": "Created by odoo-json2"})
         self.assertIs(Partner.write([created], {"ref": "O19"}), True)
@@ -207,9 +216,24 @@ class TestOdoo19Clients(Odoo19Case):
         # its command line: the version it shows is this server's
         with tempfile.TemporaryDirectory() as cwd:
             result = subprocess.run(
-                [sys.executable, "-m", "odoo_json2.cli", "--host", self.base_url(), "--key", self.token,
-                 "--db", self.env.cr.dbname, "test-connection"],
-                cwd=cwd, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+                [
+                    sys.executable,
+                    "-m",
+                    "odoo_json2.cli",
+                    "--host",
+                    self.base_url(),
+                    "--key",
+                    self.token,
+                    "--db",
+                    self.env.cr.dbname,
+                    "test-connection",
+                ],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "COLUMNS": "200"},
+            )
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         version_line = next(line for line in result.stdout.splitlines() if "Server Version" in line)
         self.assertIn(odoo.release.version, version_line)
@@ -220,21 +244,26 @@ class TestOdoo19Clients(Odoo19Case):
         parameters in /doc-bearer/<model>.json; an Odoo API key, as its
         README says."""
         import odoolib
+
         port = int(self.base_url().rsplit(":", 1)[1])
-        connection = odoolib.get_connection(hostname="127.0.0.1", port=port, protocol="json2",
-                                            database=self.env.cr.dbname, password=self.api_key())
+        connection = odoolib.get_connection(
+            hostname="127.0.0.1", port=port, protocol="json2", database=self.env.cr.dbname, password=self.api_key()
+        )
         self.assertTrue(connection.check_login())
         partners = connection.get_model("res.partner")
-        self.assertEqual(partners.search_read([("ref", "=", "O19")], ["name"]),
-                         [{"id": self.partner.id, "name": "Odoo 19 Client Partner"}])
+        self.assertEqual(
+            partners.search_read([("ref", "=", "O19")], ["name"]),
+            [{"id": self.partner.id, "name": "Odoo 19 Client Partner"}],
+        )
         ids = partners.search([("ref", "=", "O19")])
         self.assertEqual(ids, [self.partner.id])
         self.assertEqual(partners.read(ids[0], ["name"]), {"id": self.partner.id, "name": "Odoo 19 Client Partner"})
         created = partners.create({"name": "Created by odoo-client-lib", "ref": "O19"})
         self.assertIs(partners.write([created], {"comment": "positional"}), True)
         self.assertEqual(partners.search_count([("ref", "=", "O19")]), 2)
-        self.assertEqual(partners.name_search("Created by odoo-client", [], "ilike", 5),
-                         [[created, "Created by odoo-client-lib"]])
+        self.assertEqual(
+            partners.name_search("Created by odoo-client", [], "ilike", 5), [[created, "Created by odoo-client-lib"]]
+        )
         self.assertIs(partners.unlink([created]), True)
 
     def test_mcp_server_odoo(self):
@@ -262,8 +291,21 @@ class TestOdoo19Clients(Odoo19Case):
         list its tools, search with one; ``transport``: its ODOO_RPC_TRANSPORT."""
         with tempfile.TemporaryDirectory() as cwd:  # no .env of anyone's
             return subprocess.run(
-                [str(python), "-c", MCP_DRIVER, self.base_url(), self.env.cr.dbname, self.token, "integrator",
-                 transport], cwd=cwd, capture_output=True, text=True, timeout=180)
+                [
+                    str(python),
+                    "-c",
+                    MCP_DRIVER,
+                    self.base_url(),
+                    self.env.cr.dbname,
+                    self.token,
+                    "integrator",
+                    transport,
+                ],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
 
 
 #: run by the MCP environment's Python: ``python -c MCP_DRIVER <url> <db> <key> <login> <transport>``
@@ -300,7 +342,12 @@ def mcp_python():
 
     def install(venv):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(MCP_REQUIREMENTS)],
-                       check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(MCP_REQUIREMENTS)],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+
     venv = tool_cache(f"mcp-{digest}", install)
     return venv / "bin" / "python" if venv is not None else None

@@ -7,6 +7,7 @@ The client is generated, from the document typed for ``res.partner``
 and used from a separate Python process, as its user would: import the
 package, log in, call, page partners typed, create one, log out.
 """
+
 import json
 import subprocess
 import sys
@@ -84,8 +85,9 @@ class TestGeneratedClient(JsonCallCase):
     def test_openapi_python_client(self):
         partner = self.env["res.partner"].create({"name": "Generated Client Partner"})
         token = self.login()
-        document = self.http("GET", "/json-call/openapi.json?models=res.partner",
-                             headers={"Authorization": f"Bearer {token}"})
+        document = self.http(
+            "GET", "/json-call/openapi.json?models=res.partner", headers={"Authorization": f"Bearer {token}"}
+        )
         self.assertEqual(document.status_code, 200, document.text[:500])
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp, "openapi.json").write_bytes(document.content)
@@ -96,19 +98,33 @@ class TestGeneratedClient(JsonCallCase):
             config = Path(tmp, "config.json")
             config.write_text(json.dumps({"post_hooks": [], "literal_enums": True}))
             generated = self.run_command(
-                sys.executable, "-m", "openapi_python_client", "generate",
-                "--path", f"{tmp}/openapi.json", "--config", str(config),
-                "--meta", "none", "--output-path", f"{tmp}/{PACKAGE}")
+                sys.executable,
+                "-m",
+                "openapi_python_client",
+                "generate",
+                "--path",
+                f"{tmp}/openapi.json",
+                "--config",
+                str(config),
+                "--meta",
+                "none",
+                "--output-path",
+                f"{tmp}/{PACKAGE}",
+            )
             # the generator drops what it cannot read with a warning and still succeeds
             self.assertNotIn("Warning", generated.stdout + generated.stderr, generated.stdout[:3000])
-            used = self.run_command(sys.executable, "-c", SCRIPT, tmp, self.base_url(), "integrator", PASSWORD,
-                                    str(partner.id))
+            used = self.run_command(
+                sys.executable, "-c", SCRIPT, tmp, self.base_url(), "integrator", PASSWORD, str(partner.id)
+            )
         report = json.loads(used.stdout)
         self.assertEqual(report["login_id"], 1)
         self.assertIs(type(report["login_id"]), int, "the id goes and comes back as an integer")
         self.assertEqual(report["rows"], [{"id": partner.id, "name": "Generated Client Partner"}])
-        self.assertEqual(report["page"], [[partner.id, "Generated Client Partner", False]],
-                         "an empty email is false, as Odoo answers it, and the client takes it")
+        self.assertEqual(
+            report["page"],
+            [[partner.id, "Generated Client Partner", False]],
+            "an empty email is false, as Odoo answers it, and the client takes it",
+        )
         created = self.env["res.partner"].browse(report["created"])
         self.assertEqual(created.mapped("name"), ["Typed Python"])
         self.assertIs(report["logout"], True)

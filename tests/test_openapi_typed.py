@@ -14,6 +14,7 @@ a client generator makes of it is what a user relies on.
   each (tests/typescript/), which node then runs against the test server:
   log in, page partners (``email: string | false``), create one.
 """
+
 import hashlib
 import json
 import resource
@@ -32,14 +33,26 @@ TYPED = "/json-call/openapi.json?models=res.partner,res.country"
 CLIENTS = Path(__file__).resolve().parent / "typescript"
 #: what the TypeScript tests install from the npm registry, pinned
 #: (@hey-api/openapi-ts 0.95: the last release that runs on Node 20)
-NPM_PACKAGES = {"openapi-typescript": "7.13.0", "openapi-fetch": "0.17.0", "@hey-api/openapi-ts": "0.95.0",
-                "typescript": "5.9.3"}
+NPM_PACKAGES = {
+    "openapi-typescript": "7.13.0",
+    "openapi-fetch": "0.17.0",
+    "@hey-api/openapi-ts": "0.95.0",
+    "typescript": "5.9.3",
+}
 #: the client project: strict, compiled to CommonJS for node (the generated
 #: modules import each other without file extensions)
-TSCONFIG = {"compilerOptions": {"strict": True, "target": "es2022", "module": "commonjs",
-                                "moduleResolution": "node10", "lib": ["es2022", "dom", "dom.iterable"],
-                                "types": [], "outDir": "out"},
-            "include": ["*.ts", "generated/**/*.ts"]}
+TSCONFIG = {
+    "compilerOptions": {
+        "strict": True,
+        "target": "es2022",
+        "module": "commonjs",
+        "moduleResolution": "node10",
+        "lib": ["es2022", "dom", "dom.iterable"],
+        "types": [],
+        "outDir": "out",
+    },
+    "include": ["*.ts", "generated/**/*.ts"],
+}
 
 
 def node_packages():
@@ -55,8 +68,14 @@ def node_packages():
 
     def install(folder):
         (folder / "package.json").write_text(json.dumps({"private": True, "dependencies": NPM_PACKAGES}))
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact"],
-                       cwd=folder, check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+
     return tool_cache(f"typescript-{digest}", install)
 
 
@@ -83,7 +102,6 @@ class TypedCase(Json2Case):
 
 @tagged("post_install", "-at_install")
 class TestTypedDocument(TypedCase):
-
     def test_fields_typed_as_odoo_answers_them(self):
         schemas = self.typed()["components"]["schemas"]
         partner = schemas["ResPartner"]["properties"]
@@ -108,8 +126,9 @@ class TestTypedDocument(TypedCase):
         # values: the writable fields only; res.country's name is required and has no default
         self.assertNotIn("create_date", schemas["ResPartnerValues"]["properties"])
         self.assertIn("name", schemas["ResCountryValues"]["required"])
-        self.assertEqual(schemas["ResCountry"]["properties"]["name"]["type"], "string",
-                         "a required stored field is never false")
+        self.assertEqual(
+            schemas["ResCountry"]["properties"]["name"]["type"], "string", "a required stored field is never false"
+        )
 
     def test_only_the_fields_the_user_may_read(self):
         schemas = self.typed("/json-call/openapi.json?models=res.users")["components"]["schemas"]
@@ -120,14 +139,22 @@ class TestTypedDocument(TypedCase):
     def test_operations_of_each_model(self):
         document = self.typed()
         paths = document["paths"]
-        for path in ("/api/res.partner/", "/api/res.partner/{id}/", "/json/2/res.partner/search_read",
-                     "/json/2/res.partner/read", "/json/2/res.partner/create", "/json/2/res.partner/write",
-                     "/api/res.country/"):
+        for path in (
+            "/api/res.partner/",
+            "/api/res.partner/{id}/",
+            "/json/2/res.partner/search_read",
+            "/json/2/res.partner/read",
+            "/json/2/res.partner/create",
+            "/json/2/res.partner/write",
+            "/api/res.country/",
+        ):
             self.assertIn(path, paths)
         page = paths["/api/res.partner/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         self.assertEqual(page, {"$ref": "#/components/schemas/ResPartnerPage"})
-        self.assertEqual(document["components"]["schemas"]["ResPartnerPage"]["properties"]["result"]["items"],
-                         {"$ref": "#/components/schemas/ResPartnerRest"})
+        self.assertEqual(
+            document["components"]["schemas"]["ResPartnerPage"]["properties"]["result"]["items"],
+            {"$ref": "#/components/schemas/ResPartnerRest"},
+        )
         search_read = paths["/json/2/res.partner/search_read"]["post"]
         self.assertEqual(search_read["tags"], ["JSON-2"])
         self.assertNotIn("model", [p["name"] for p in search_read["parameters"]])
@@ -135,10 +162,12 @@ class TestTypedDocument(TypedCase):
         self.assertEqual(len(operation_ids), len(set(operation_ids)), "operationIds are unique")
         # the typed operations answer as the generic ones do
         partner = self.env["res.partner"].create({"name": "Typed", "parent_id": self.integrator.partner_id.id})
-        rows = self.ok("res.partner", "search_read", {"domain": [["id", "=", partner.id]],
-                                                      "fields": ["email", "parent_id"]})
-        self.assertEqual(rows, [{"id": partner.id, "email": False,
-                                 "parent_id": [self.integrator.partner_id.id, "Integrator"]}])
+        rows = self.ok(
+            "res.partner", "search_read", {"domain": [["id", "=", partner.id]], "fields": ["email", "parent_id"]}
+        )
+        self.assertEqual(
+            rows, [{"id": partner.id, "email": False, "parent_id": [self.integrator.partner_id.id, "Integrator"]}]
+        )
 
     def test_a_token_is_needed_and_its_checks_apply(self):
         error = self.typed(token=False, status=401)["error"]
@@ -150,15 +179,24 @@ class TestTypedDocument(TypedCase):
 
     def test_models_the_token_may_not_use(self):
         refused = self.typed("/json-call/openapi.json?models=nope.model", status=404)["error"]
-        self.assertEqual((refused["code"], refused["data"]["message"]),
-                         (-32601, "The model 'nope.model' does not exist."))
-        self.assertEqual(self.typed("/json-call/openapi.json?models=mail.thread,res.partner", status=404)
-                         ["error"]["code"], -32601, "an abstract model has no records")
-        self.assertEqual(self.typed("/json-call/openapi.json?models=ir.config_parameter", status=403)
-                         ["error"]["code"], -32010, "the user may not read it")
+        self.assertEqual(
+            (refused["code"], refused["data"]["message"]), (-32601, "The model 'nope.model' does not exist.")
+        )
+        self.assertEqual(
+            self.typed("/json-call/openapi.json?models=mail.thread,res.partner", status=404)["error"]["code"],
+            -32601,
+            "an abstract model has no records",
+        )
+        self.assertEqual(
+            self.typed("/json-call/openapi.json?models=ir.config_parameter", status=403)["error"]["code"],
+            -32010,
+            "the user may not read it",
+        )
         self.assertEqual(self.typed("/json-call/openapi.json?models=", status=400)["error"]["code"], -32602)
-        scoped = self.result("/json-call/user_authenticate", {
-            "login": "integrator", "password": PASSWORD, "scope": {"models": ["res.country"]}})["token"]
+        scoped = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.country"]}},
+        )["token"]
         self.typed("/json-call/openapi.json?models=res.country", token=scoped)
         refused = self.typed(token=scoped, status=403)["error"]
         self.assertEqual(refused["code"], -32010)
@@ -175,8 +213,12 @@ class TestTypedDocument(TypedCase):
             return json.dumps(paths[path][method]["requestBody"]["content"]["application/json"]["example"])
 
         def params(path, where, method):
-            return {p["name"]: p["example"] for p in paths[path][method]["parameters"]
-                    if p["in"] == where and "example" in p}
+            return {
+                p["name"]: p["example"]
+                for p in paths[path][method]["parameters"]
+                if p["in"] == where and "example" in p
+            }
+
         login = self.http("POST", "/json-call/user_authenticate", body("/json-call/user_authenticate")).json()
         self.assertIn("result", login, login)
         bearer = {"Authorization": f"Bearer {login['result']['token']}"}
@@ -193,8 +235,10 @@ class TestTypedDocument(TypedCase):
         for operation in (op for item in paths.values() for op in item.values()):
             for status, response in operation["responses"].items():
                 content = response.get("content", {}).get("application/json", {})
-                self.assertTrue({"example", "examples"} & set(content) or status == "204",
-                                f"{operation['operationId']} {status}: no example")
+                self.assertTrue(
+                    {"example", "examples"} & set(content) or status == "204",
+                    f"{operation['operationId']} {status}: no example",
+                )
 
     def test_documents_are_valid_openapi(self):
         for document in (self.http("GET", "/json-call/openapi.json").json(), self.typed()):
@@ -215,15 +259,15 @@ class TestTypedDocument(TypedCase):
 
 @tagged("post_install", "-at_install")
 class TestTypeScriptClients(TypedCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.packages = node_packages()
 
     def run_command(self, *command, cwd=None):
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd,
-                                preexec_fn=unlimited_address_space)
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=300, cwd=cwd, preexec_fn=unlimited_address_space
+        )
         self.assertEqual(result.returncode, 0, f"{command}\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
         return result
 
@@ -246,21 +290,37 @@ class TestTypeScriptClients(TypedCase):
             self.run_command("node", tsc, "--strict", "--noEmit", "-p", "tsconfig.json", cwd=project)
             self.run_command("node", tsc, "-p", "tsconfig.json", cwd=project)
             name = f"Made by {client}"
-            ran = self.run_command("node", "out/client.js", self.base_url(), "integrator", PASSWORD, name,
-                                   cwd=project)
+            ran = self.run_command("node", "out/client.js", self.base_url(), "integrator", PASSWORD, name, cwd=project)
         report = json.loads(ran.stdout.splitlines()[-1])
         Partner = self.env["res.partner"].with_user(self.integrator)
         first = Partner.search([], order="id", limit=4)
-        self.assertEqual(report["emails"], [partner.email or False for partner in first],
-                         "two pages of two, an empty email as false")
+        self.assertEqual(
+            report["emails"], [partner.email or False for partner in first], "two pages of two, an empty email as false"
+        )
         created = Partner.browse(report["id"])
-        self.assertEqual((created.name, report["name"], report["email"], report["parent_id"]),
-                         (name, name, False, False))
+        self.assertEqual(
+            (created.name, report["name"], report["email"], report["parent_id"]), (name, name, False, False)
+        )
 
     def test_openapi_typescript(self):
-        self.run_client("openapi_typescript_client.ts", lambda modules: [
-            str(modules / "openapi-typescript" / "bin" / "cli.js"), "openapi.json", "-o", "generated/schema.d.ts"])
+        self.run_client(
+            "openapi_typescript_client.ts",
+            lambda modules: [
+                str(modules / "openapi-typescript" / "bin" / "cli.js"),
+                "openapi.json",
+                "-o",
+                "generated/schema.d.ts",
+            ],
+        )
 
     def test_hey_api_openapi_ts(self):
-        self.run_client("hey_api_client.ts", lambda modules: [
-            str(modules / "@hey-api" / "openapi-ts" / "bin" / "run.js"), "-i", "openapi.json", "-o", "generated"])
+        self.run_client(
+            "hey_api_client.ts",
+            lambda modules: [
+                str(modules / "@hey-api" / "openapi-ts" / "bin" / "run.js"),
+                "-i",
+                "openapi.json",
+                "-o",
+                "generated",
+            ],
+        )

@@ -5,6 +5,7 @@ JSON-2, a token as the password of Odoo's ``/xmlrpc/2``, ``/xmlrpc``,
 address, never of whatever name the request's ``Host`` header carries (DNS
 rebinding). Odoo's RPC answers are not cacheable. Over real HTTP against
 Odoo's test server, as a browser sends it."""
+
 import json
 import xmlrpc.client
 from unittest.mock import patch
@@ -26,7 +27,6 @@ def xmlrpc_body(method, *params):
 
 @tagged("post_install", "-at_install")
 class TestOriginRule(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.cors_origins", SHOP)
@@ -40,35 +40,44 @@ class TestOriginRule(JsonCallCase):
     # each creates a partner named ``name`` with the token, as a browser's
     # "simple" request (text/plain, no preflight) sends it; True if it ran
     def json_call(self, name, headers):
-        body = {"params": {"token": self.token, "model": "res.partner", "method": "create",
-                           "args": [{"name": name}]}}
+        body = {"params": {"token": self.token, "model": "res.partner", "method": "create", "args": [{"name": name}]}}
         answer = self.http("POST", "/json-call", json.dumps(body), headers).json()
         if "error" in answer:
             self.assertEqual(answer["error"]["code"], -32009, answer)
         return "result" in answer
 
     def rest(self, name, headers):
-        response = self.http("POST", "/api/res.partner/", json.dumps({"params": {"data": {"name": name}}}),
-                             {"Authorization": f"Bearer {self.token}", **headers})
+        response = self.http(
+            "POST",
+            "/api/res.partner/",
+            json.dumps({"params": {"data": {"name": name}}}),
+            {"Authorization": f"Bearer {self.token}", **headers},
+        )
         if response.status_code != 200:
-            self.assertEqual((response.status_code, response.json()["error"]["code"]), (403, -32009),
-                             response.text)
+            self.assertEqual((response.status_code, response.json()["error"]["code"]), (403, -32009), response.text)
         return response.status_code == 200
 
     def json2(self, name, headers):
         # JSON-2 takes JSON only: what a page of the server's own origin (or
         # of a DNS-rebound name, same origin to the browser) sends
-        response = self.http("POST", "/json/2/res.partner/create", json.dumps({"vals_list": [{"name": name}]}),
-                             {"Authorization": f"bearer {self.token}", **headers,
-                              "Content-Type": "application/json"})
+        response = self.http(
+            "POST",
+            "/json/2/res.partner/create",
+            json.dumps({"vals_list": [{"name": name}]}),
+            {"Authorization": f"bearer {self.token}", **headers, "Content-Type": "application/json"},
+        )
         if response.status_code != 200:
             self.assertEqual(response.status_code, 403, response.text)
             self.assertIn("Calls from web pages of", response.json()["message"])
         return response.status_code == 200
 
     def xmlrpc2(self, name, headers):
-        response = self.http("POST", "/xmlrpc/2/object", xmlrpc_body(
-            "execute_kw", self.db, self.uid, self.token, "res.partner", "create", [{"name": name}]), headers)
+        response = self.http(
+            "POST",
+            "/xmlrpc/2/object",
+            xmlrpc_body("execute_kw", self.db, self.uid, self.token, "res.partner", "create", [{"name": name}]),
+            headers,
+        )
         self.assertEqual(response.status_code, 200, response.text)
         try:
             xmlrpc.client.loads(response.content)
@@ -118,24 +127,52 @@ class TestOriginRule(JsonCallCase):
         self.env.flush_all()
         calls = [
             ("/xmlrpc/2/common", xmlrpc_body("authenticate", self.db, "integrator", self.token, {})),
-            ("/xmlrpc/2/object", xmlrpc_body("execute_kw", self.db, self.uid, self.token, "res.partner",
-                                             "search_read", [[]], {"fields": ["name"], "limit": 1})),
-            ("/xmlrpc/2/object", xmlrpc_body("execute_kw", self.db, self.uid, "wrong", "res.partner",
-                                             "search_count", [[]])),  # a fault
-            ("/xmlrpc/object", xmlrpc_body("execute_kw", self.db, self.uid, self.token, "res.partner",
-                                           "search_count", [[]])),
-            ("/xmlrpc/object", xmlrpc_body("execute_kw", self.db, self.uid, "wrong", "res.partner",
-                                           "search_count", [[]])),
+            (
+                "/xmlrpc/2/object",
+                xmlrpc_body(
+                    "execute_kw",
+                    self.db,
+                    self.uid,
+                    self.token,
+                    "res.partner",
+                    "search_read",
+                    [[]],
+                    {"fields": ["name"], "limit": 1},
+                ),
+            ),
+            (
+                "/xmlrpc/2/object",
+                xmlrpc_body("execute_kw", self.db, self.uid, "wrong", "res.partner", "search_count", [[]]),
+            ),  # a fault
+            (
+                "/xmlrpc/object",
+                xmlrpc_body("execute_kw", self.db, self.uid, self.token, "res.partner", "search_count", [[]]),
+            ),
+            (
+                "/xmlrpc/object",
+                xmlrpc_body("execute_kw", self.db, self.uid, "wrong", "res.partner", "search_count", [[]]),
+            ),
         ]
         for path, body in calls:
             with self.subTest(path=path):
                 response = self.http("POST", path, body, {"Content-Type": "text/xml"})
                 self.assertEqual(response.status_code, 200, response.text)
                 self.assertEqual(response.headers.get("Cache-Control"), "no-store")
-        for args in ([self.db, self.uid, self.token, "res.partner", "search_count", [[]]],
-                     [self.db, self.uid, "wrong", "res.partner", "search_count", [[]]]):
+        for args in (
+            [self.db, self.uid, self.token, "res.partner", "search_count", [[]]],
+            [self.db, self.uid, "wrong", "res.partner", "search_count", [[]]],
+        ):
             with self.subTest(path="/jsonrpc", password=args[2][:5]):
-                response = self.http("POST", "/jsonrpc", json.dumps({"jsonrpc": "2.0", "method": "call", "params": {
-                    "service": "object", "method": "execute_kw", "args": args}}))
+                response = self.http(
+                    "POST",
+                    "/jsonrpc",
+                    json.dumps(
+                        {
+                            "jsonrpc": "2.0",
+                            "method": "call",
+                            "params": {"service": "object", "method": "execute_kw", "args": args},
+                        }
+                    ),
+                )
                 self.assertEqual(response.status_code, 200, response.text)
                 self.assertEqual(response.headers.get("Cache-Control"), "no-store", response.text)

@@ -1,6 +1,7 @@
 """Every patch of Odoo's code is in patches.py, applied once (issue #20,
 item 1): applying again re-wraps Odoo's original, never a wrapper, and no
 other file of the addon assigns to Odoo's classes or modules."""
+
 import logging
 import re
 from pathlib import Path
@@ -14,18 +15,24 @@ from ..http_layer import patches
 
 ADDON = Path(__file__).resolve().parent.parent
 #: what patching Odoo looks like: an assignment to one of its attributes
-PATCHING = re.compile(r"^\s*(?:odoo|http|sql_db|service_model|Request|PsycoConnection|ConnectionPool)"
-                      r"(?:\.\w+)+\s*=(?!=)|\.addFilter\(", re.MULTILINE)
+PATCHING = re.compile(
+    r"^\s*(?:odoo|http|sql_db|service_model|Request|PsycoConnection|ConnectionPool)"
+    r"(?:\.\w+)+\s*=(?!=)|\.addFilter\(",
+    re.MULTILINE,
+)
 
 
 def _patched():
-    return [(http.Request, "_post_init"), (service_model, "dispatch"), (sql_db.PsycoConnection, "reset"),
-            (sql_db.PsycoConnection, "rollback")]
+    return [
+        (http.Request, "_post_init"),
+        (service_model, "dispatch"),
+        (sql_db.PsycoConnection, "reset"),
+        (sql_db.PsycoConnection, "rollback"),
+    ]
 
 
 @tagged("post_install", "-at_install")
 class TestPatches(BaseCase):
-
     def test_applied_once_whatever_the_number_of_calls(self):
         originals = [getattr(getattr(owner, name), patches.ORIGINAL) for owner, name in _patched()]
         patches.apply()
@@ -38,8 +45,10 @@ class TestPatches(BaseCase):
         self.assertEqual(len(filters), 1)
 
     def test_no_other_file_patches_odoo(self):
-        elsewhere = {str(path.relative_to(ADDON)): PATCHING.findall(path.read_text())
-                     for path in ADDON.rglob("*.py")
-                     if path.name != "patches.py" and not path.relative_to(ADDON).parts[0].startswith(
-                         ("tests", "devtools", "bench", "static"))}
+        elsewhere = {
+            str(path.relative_to(ADDON)): PATCHING.findall(path.read_text())
+            for path in ADDON.rglob("*.py")
+            if path.name != "patches.py"
+            and not path.relative_to(ADDON).parts[0].startswith(("tests", "devtools", "bench", "static"))
+        }
         self.assertEqual({path: found for path, found in elsewhere.items() if found}, {})

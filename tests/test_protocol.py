@@ -42,14 +42,18 @@ class TestProtocol(JsonCallCase):
 
     def test_any_content_type(self):
         token = self.login()
-        response = self.http("POST", "/json-call", data='{"params": {"token": "%s", "model": "res.partner", '
-                                                     '"method": "search_count", "args": [[]]}}' % token,
-                                 headers={"Content-Type": "text/plain"})
+        response = self.http(
+            "POST",
+            "/json-call",
+            data='{"params": {"token": "%s", "model": "res.partner", "method": "search_count", "args": [[]]}}' % token,
+            headers={"Content-Type": "text/plain"},
+        )
         self.assertIsInstance(response.json()["result"], int)
 
     def test_null_result_is_present(self):
         token = self.login()
         # a public method that returns None: the answer still has "result": null
-        answer = self.rpc("/json-call", {"token": token, "model": "res.partner", "method": "check_access",
-                                         "args": [[], "read"]})
+        answer = self.rpc(
+            "/json-call", {"token": token, "model": "res.partner", "method": "check_access", "args": [[], "read"]}
+        )
         self.assertIn("result", answer)

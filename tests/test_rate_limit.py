@@ -2,6 +2,7 @@
 token), per user over all their tokens; refused with -32029 and the seconds
 to wait, HTTP 429 and ``Retry-After`` where the dialect answers statuses.
 (Across processes and servers: tests/test_live_rate_limit.py.)"""
+
 import json
 import xmlrpc.client
 
@@ -38,8 +39,10 @@ class TestRateLimit(JsonCallCase):
         return error
 
     def counter_rows(self, token_id):
-        self.env.cr.execute("SELECT count(*) FROM api_token_rate WHERE key IN (%s, %s)",
-                            [f"token:{token_id}", f"user:{self.integrator.id}"])
+        self.env.cr.execute(
+            "SELECT count(*) FROM api_token_rate WHERE key IN (%s, %s)",
+            [f"token:{token_id}", f"user:{self.integrator.id}"],
+        )
         return self.env.cr.fetchone()[0]
 
     def test_limits_off_by_default_count_nothing(self):
@@ -93,9 +96,12 @@ class TestRateLimit(JsonCallCase):
     def test_each_batch_member_counts(self):
         token = self.token(rate_limit=2)
         member = {"jsonrpc": "2.0", "params": {"model": "res.partner", "method": "search_count", "args": [[]]}}
-        answers = self.opener.post(self.base_url() + "/json-call", data=json.dumps(
-            [{**member, "id": n} for n in range(3)]), headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {token}"}, timeout=20).json()
+        answers = self.opener.post(
+            self.base_url() + "/json-call",
+            data=json.dumps([{**member, "id": n} for n in range(3)]),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            timeout=20,
+        ).json()
         self.assertEqual(["result" in answer for answer in answers], [True, True, False])
         self.assertEqual(answers[2]["error"]["code"], RATE_LIMITED)
 
@@ -131,6 +137,7 @@ class TestRateLimit(JsonCallCase):
 
         def call(secret):
             return self.http("POST", "/json/2/res.partner/search_count", body, {"Authorization": f"bearer {secret}"})
+
         self.assertEqual([call(key).status_code for _n in range(3)], [200, 200, 429])
         refused = call(key)
         self.assertEqual(refused.status_code, 429, refused.text)
@@ -148,9 +155,11 @@ class TestRateLimit(JsonCallCase):
         cr.execute("INSERT INTO api_token_rate VALUES ('token:1', 1, 5)")
         self.env["api.token.rate.limit"].init()
         self.env["api.token.rate.limit"].init()  # and again: nothing to do
-        cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'api_token_rate' "
-                   "ORDER BY ordinal_position")
-        self.assertEqual([name for name, in cr.fetchall()], ["key", "second", "counts"])
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'api_token_rate' "
+            "ORDER BY ordinal_position"
+        )
+        self.assertEqual([name for (name,) in cr.fetchall()], ["key", "second", "counts"])
         token = self.token(rate_limit=2)
         self.count(token)
         self.count(token)
@@ -189,8 +198,11 @@ class TestRateLimitWizard(JsonCallCase):
         secret = self.issue(self.integrator, 1)
         self.assertEqual(self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)]).rate_limit, 1)
         # a manager issues only for users whose rights they hold (the integrator creates contacts)
-        manager = new_test_user(self.env, login="rate-manager", groups="base.group_user,base.group_partner_manager,"
-                                                                       "json_rpc_token.group_api_token_manager")
+        manager = new_test_user(
+            self.env,
+            login="rate-manager",
+            groups="base.group_user,base.group_partner_manager,json_rpc_token.group_api_token_manager",
+        )
         self.issue(manager, 1000, for_user=self.integrator)
         self.assertEqual(self.env["api.token"].sudo().search([("name", "=", "rate")], limit=1).rate_limit, 1000)
         self.env.flush_all()

@@ -6,51 +6,94 @@ Odoo would not, nor hide one it would. Checked on a database with two
 companies, Odoo's multi-company rules, a record rule of our own, many2one
 values the user may not read (another company's partner and company),
 archived records, and a context that changes display names."""
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..core import orm_call
 
-FIELDS = ["name", "parent_id", "company_id", "country_id", "user_id", "commercial_partner_id", "state_id",
-          "title", "industry_id", "email", "active", "create_uid", "category_id"]
+FIELDS = [
+    "name",
+    "parent_id",
+    "company_id",
+    "country_id",
+    "user_id",
+    "commercial_partner_id",
+    "state_id",
+    "title",
+    "industry_id",
+    "email",
+    "active",
+    "create_uid",
+    "category_id",
+]
 
 
 @tagged("post_install", "-at_install")
 class TestReadNames(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
         cls.company_a = env["res.company"].create({"name": "Company A"})
         cls.company_b = env["res.company"].create({"name": "Company B"})
-        cls.user = new_test_user(env, login="names-reader", groups="base.group_user,base.group_partner_manager",
-                                 company_id=cls.company_a.id, company_ids=[Command.set(cls.company_a.ids)])
-        env["ir.rule"].create({
-            "name": "no 'Hidden' partners for employees",
-            "model_id": env["ir.model"]._get_id("res.partner"),
-            "groups": [Command.link(env.ref("base.group_user").id)],
-            "domain_force": "[('name', 'not ilike', 'Hidden')]",
-        })
+        cls.user = new_test_user(
+            env,
+            login="names-reader",
+            groups="base.group_user,base.group_partner_manager",
+            company_id=cls.company_a.id,
+            company_ids=[Command.set(cls.company_a.ids)],
+        )
+        env["ir.rule"].create(
+            {
+                "name": "no 'Hidden' partners for employees",
+                "model_id": env["ir.model"]._get_id("res.partner"),
+                "groups": [Command.link(env.ref("base.group_user").id)],
+                "domain_force": "[('name', 'not ilike', 'Hidden')]",
+            }
+        )
         belgium, france = env.ref("base.be"), env.ref("base.fr")
         Partner = env["res.partner"]
-        cls.b_parent = Partner.create({"name": "B's own company", "is_company": True, "company_id": cls.company_b.id,
-                                       "email": "b@example.com", "country_id": france.id})
-        cls.hidden_parent = Partner.create({"name": "Hidden parent", "is_company": True,
-                                            "email": "hidden@example.com"})
+        cls.b_parent = Partner.create(
+            {
+                "name": "B's own company",
+                "is_company": True,
+                "company_id": cls.company_b.id,
+                "email": "b@example.com",
+                "country_id": france.id,
+            }
+        )
+        cls.hidden_parent = Partner.create({"name": "Hidden parent", "is_company": True, "email": "hidden@example.com"})
         cls.archived_parent = Partner.create({"name": "Archived parent SA", "is_company": True, "active": False})
         industry = env["res.partner.industry"].create({"name": "Names industry"})
-        cls.a_parent = Partner.create({"name": "A, the company", "is_company": True, "company_id": cls.company_a.id,
-                                       "country_id": belgium.id, "state_id": False, "industry_id": industry.id})
+        cls.a_parent = Partner.create(
+            {
+                "name": "A, the company",
+                "is_company": True,
+                "company_id": cls.company_a.id,
+                "country_id": belgium.id,
+                "state_id": False,
+                "industry_id": industry.id,
+            }
+        )
         category = env["res.partner.category"].create({"name": "Names"})
         rows = [
             {"name": "Under B's company", "parent_id": cls.b_parent.id},
             {"name": "Under a parent the user cannot read", "parent_id": cls.hidden_parent.id},
             {"name": "Under an archived parent", "parent_id": cls.archived_parent.id},
-            {"name": "Under A", "parent_id": cls.a_parent.id, "company_id": cls.company_a.id,
-             "category_id": [Command.set(category.ids)], "user_id": cls.user.id},
-            {"name": "Also under A", "parent_id": cls.a_parent.id, "email": "also@example.com",
-             "title": env["res.partner.title"].create({"name": "Names title"}).id},
+            {
+                "name": "Under A",
+                "parent_id": cls.a_parent.id,
+                "company_id": cls.company_a.id,
+                "category_id": [Command.set(category.ids)],
+                "user_id": cls.user.id,
+            },
+            {
+                "name": "Also under A",
+                "parent_id": cls.a_parent.id,
+                "email": "also@example.com",
+                "title": env["res.partner.title"].create({"name": "Names title"}).id,
+            },
             {"name": "Of company B", "company_id": cls.company_b.id, "parent_id": cls.b_parent.id},
             {"name": "Hidden contact", "parent_id": cls.a_parent.id},
             {"name": "Archived contact", "parent_id": cls.archived_parent.id, "active": False},
@@ -65,8 +108,11 @@ class TestReadNames(TransactionCase):
     def assertSameAnswer(self, env, model, args, kwargs):
         """The addon's search_read answers what Odoo's does, row for row."""
         context = kwargs.get("context") or {}
-        expected = env[model].with_context(**context).search_read(
-            *args, **{key: value for key, value in kwargs.items() if key != "context"})
+        expected = (
+            env[model]
+            .with_context(**context)
+            .search_read(*args, **{key: value for key, value in kwargs.items() if key != "context"})
+        )
         answer = orm_call.execute(env, model, "search_read", args, kwargs)
         self.assertEqual(answer, expected)
         self.assertEqual([list(row) for row in answer], [list(row) for row in expected], "the fields' order")
@@ -74,10 +120,14 @@ class TestReadNames(TransactionCase):
 
     def test_same_rows_as_search_read(self):
         env = self.user_env()
-        for kwargs in ({"fields": FIELDS}, {"fields": FIELDS, "context": {"active_test": False}},
-                       {"fields": FIELDS, "context": {"show_email": True, "show_address": True}},
-                       {"fields": FIELDS, "order": "name desc", "limit": 4, "offset": 1},
-                       {"fields": []}, {"fields": ["parent_id"], "load": None}):
+        for kwargs in (
+            {"fields": FIELDS},
+            {"fields": FIELDS, "context": {"active_test": False}},
+            {"fields": FIELDS, "context": {"show_email": True, "show_address": True}},
+            {"fields": FIELDS, "order": "name desc", "limit": 4, "offset": 1},
+            {"fields": []},
+            {"fields": ["parent_id"], "load": None},
+        ):
             with self.subTest(kwargs=kwargs):
                 rows = self.assertSameAnswer(env, "res.partner", [self.domain], kwargs)
                 self.assertTrue(rows)
@@ -87,18 +137,20 @@ class TestReadNames(TransactionCase):
         self.assertFalse([name for name in by_name if "Hidden" in name or "Of company B" in name])
         self.assertNotIn("B's own company", by_name)
         # many2one values the user may not read are named, as Odoo names them
-        self.assertEqual(by_name["Names test: Under B's company"]["parent_id"],
-                         (self.b_parent.id, "B's own company"))
-        self.assertEqual(by_name["Names test: Under a parent the user cannot read"]["parent_id"],
-                         (self.hidden_parent.id, "Hidden parent"))
+        self.assertEqual(by_name["Names test: Under B's company"]["parent_id"], (self.b_parent.id, "B's own company"))
+        self.assertEqual(
+            by_name["Names test: Under a parent the user cannot read"]["parent_id"],
+            (self.hidden_parent.id, "Hidden parent"),
+        )
         self.assertEqual(by_name["Names test: No parent, no country"]["parent_id"], False)
         self.assertEqual(by_name["Names test: Under A"]["user_id"], (self.user.id, self.user.name))
 
     def test_names_follow_the_context(self):
         """Display names come from the call's context (the same env as
         Odoo's per-row read)."""
-        rows = self.assertSameAnswer(self.user_env(), "res.partner", [self.domain],
-                                     {"fields": ["parent_id"], "context": {"show_email": True}})
+        rows = self.assertSameAnswer(
+            self.user_env(), "res.partner", [self.domain], {"fields": ["parent_id"], "context": {"show_email": True}}
+        )
         names = {row["parent_id"][1] for row in rows if row["parent_id"]}
         self.assertIn("B's own company <b@example.com>", names)
 
@@ -107,12 +159,16 @@ class TestReadNames(TransactionCase):
         serves it), a cursor page and the companies of a multi-company
         user: the same rows."""
         env = self.user_env()
-        self.assertSameAnswer(env, "res.users", [[("id", "=", self.user.id)]],
-                              {"fields": ["name", "partner_id", "company_id", "create_uid"]})
-        self.assertSameAnswer(env, "res.company", [[]], {"fields": ["name", "partner_id", "currency_id",
-                                                                    "parent_id"]})
-        page = orm_call.execute(env, "res.partner", "search_read", [self.domain],
-                                {"fields": FIELDS, "after": None, "order": "id"})
+        self.assertSameAnswer(
+            env,
+            "res.users",
+            [[("id", "=", self.user.id)]],
+            {"fields": ["name", "partner_id", "company_id", "create_uid"]},
+        )
+        self.assertSameAnswer(env, "res.company", [[]], {"fields": ["name", "partner_id", "currency_id", "parent_id"]})
+        page = orm_call.execute(
+            env, "res.partner", "search_read", [self.domain], {"fields": FIELDS, "after": None, "order": "id"}
+        )
         self.assertEqual(page["records"], env["res.partner"].search_read(self.domain, FIELDS, order="id"))
 
     def test_missing_related_record(self):

@@ -1,6 +1,7 @@
 """REST as odoo-rest-api's README shows it, with a Bearer token: every
 request shaped as the module's clients send it, every failure a JSON body
 with its HTTP status, never an HTML page."""
+
 import json
 from urllib.parse import urlencode
 
@@ -11,7 +12,6 @@ from .common import JsonCallCase, PASSWORD
 
 @tagged("post_install", "-at_install")
 class RestCase(JsonCallCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -34,8 +34,10 @@ class RestCase(JsonCallCase):
             url += "?" + urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()})
         auth = {"Authorization": f"Bearer {self.token if token is True else token}"} if token else {}
         response = self.http(method, url, None if body is None else json.dumps(body), {**auth, **(headers or {})})
-        self.assertTrue(response.headers.get("Content-Type", "").startswith("application/json"),
-                        f"{method} {url}: {response.status_code} {response.text[:300]}")
+        self.assertTrue(
+            response.headers.get("Content-Type", "").startswith("application/json"),
+            f"{method} {url}: {response.status_code} {response.text[:300]}",
+        )
         return response
 
     def ok(self, method, path, params=None, body=None, **kwargs):
@@ -61,56 +63,105 @@ class RestCase(JsonCallCase):
 
 @tagged("post_install", "-at_install")
 class TestRestRead(RestCase):
-
     def test_list_with_compact_query(self):
-        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name, parent_id{name}}",
-                                                      "filter": self.family(), "order": '"name asc"'})
-        self.assertEqual(answer, {"count": 2, "prev": None, "current": 1, "next": None, "total_pages": 1, "result": [
-            {"id": self.alice.id, "name": "Rest Alice", "parent_id": {"name": "Rest Co"}},
-            {"id": self.bob.id, "name": "Rest Bob", "parent_id": {"name": "Rest Co"}}]})
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": "{id, name, parent_id{name}}", "filter": self.family(), "order": '"name asc"'},
+        )
+        self.assertEqual(
+            answer,
+            {
+                "count": 2,
+                "prev": None,
+                "current": 1,
+                "next": None,
+                "total_pages": 1,
+                "result": [
+                    {"id": self.alice.id, "name": "Rest Alice", "parent_id": {"name": "Rest Co"}},
+                    {"id": self.bob.id, "name": "Rest Bob", "parent_id": {"name": "Rest Co"}},
+                ],
+            },
+        )
 
     def test_list_with_the_older_json_query_and_exclude(self):
-        answer = self.ok("GET", "/api/res.partner", {"query": [["id", "name", {"parent_id": ["name"]}]],
-                                                     "filter": self.family(), "order": "name desc",
-                                                     "exclude": ["id"]})
-        self.assertEqual(answer["result"], [{"name": "Rest Bob", "parent_id": {"name": "Rest Co"}},
-                                            {"name": "Rest Alice", "parent_id": {"name": "Rest Co"}}])
+        answer = self.ok(
+            "GET",
+            "/api/res.partner",
+            {
+                "query": [["id", "name", {"parent_id": ["name"]}]],
+                "filter": self.family(),
+                "order": "name desc",
+                "exclude": ["id"],
+            },
+        )
+        self.assertEqual(
+            answer["result"],
+            [
+                {"name": "Rest Bob", "parent_id": {"name": "Rest Co"}},
+                {"name": "Rest Alice", "parent_id": {"name": "Rest Co"}},
+            ],
+        )
         # x2many as a list of objects with the fields asked only
-        answer = self.ok("GET", "/api/res.partner/", {"query": [["name", {"child_ids": [["name"]]}]],
-                                                      "filter": [["id", "=", self.company.id]]})
-        self.assertEqual(answer["result"], [{"name": "Rest Co", "child_ids": [{"name": "Rest Alice"},
-                                                                              {"name": "Rest Bob"}]}])
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": [["name", {"child_ids": [["name"]]}]], "filter": [["id", "=", self.company.id]]},
+        )
+        self.assertEqual(
+            answer["result"], [{"name": "Rest Co", "child_ids": [{"name": "Rest Alice"}, {"name": "Rest Bob"}]}]
+        )
 
     def test_no_query_means_every_field(self):
         row = self.ok("GET", "/api/res.partner/", {"filter": [["id", "=", self.alice.id]]})["result"][0]
-        self.assertEqual((row["id"], row["name"], row["email"], row["parent_id"]),
-                         (self.alice.id, "Rest Alice", "a@rest.example", self.company.id))
+        self.assertEqual(
+            (row["id"], row["name"], row["email"], row["parent_id"]),
+            (self.alice.id, "Rest Alice", "a@rest.example", self.company.id),
+        )
 
     def test_pagination_and_limit(self):
         domain = [["name", "=like", "Rest %"], ["is_company", "=", False]]
         partners = self.env["res.partner"].search([("name", "=like", "Rest %"), ("is_company", "=", False)])
         self.assertEqual(len(partners), 2)
-        page = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": domain, "order": "name asc",
-                                                    "page_size": 1, "page": 2})
-        self.assertEqual(page, {"count": 1, "prev": 1, "current": 2, "next": None, "total_pages": 2,
-                                "result": [{"name": "Rest Bob"}]})
-        page = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": domain, "order": "name asc",
-                                                    "page_size": 1})
-        self.assertEqual((page["prev"], page["current"], page["next"], page["result"]),
-                         (None, 1, 2, [{"name": "Rest Alice"}]))
+        page = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": "{name}", "filter": domain, "order": "name asc", "page_size": 1, "page": 2},
+        )
+        self.assertEqual(
+            page,
+            {"count": 1, "prev": 1, "current": 2, "next": None, "total_pages": 2, "result": [{"name": "Rest Bob"}]},
+        )
+        page = self.ok(
+            "GET", "/api/res.partner/", {"query": "{name}", "filter": domain, "order": "name asc", "page_size": 1}
+        )
+        self.assertEqual(
+            (page["prev"], page["current"], page["next"], page["result"]), (None, 1, 2, [{"name": "Rest Alice"}])
+        )
         limited = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": domain, "limit": 1})
         self.assertEqual((limited["count"], limited["total_pages"]), (1, 1))
 
     def test_one_record(self):
-        self.assertEqual(self.ok("GET", f"/api/res.partner/{self.alice.id}/", {"query": '["id", "name"]'}),
-                         {"id": self.alice.id, "name": "Rest Alice"})
-        self.assertEqual(self.ok("GET", f"/api/res.partner/{self.alice.id}",
-                                 {"query": "{name, parent_id{name, email}}", "exclude": ["id"]}),
-                         {"name": "Rest Alice", "parent_id": {"name": "Rest Co", "email": "co@rest.example"}})
+        self.assertEqual(
+            self.ok("GET", f"/api/res.partner/{self.alice.id}/", {"query": '["id", "name"]'}),
+            {"id": self.alice.id, "name": "Rest Alice"},
+        )
+        self.assertEqual(
+            self.ok(
+                "GET",
+                f"/api/res.partner/{self.alice.id}",
+                {"query": "{name, parent_id{name, email}}", "exclude": ["id"]},
+            ),
+            {"name": "Rest Alice", "parent_id": {"name": "Rest Co", "email": "co@rest.example"}},
+        )
 
     def test_database_header(self):
-        answer = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": [["id", "=", self.bob.id]]},
-                         headers={"X-Odoo-Database": self.env.cr.dbname})
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": "{name}", "filter": [["id", "=", self.bob.id]]},
+            headers={"X-Odoo-Database": self.env.cr.dbname},
+        )
         self.assertEqual(answer["result"], [{"name": "Rest Bob"}])
 
 
@@ -130,44 +181,69 @@ class TestRestReadmeQueries(RestCase):
         # GET /api/res.users/?query={id, name}
         users = [["id", "in", [self.integrator.id, self.colleague.id]]]
         answer = self.ok("GET", "/api/res.users/", {"query": "{id, name}", "filter": users, "order": "id"})
-        self.assertEqual(answer, {"count": 2, "prev": None, "current": 1, "next": None, "total_pages": 1,
-                                  "result": [{"id": self.integrator.id, "name": "Integrator"},
-                                             {"id": self.colleague.id, "name": self.colleague.name}]})
+        self.assertEqual(
+            answer,
+            {
+                "count": 2,
+                "prev": None,
+                "current": 1,
+                "next": None,
+                "total_pages": 1,
+                "result": [
+                    {"id": self.integrator.id, "name": "Integrator"},
+                    {"id": self.colleague.id, "name": self.colleague.name},
+                ],
+            },
+        )
 
     def test_readme_nested_record(self):
         # GET /api/res.users/?query={id, name, company_id{name}}
-        answer = self.ok("GET", "/api/res.users/", {"query": "{id, name, company_id{name}}",
-                                                    "filter": [["id", "=", self.integrator.id]]})
-        self.assertEqual(answer["result"], [{"id": self.integrator.id, "name": "Integrator",
-                                             "company_id": {"name": self.integrator.company_id.name}}])
+        answer = self.ok(
+            "GET",
+            "/api/res.users/",
+            {"query": "{id, name, company_id{name}}", "filter": [["id", "=", self.integrator.id]]},
+        )
+        self.assertEqual(
+            answer["result"],
+            [{"id": self.integrator.id, "name": "Integrator", "company_id": {"name": self.integrator.company_id.name}}],
+        )
 
     def test_readme_nested_iterable_records(self):
         # GET /api/product.template/?query={id, name, related_products{name}}
-        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name, child_ids{name}}",
-                                                      "filter": [["id", "=", self.company.id]]})
-        self.assertEqual(answer["result"], [{"id": self.company.id, "name": "Rest Co",
-                                             "child_ids": [{"name": "Rest Alice"}, {"name": "Rest Bob"}]}])
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": "{id, name, child_ids{name}}", "filter": [["id", "=", self.company.id]]},
+        )
+        self.assertEqual(
+            answer["result"],
+            [{"id": self.company.id, "name": "Rest Co", "child_ids": [{"name": "Rest Alice"}, {"name": "Rest Bob"}]}],
+        )
 
     def test_readme_every_field_but_name(self):
         # GET /api/product.template/?query={-name}: "all fields except name"
-        rows = self.ok("GET", "/api/res.partner/", {"query": "{-name}", "filter": self.family(),
-                                                    "order": "id"})["result"]
+        rows = self.ok("GET", "/api/res.partner/", {"query": "{-name}", "filter": self.family(), "order": "id"})[
+            "result"
+        ]
         self.assertEqual(len(rows), 2)
         for row, partner in zip(rows, (self.alice, self.bob)):
             self.assertEqual(set(row), self.every_field_but("name"))
-            self.assertEqual((row["id"], row["email"], row["parent_id"]),
-                             (partner.id, partner.email, self.company.id))
+            self.assertEqual((row["id"], row["email"], row["parent_id"]), (partner.id, partner.email, self.company.id))
         # the same at any depth, and with the older 'exclude' on top
-        row = self.ok("GET", f"/api/res.partner/{self.alice.id}/",
-                      {"query": "{-name, -email, parent_id{-name}}", "exclude": ["phone"]})
+        row = self.ok(
+            "GET",
+            f"/api/res.partner/{self.alice.id}/",
+            {"query": "{-name, -email, parent_id{-name}}", "exclude": ["phone"]},
+        )
         self.assertEqual(set(row), self.every_field_but("name", "email", "phone"))
         self.assertEqual(set(row["parent_id"]), self.every_field_but("name"))
         self.assertEqual(row["parent_id"]["email"], "co@rest.example")
 
     def test_readme_star_with_nested_exclusion(self):
         # GET /api/product.template/?query={*, related_products{-id}}
-        row = self.ok("GET", "/api/res.partner/", {"query": "{*, child_ids{-id}}",
-                                                   "filter": [["id", "=", self.company.id]]})["result"][0]
+        row = self.ok(
+            "GET", "/api/res.partner/", {"query": "{*, child_ids{-id}}", "filter": [["id", "=", self.company.id]]}
+        )["result"][0]
         self.assertEqual(set(row), self.every_field_but())
         self.assertEqual((row["id"], row["name"]), (self.company.id, "Rest Co"))
         self.assertEqual([child["name"] for child in row["child_ids"]], ["Rest Alice", "Rest Bob"])
@@ -188,32 +264,56 @@ class TestRestReadmeQueries(RestCase):
     def test_readme_filter(self):
         # GET /api/product.template/?query={id, name}&filter=[["id", ">", 60], ["id", "<", 70]]
         low, high = self.alice.id - 1, self.bob.id + 1
-        answer = self.ok("GET", f'/api/res.partner/?query={{id, name}}&filter=[["id", ">", {low}], '
-                                f'["id", "<", {high}]]')
-        self.assertEqual(answer["result"], [{"id": self.alice.id, "name": "Rest Alice"},
-                                            {"id": self.bob.id, "name": "Rest Bob"}])
+        answer = self.ok(
+            "GET", f'/api/res.partner/?query={{id, name}}&filter=[["id", ">", {low}], ["id", "<", {high}]]'
+        )
+        self.assertEqual(
+            answer["result"], [{"id": self.alice.id, "name": "Rest Alice"}, {"id": self.bob.id, "name": "Rest Bob"}]
+        )
 
     def test_readme_page_size_and_page(self):
         # GET /api/product.template/?query={id, name}&page_size=5&page=3
         items = self.env["res.partner"].create([{"name": f"Readme item {n:02}"} for n in range(12)])
-        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name}", "page_size": 5, "page": 3,
-                                                      "filter": [["name", "=like", "Readme item %"]],
-                                                      "order": "name"})
-        self.assertEqual(answer, {"count": 2, "prev": 2, "current": 3, "next": None, "total_pages": 3,
-                                  "result": [{"id": item.id, "name": item.name} for item in items[10:]]})
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {
+                "query": "{id, name}",
+                "page_size": 5,
+                "page": 3,
+                "filter": [["name", "=like", "Readme item %"]],
+                "order": "name",
+            },
+        )
+        self.assertEqual(
+            answer,
+            {
+                "count": 2,
+                "prev": 2,
+                "current": 3,
+                "next": None,
+                "total_pages": 3,
+                "result": [{"id": item.id, "name": item.name} for item in items[10:]],
+            },
+        )
 
     def test_readme_limit(self):
         # GET /api/product.template/?query={id, name}&limit=3
         self.env["res.partner"].create([{"name": f"Readme limit {n}"} for n in range(5)])
-        answer = self.ok("GET", "/api/res.partner/", {"query": "{id, name}", "limit": 3,
-                                                      "filter": [["name", "=like", "Readme limit %"]]})
+        answer = self.ok(
+            "GET",
+            "/api/res.partner/",
+            {"query": "{id, name}", "limit": 3, "filter": [["name", "=like", "Readme limit %"]]},
+        )
         self.assertEqual((answer["count"], answer["prev"], answer["next"], answer["total_pages"]), (3, None, None, 1))
         self.assertEqual([set(row) for row in answer["result"]], [{"id", "name"}] * 3)
 
     def test_readme_one_record(self):
         # GET /api/product.template/95/?query={id, name}
-        self.assertEqual(self.ok("GET", f"/api/res.partner/{self.bob.id}/?query={{id, name}}"),
-                         {"id": self.bob.id, "name": "Rest Bob"})
+        self.assertEqual(
+            self.ok("GET", f"/api/res.partner/{self.bob.id}/?query={{id, name}}"),
+            {"id": self.bob.id, "name": "Rest Bob"},
+        )
 
     def test_what_cannot_be_honoured_is_a_400(self):
         """Never an empty object: a selection that cannot be served is
@@ -233,30 +333,37 @@ class TestRestReadmeQueries(RestCase):
                 self.assertIn(reason, response.json()["error"]["data"]["message"])
                 error = self.call_error(self.token, "res.partner", "read", [[self.alice.id], query], code=-32602)
                 self.assertIn(reason, error["data"]["message"])
-        response = self.fails(400, "GET", "/api/res.partner/", {"query": "{id, name}", "exclude": ["nope"]},
-                              code=-32602)
+        response = self.fails(
+            400, "GET", "/api/res.partner/", {"query": "{id, name}", "exclude": ["nope"]}, code=-32602
+        )
         self.assertIn("no field 'nope' to exclude", response.json()["error"]["data"]["message"])
 
 
 @tagged("post_install", "-at_install")
 class TestRestWrite(RestCase):
-
     def test_create(self):
-        answer = self.ok("POST", "/api/res.partner/", body={"params": {"data": {"name": "Rest Created"},
-                                                                       "context": {"lang": "en_US"}}})
+        answer = self.ok(
+            "POST",
+            "/api/res.partner/",
+            body={"params": {"data": {"name": "Rest Created"}, "context": {"lang": "en_US"}}},
+        )
         self.assertEqual(set(answer), {"jsonrpc", "id", "result"})
         self.assertEqual(self.env["res.partner"].browse(answer["result"]).name, "Rest Created")
         # the JSON-RPC envelope, and a body without "params"
         envelope = {"jsonrpc": "2.0", "method": "call", "params": {"data": {"name": "Rest Enveloped"}}}
         self.assertIsInstance(self.ok("POST", "/api/res.partner", body=envelope)["result"], int)
-        self.assertIsInstance(self.ok("POST", "/api/res.partner", body={"data": {"name": "Rest Bare"}})["result"],
-                              int)
+        self.assertIsInstance(self.ok("POST", "/api/res.partner", body={"data": {"name": "Rest Bare"}})["result"], int)
 
     def test_put_by_id_with_push_pop_delete(self):
         t0, t1, t2, t3 = self.tags.ids
         self.alice.category_id = [(6, 0, [t0, t1, t2])]
-        answer = self.ok("PUT", f"/api/res.partner/{self.alice.id}/", body={"params": {"data": {
-            "name": "Rest Alice 2", "category_id": {"push": [t3], "pop": [t0], "delete": [t1]}}}})
+        answer = self.ok(
+            "PUT",
+            f"/api/res.partner/{self.alice.id}/",
+            body={
+                "params": {"data": {"name": "Rest Alice 2", "category_id": {"push": [t3], "pop": [t0], "delete": [t1]}}}
+            },
+        )
         self.assertEqual(answer, {"jsonrpc": "2.0", "id": None, "result": True})
         self.alice.invalidate_recordset()
         self.assertEqual(self.alice.name, "Rest Alice 2")
@@ -270,8 +377,11 @@ class TestRestWrite(RestCase):
 
     def test_put_by_filter(self):
         t0 = self.tags[0].id
-        answer = self.ok("PUT", "/api/res.partner/", body={"params": {
-            "filter": self.family(), "data": {"function": "Tester", "category_id": {"push": [t0]}}}})
+        answer = self.ok(
+            "PUT",
+            "/api/res.partner/",
+            body={"params": {"filter": self.family(), "data": {"function": "Tester", "category_id": {"push": [t0]}}}},
+        )
         self.assertIs(answer["result"], True)
         (self.alice | self.bob).invalidate_recordset()
         self.assertEqual((self.alice | self.bob).mapped("function"), ["Tester", "Tester"])
@@ -280,24 +390,38 @@ class TestRestWrite(RestCase):
     def test_put_by_filter_is_all_or_nothing(self):
         # the company is made its own parent: the second record fails, the first stays as it was
         company_b = self.env["res.partner"].create({"name": "Rest Co B", "is_company": True})
-        self.fails(422, "PUT", "/api/res.partner/", body={"params": {
-            "filter": [["id", "in", [company_b.id, self.company.id]]], "data": {"parent_id": self.company.id}}},
-            code=-32020)
+        self.fails(
+            422,
+            "PUT",
+            "/api/res.partner/",
+            body={
+                "params": {
+                    "filter": [["id", "in", [company_b.id, self.company.id]]],
+                    "data": {"parent_id": self.company.id},
+                }
+            },
+            code=-32020,
+        )
         company_b.invalidate_recordset()
         self.assertFalse(company_b.parent_id, "nothing half-written")
 
     def test_unknown_put_operation(self):
-        self.fails(400, "PUT", f"/api/res.partner/{self.alice.id}/",
-                   body={"params": {"data": {"category_id": {"push": [self.tags[0].id], "append": [1]}}}},
-                   code=-32602)
+        self.fails(
+            400,
+            "PUT",
+            f"/api/res.partner/{self.alice.id}/",
+            body={"params": {"data": {"category_id": {"push": [self.tags[0].id], "append": [1]}}}},
+            code=-32602,
+        )
         self.alice.invalidate_recordset()
         self.assertFalse(self.alice.category_id)
 
     def test_delete_by_id_and_by_filter(self):
         doomed = self.env["res.partner"].create([{"name": f"Rest doomed {n}"} for n in range(3)])
         self.assertEqual(self.ok("DELETE", f"/api/res.partner/{doomed[0].id}/"), {"result": True})
-        self.assertEqual(self.ok("DELETE", "/api/res.partner", {"filter": [["name", "=like", "Rest doomed %"]]}),
-                         {"result": True})
+        self.assertEqual(
+            self.ok("DELETE", "/api/res.partner", {"filter": [["name", "=like", "Rest doomed %"]]}), {"result": True}
+        )
         self.assertFalse(doomed.exists())
 
     def test_delete_needs_a_filter(self):
@@ -307,51 +431,77 @@ class TestRestWrite(RestCase):
         self.assertEqual(self.env["res.partner"].search_count([]), count)
 
     def test_object_functions(self):
-        answer = self.ok("POST", "/object/res.partner/search_count",
-                         body={"params": {"args": [self.family()], "kwargs": {}}})
+        answer = self.ok(
+            "POST", "/object/res.partner/search_count", body={"params": {"args": [self.family()], "kwargs": {}}}
+        )
         self.assertEqual(answer, {"jsonrpc": "2.0", "id": None, "result": 2})
-        answer = self.ok("POST", f"/object/res.partner/{self.alice.id}/read/",
-                         body={"params": {"args": [["name"]]}})
+        answer = self.ok("POST", f"/object/res.partner/{self.alice.id}/read/", body={"params": {"args": [["name"]]}})
         self.assertEqual(answer["result"], [{"id": self.alice.id, "name": "Rest Alice"}])
 
 
 @tagged("post_install", "-at_install")
 class TestRestErrors(RestCase):
-
     def test_401_with_www_authenticate(self):
         for token in (False, "not-a-token"):
             response = self.fails(401, "GET", "/api/res.partner/", token=token)
             self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer"))
 
     def test_403_scope_read_only_and_acl(self):
-        narrowed = self.result("/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD,
-                                                                "scope": {"models": ["res.partner"]}})["token"]
+        narrowed = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"]}},
+        )["token"]
         self.fails(403, "GET", "/api/res.partner.category/", token=narrowed, code=-32010)
-        self.fails(403, "POST", "/object/res.users/search_count", body={"params": {"args": [[]]}},
-                   token=narrowed, code=-32010)
-        read_only = self.result("/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD,
-                                                                 "scope": {"read_only": True}})["token"]
+        self.fails(
+            403, "POST", "/object/res.users/search_count", body={"params": {"args": [[]]}}, token=narrowed, code=-32010
+        )
+        read_only = self.result(
+            "/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD, "scope": {"read_only": True}}
+        )["token"]
         self.ok("GET", f"/api/res.partner/{self.alice.id}", {"query": "{name}"}, token=read_only)
-        self.fails(403, "PUT", f"/api/res.partner/{self.alice.id}", body={"params": {"data": {"name": "x"}}},
-                   token=read_only)
+        self.fails(
+            403, "PUT", f"/api/res.partner/{self.alice.id}", body={"params": {"data": {"name": "x"}}}, token=read_only
+        )
         self.fails(403, "DELETE", f"/api/res.partner/{self.alice.id}", token=read_only)
         self.fails(403, "POST", "/api/res.partner", body={"params": {"data": {"name": "x"}}}, token=read_only)
-        self.fails(403, "POST", f"/object/res.partner/{self.alice.id}/write",
-                   body={"params": {"args": [{"name": "x"}]}}, token=read_only)
+        self.fails(
+            403,
+            "POST",
+            f"/object/res.partner/{self.alice.id}/write",
+            body={"params": {"args": [{"name": "x"}]}},
+            token=read_only,
+        )
         self.assertEqual(self.alice.name, "Rest Alice")
         # the user's own rights: a plain employee may not create users
         colleague = self.login("colleague")
-        self.fails(403, "POST", "/api/res.users/", body={"params": {"data": {"name": "x", "login": "x"}}},
-                   token=colleague, code=-32010)
+        self.fails(
+            403,
+            "POST",
+            "/api/res.users/",
+            body={"params": {"data": {"name": "x", "login": "x"}}},
+            token=colleague,
+            code=-32010,
+        )
 
     def test_404(self):
         self.fails(404, "GET", "/api/no.such.model/", code=-32601)
         self.fails(404, "GET", "/api/res.partner/99999999/", code=-32011)
         self.fails(404, "GET", "/api/res.partner/99999999999/", code=-32011)
         self.fails(404, "DELETE", "/api/res.partner/99999999", code=-32011)
-        for path in ("/api/res.partner/abc", "/api/res.partner/1/2/3", "/api", "/api/", "/object/res.partner",
-                     "/object", "/object/res.partner/abc/def/ghi", "/api/res.partner/a%0Ab", "/api/a%0A/b/c/",
-                     "/object/res.par%0Atner/x", "/api//res.partner", "/api/res.partner//"):
+        for path in (
+            "/api/res.partner/abc",
+            "/api/res.partner/1/2/3",
+            "/api",
+            "/api/",
+            "/object/res.partner",
+            "/object",
+            "/object/res.partner/abc/def/ghi",
+            "/api/res.partner/a%0Ab",
+            "/api/a%0A/b/c/",
+            "/object/res.par%0Atner/x",
+            "/api//res.partner",
+            "/api/res.partner//",
+        ):
             self.fails(404, "GET", path, code=-32601)
         self.fails(404, "POST", "/object/res.partner/no_such_method", body={"params": {}}, code=-32601)
         self.fails(404, "POST", "/object/res.partner/_private", body={"params": {}}, code=-32601)
@@ -380,8 +530,13 @@ class TestRestErrors(RestCase):
         self.assertEqual((bad_json.status_code, bad_json.json()["error"]["code"]), (400, -32700))
 
     def test_422_validation(self):
-        self.fails(422, "PUT", f"/api/res.partner/{self.company.id}/",
-                   body={"params": {"data": {"parent_id": self.alice.id}}}, code=-32020)
+        self.fails(
+            422,
+            "PUT",
+            f"/api/res.partner/{self.company.id}/",
+            body={"params": {"data": {"parent_id": self.alice.id}}},
+            code=-32020,
+        )
         self.fails(422, "POST", "/object/res.partner/create", body={"params": {"args": ["x"]}}, code=-32602)
 
     def test_429_after_too_many_bad_tokens(self):
@@ -392,8 +547,11 @@ class TestRestErrors(RestCase):
 
     def test_cors_preflight(self):
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.cors_origins", "https://shop.example")
-        response = self.http("OPTIONS", "/api/res.partner/", headers={
-            "Origin": "https://shop.example", "Access-Control-Request-Method": "PUT"})
+        response = self.http(
+            "OPTIONS",
+            "/api/res.partner/",
+            headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "PUT"},
+        )
         self.assertEqual(response.status_code, 204)
         self.assertEqual(response.headers["Access-Control-Allow-Methods"], "GET, POST, PUT, DELETE")
 
@@ -405,8 +563,9 @@ class TestRestErrors(RestCase):
         self.assertIn("post", paths["/object/{model}/{id}/{function}"])
         responses = paths["/api/{model}/{id}/"]["put"]["responses"]
         self.assertTrue({"200", "400", "401", "403", "404", "405", "409", "422", "429", "503"} <= set(responses))
-        self.assertEqual(responses["401"]["content"]["application/json"]["schema"],
-                         {"$ref": "#/components/schemas/ErrorAnswer"})
+        self.assertEqual(
+            responses["401"]["content"]["application/json"]["schema"], {"$ref": "#/components/schemas/ErrorAnswer"}
+        )
 
     def test_openapi_parameters_are_what_each_operation_accepts(self):
         """The document and the checks cannot drift (issue #20: REST took
@@ -415,9 +574,12 @@ class TestRestErrors(RestCase):
         example, does not refuse any of them; sent one more, it names it."""
         document = self.url_open("/json-call/openapi.json").json()
         partner = self.env["res.partner"].create({"name": "Rest documented"})
-        urls = {"/api/{model}/": "/api/res.partner/", "/api/{model}/{id}/": f"/api/res.partner/{partner.id}/",
-                "/object/{model}/{function}": "/object/res.partner/search_count",
-                "/object/{model}/{id}/{function}": f"/object/res.partner/{partner.id}/exists"}
+        urls = {
+            "/api/{model}/": "/api/res.partner/",
+            "/api/{model}/{id}/": f"/api/res.partner/{partner.id}/",
+            "/object/{model}/{function}": "/object/res.partner/search_count",
+            "/object/{model}/{id}/{function}": f"/object/res.partner/{partner.id}/exists",
+        }
         checked = set()
         for path, url in urls.items():
             for method, operation in document["paths"][path].items():
@@ -448,5 +610,4 @@ class TestRestErrors(RestCase):
         self.assertIn(("rest_call_model", "kwargs"), checked)
         delete = document["paths"]["/api/{model}/"]["delete"]
         self.assertEqual([p["name"] for p in delete["parameters"] if p["in"] == "query"], ["filter", "context"])
-        self.fails(400, "DELETE", "/api/res.partner/", {"filter": [["id", "=", 0]], "undocumented": "1"},
-                   code=-32602)
+        self.fails(400, "DELETE", "/api/res.partner/", {"filter": [["id", "=", 0]], "undocumented": "1"}, code=-32602)

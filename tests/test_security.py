@@ -10,7 +10,6 @@ AUTH, CALL, LOGOUT = "/json-call/user_authenticate", "/json-call", "/json-call/u
 
 @tagged("post_install", "-at_install")
 class TestSecurity(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.ICP = self.env["ir.config_parameter"].sudo()
@@ -33,9 +32,10 @@ class TestSecurity(JsonCallCase):
         def lifetime(**options):
             self.auth(**options)
             return (self.token_record().expires_at - now).total_seconds()
+
         self.assertAlmostEqual(lifetime(), 24 * 3600, delta=10)
         self.assertAlmostEqual(lifetime(expires_in=600), 600, delta=10)
-        self.assertAlmostEqual(lifetime(expires_in=10 ** 9), 48 * 3600, delta=10, msg="capped by the maximum")
+        self.assertAlmostEqual(lifetime(expires_in=10**9), 48 * 3600, delta=10, msg="capped by the maximum")
         self.error(AUTH, {"login": "integrator", "password": PASSWORD, "expires_in": 0}, -32602)
         self.error(AUTH, {"login": "integrator", "password": PASSWORD, "expires_in": "1h"}, -32602)
 
@@ -59,23 +59,43 @@ class TestSecurity(JsonCallCase):
         record = self.token_record()
         self.assertEqual((record.scope_models, record.scope_read_only), ("res.partner", True))
         self.assertIn("result", self.search(token))
-        self.assertIn("result", self.rpc(CALL, {"token": token, "model": "res.partner", "method": "search_read",
-                                                 "args": [[]], "kwargs": {"fields": ["name"], "limit": 1}}))
+        self.assertIn(
+            "result",
+            self.rpc(
+                CALL,
+                {
+                    "token": token,
+                    "model": "res.partner",
+                    "method": "search_read",
+                    "args": [[]],
+                    "kwargs": {"fields": ["name"], "limit": 1},
+                },
+            ),
+        )
         self.assertEqual(self.search(token, "res.country")["error"]["code"], -32010)
-        error = self.error(CALL, {"token": token, "model": "res.partner", "method": "create",
-                                  "args": [{"name": "no"}]}, -32010)
+        error = self.error(
+            CALL, {"token": token, "model": "res.partner", "method": "create", "args": [{"name": "no"}]}, -32010
+        )
         self.assertIn("read-only", error["data"]["message"])
         self.assertFalse(self.env["res.partner"].search([("name", "=", "no")]))
 
     def test_scope_never_widens_rights(self):
         token = self.auth(scope={"models": ["res.users"]})
-        self.error(CALL, {"token": token, "model": "res.users", "method": "create",
-                          "args": [{"login": "x", "name": "x"}]}, -32010)
+        self.error(
+            CALL,
+            {"token": token, "model": "res.users", "method": "create", "args": [{"login": "x", "name": "x"}]},
+            -32010,
+        )
 
     def test_bad_scopes_and_networks(self):
         base = {"login": "integrator", "password": PASSWORD}
-        for scope in ({"models": "res.partner"}, {"models": []}, {"models": ["no.such"]}, {"read_only": 1},
-                      {"modles": ["res.partner"]}):
+        for scope in (
+            {"models": "res.partner"},
+            {"models": []},
+            {"models": ["no.such"]},
+            {"read_only": 1},
+            {"modles": ["res.partner"]},
+        ):
             with self.subTest(scope=scope):
                 self.error(AUTH, {**base, "scope": scope}, -32602)
         self.error(AUTH, {**base, "allowed_networks": ["not-an-ip"]}, -32602)
@@ -137,11 +157,14 @@ class TestSecurity(JsonCallCase):
         self.error(AUTH, {"login": "ghost", "password": "wrong"}, -32007)
         # the cooldown ends
         getattr(self.env.registry, "_login_failures", {}).clear()
-        self.env["api.token.lockout"].sudo().search([]).write({"last_failure_at": fields.Datetime.now()
-                                                                - timedelta(seconds=601)})
+        self.env["api.token.lockout"].sudo().search([]).write(
+            {"last_failure_at": fields.Datetime.now() - timedelta(seconds=601)}
+        )
         self.auth()
-        self.assertFalse(self.env["api.token.lockout"].sudo().search([("key", "=like", "login:integrator")]),
-                         "a success resets the counter")
+        self.assertFalse(
+            self.env["api.token.lockout"].sudo().search([("key", "=like", "login:integrator")]),
+            "a success resets the counter",
+        )
 
     def test_login_lockout_per_ip(self):
         self.ICP.set_param("base.login_cooldown_after", 3)
@@ -172,8 +195,10 @@ class TestSecurity(JsonCallCase):
         other = self.auth()
         self.token_record().action_revoke()
         entries = Log.search([("id", ">", start)], order="id")
-        self.assertEqual(entries.mapped("event"), ["login_failed", "login_failed", "lockout", "login",
-                                                   "token_refused", "logout", "login", "revoke"])
+        self.assertEqual(
+            entries.mapped("event"),
+            ["login_failed", "login_failed", "lockout", "login", "token_refused", "logout", "login", "revoke"],
+        )
         self.assertEqual(set(entries[:-1].mapped("ip")), {"127.0.0.1"}, "HTTP events carry the client IP")
         self.assertEqual(entries.filtered(lambda e: e.event == "login").user_id, self.integrator)
         dump = str(entries.read())

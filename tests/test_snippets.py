@@ -5,6 +5,7 @@ server exactly as the page shows it: the shell lines with ``sh -c`` (curl),
 the Python ones with the Python that runs Odoo (requests, xmlrpc.client), the
 JavaScript one with Node.js; only the token comes from the environment, as
 the examples say."""
+
 import html
 import json
 import os
@@ -37,19 +38,27 @@ def _without_memory_limit():
 def run(command, token=None, stdin=None):
     """Run ``command`` (argv), the token in the environment; its output."""
     env = {**os.environ, snippets.TOKEN_VARIABLE: token or ""}
-    result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, env=env,
-                            check=False, preexec_fn=_without_memory_limit)
+    result = subprocess.run(
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+        preexec_fn=_without_memory_limit,
+    )
     assert result.returncode == 0, (command, result.stdout, result.stderr)
     return result.stdout
 
 
 @tagged("post_install", "-at_install")
 class TestTokenReadyLines(HttpCase):
-
     def setUp(self):
         super().setUp()
-        self.user = new_test_user(self.env, login="lines-user", password=PASSWORD,
-                                  groups="base.group_user,base.group_partner_manager")
+        self.user = new_test_user(
+            self.env, login="lines-user", password=PASSWORD, groups="base.group_user,base.group_partner_manager"
+        )
         self.partners = self.env["res.partner"].search_count([])
 
     def issue(self, user=None, **values):
@@ -78,15 +87,17 @@ class TestTokenReadyLines(HttpCase):
         words = shlex.split(lines["mcp"])
         self.assertEqual(words[:6], ["claude", "mcp", "add", "--transport", "http", "odoo"])
         name, _sep, value = words[words.index("--header") + 1].partition(": ")
-        answer = requests.post(words[6], headers={name: value}, timeout=60,
-                               json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).json()
+        answer = requests.post(
+            words[6], headers={name: value}, timeout=60, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        ).json()
         self.assertIn("search_records", [tool["name"] for tool in answer["result"]["tools"]])
 
     def test_a_scoped_token_counts_a_model_it_may_use(self):
         country = self.env["ir.model"]._get("res.country")
         # an administrator: choosing the allowed models reads ir.model
-        _secret, lines = self.issue(self.env.ref("base.user_admin"), scope_model_ids=[(6, 0, country.ids)],
-                                    scope_read_only=True)
+        _secret, lines = self.issue(
+            self.env.ref("base.user_admin"), scope_model_ids=[(6, 0, country.ids)], scope_read_only=True
+        )
         self.assertIn("/json/2/res.country/search_count", lines["json2"])
         self.assertEqual(json.loads(run(["sh", "-c", lines["json2"]])), self.env["res.country"].search_count([]))
         answer = json.loads(run(["sh", "-c", lines["json_call"]]))
@@ -95,12 +106,12 @@ class TestTokenReadyLines(HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestMethodExamples(HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user = new_test_user(cls.env, login="examples-user", password=PASSWORD,
-                                 groups="base.group_user,base.group_partner_manager")
+        cls.user = new_test_user(
+            cls.env, login="examples-user", password=PASSWORD, groups="base.group_user,base.group_partner_manager"
+        )
 
     def setUp(self):
         super().setUp()
@@ -111,8 +122,9 @@ class TestMethodExamples(HttpCase):
         self.authenticate("examples-user", PASSWORD)
         page = self.url_open(f"/json_rpc_token/models/{model}/{method}")
         self.assertEqual(page.status_code, 200, page.text)
-        found = re.findall(r'<div data-example="([a-z0-9]+)"[^>]*>.*?<code class="o_jrt_code">(.*?)</code>',
-                           page.text, re.S)
+        found = re.findall(
+            r'<div data-example="([a-z0-9]+)"[^>]*>.*?<code class="o_jrt_code">(.*?)</code>', page.text, re.S
+        )
         return {key: html.unescape(code) for key, code in found}
 
     def run_example(self, key, code):
@@ -141,8 +153,7 @@ class TestMethodExamples(HttpCase):
                         self.assertIn("result", out, out)
                         result = out["result"]
                     elif key == "json2":
-                        self.assertFalse(isinstance(out, dict) and {"name", "message", "arguments"} <= set(out),
-                                         out)
+                        self.assertFalse(isinstance(out, dict) and {"name", "message", "arguments"} <= set(out), out)
                         result = out
                     elif key == "javascript":
                         result = json.loads(out)
@@ -204,8 +215,9 @@ class TestMethodExamples(HttpCase):
             self.assertEqual(page.status_code, 200, method)
             described = model_reference.odoo19_method(partner, method)
             ids, arguments = snippets.example_call(method, described, reference_fields, [1])
-            for key, _title, code in snippets.method_snippets("http://x", "db", 2, "res.partner", method,
-                                                              ids, arguments):
+            for key, _title, code in snippets.method_snippets(
+                "http://x", "db", 2, "res.partner", method, ids, arguments
+            ):
                 with self.subTest(method=method, language=key):
                     if key in ("python", "xmlrpc"):
                         compile(code, f"<{method}>", "exec")

@@ -7,14 +7,14 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestTokenModel(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.owner = new_test_user(cls.env, login="owner", groups="base.group_user")
         cls.other = new_test_user(cls.env, login="other", groups="base.group_user")
-        cls.manager = new_test_user(cls.env, login="manager",
-                                    groups="base.group_user,json_rpc_token.group_api_token_manager")
+        cls.manager = new_test_user(
+            cls.env, login="manager", groups="base.group_user,json_rpc_token.group_api_token_manager"
+        )
         Token = cls.env["api.token"].sudo()
         cls.token, cls.secret = Token._issue(cls.owner, "owner's")
         cls.other_token, _secret = Token._issue(cls.other, "other's")
@@ -54,8 +54,9 @@ class TestTokenModel(TransactionCase):
         ours = [("user_id", "in", (self.owner | self.other).ids)]
         self.assertEqual(Token.with_user(self.owner).search([]), self.token)
         self.assertEqual(Token.with_user(self.manager).search(ours), self.token | self.other_token)
-        self.assertIn(self.env.ref("json_rpc_token.group_api_token_manager"),
-                      self.env.ref("base.group_system").implied_ids)
+        self.assertIn(
+            self.env.ref("json_rpc_token.group_api_token_manager"), self.env.ref("base.group_system").implied_ids
+        )
 
     def test_action_revoke(self):
         with self.assertRaises(AccessError):
@@ -66,8 +67,9 @@ class TestTokenModel(TransactionCase):
         self.assertEqual(self.other_token.state, "revoked")
 
     def test_state_compute_and_search(self):
-        expired, _secret = self.env["api.token"].sudo()._issue(
-            self.owner, "expired", fields.Datetime.now() - timedelta(hours=1))
+        expired, _secret = (
+            self.env["api.token"].sudo()._issue(self.owner, "expired", fields.Datetime.now() - timedelta(hours=1))
+        )
         self.token._revoke()
         Token = self.env["api.token"]
         mine = [("user_id", "=", self.owner.id)]
@@ -85,7 +87,8 @@ class TestTokenModel(TransactionCase):
         self.assertAlmostEqual((expiry - fields.Datetime.now()).total_seconds(), 7200, delta=5)
         ICP.set_param("json_rpc_token.ttl_hours", 0)
         expiry = self.env["api.token"]._default_expiry()
-        self.assertAlmostEqual((expiry - fields.Datetime.now()).total_seconds(), 720 * 3600, delta=5,
-                               msg="no TTL still means the maximum")
+        self.assertAlmostEqual(
+            (expiry - fields.Datetime.now()).total_seconds(), 720 * 3600, delta=5, msg="no TTL still means the maximum"
+        )
         ICP.set_param("json_rpc_token.max_ttl_hours", 0)
         self.assertIsNone(self.env["api.token"]._default_expiry())

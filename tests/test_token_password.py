@@ -4,6 +4,7 @@ Odoo's own XML-RPC and JSON-RPC (``authenticate``, ``login``,
 for an interactive login, never with a scope Odoo's RPC could not enforce,
 never once dead: checked on every call, over real HTTP as a connector sends
 it."""
+
 import xmlrpc.client
 from datetime import timedelta
 
@@ -19,7 +20,6 @@ SCOPE_ADVICE = "Odoo's XML-RPC/JSON-RPC cannot enforce a token's scope: use /jso
 
 @tagged("post_install", "-at_install")
 class TestTokenAsPassword(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.db = self.env.cr.dbname
@@ -35,8 +35,15 @@ class TestTokenAsPassword(JsonCallCase):
 
     def own_login(self, secret, uid=None):
         """execute_kw over XML-RPC: the login of the user the call runs as."""
-        return self.object.execute_kw(self.db, uid or self.uid, secret, "res.users", "search_read",
-                                      [[["id", "=", uid or self.uid]]], {"fields": ["login"]})[0]["login"]
+        return self.object.execute_kw(
+            self.db,
+            uid or self.uid,
+            secret,
+            "res.users",
+            "search_read",
+            [[["id", "=", uid or self.uid]]],
+            {"fields": ["login"]},
+        )[0]["login"]
 
     def assert_refused(self, secret, uid=None, message=None):
         """Refused on every path as Odoo refuses a wrong password:
@@ -58,8 +65,15 @@ class TestTokenAsPassword(JsonCallCase):
         return fault.faultString
 
     def jsonrpc(self, service, method, *args):
-        return self.post("/jsonrpc", {"jsonrpc": "2.0", "method": "call", "id": 1,
-                                      "params": {"service": service, "method": method, "args": list(args)}})
+        return self.post(
+            "/jsonrpc",
+            {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": {"service": service, "method": method, "args": list(args)},
+            },
+        )
 
     # ----------------------------------------------------------- accepted
     def test_xmlrpc_authenticate_login_and_execute_kw(self):
@@ -68,8 +82,9 @@ class TestTokenAsPassword(JsonCallCase):
         self.assertEqual(self.common.login(self.db, "integrator", token), self.uid)
         self.assertEqual(self.own_login(token), "integrator")
         partner_id = self.object.execute_kw(self.db, self.uid, token, "res.partner", "create", [{"name": "By token"}])
-        self.assertEqual(self.env["res.partner"].browse(partner_id).create_uid, self.integrator,
-                         "the call ran as the token's user")
+        self.assertEqual(
+            self.env["res.partner"].browse(partner_id).create_uid, self.integrator, "the call ran as the token's user"
+        )
         with self.assertRaises(xmlrpc.client.Fault) as refused:
             self.object.execute_kw(self.db, self.uid, token, "ir.config_parameter", "search_read", [[]])
         self.assertEqual(refused.exception.faultCode, 4, "the user's rights apply: an ACL it lacks refuses")
@@ -77,15 +92,30 @@ class TestTokenAsPassword(JsonCallCase):
 
     def test_jsonrpc_authenticate_and_execute_kw(self):
         token = self.token()
-        self.assertEqual(self.jsonrpc("common", "authenticate", self.db, "integrator", token, {})["result"],
-                         self.uid)
-        answer = self.jsonrpc("object", "execute_kw", self.db, self.uid, token, "res.users", "search_read",
-                              [[["id", "=", self.uid]]], {"fields": ["login"]})
+        self.assertEqual(self.jsonrpc("common", "authenticate", self.db, "integrator", token, {})["result"], self.uid)
+        answer = self.jsonrpc(
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            token,
+            "res.users",
+            "search_read",
+            [[["id", "=", self.uid]]],
+            {"fields": ["login"]},
+        )
         self.assertEqual(answer["result"][0]["login"], "integrator")
-        answer = self.jsonrpc("object", "execute_kw", self.db, self.uid, token, "res.users", "write",
-                              [[self.colleague.id], {"name": "Renamed by token"}])
-        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError",
-                         "the user's rights apply")
+        answer = self.jsonrpc(
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            token,
+            "res.users",
+            "write",
+            [[self.colleague.id], {"name": "Renamed by token"}],
+        )
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError", "the user's rights apply")
 
     # ------------------------------------------------------------ refused
     def test_expired_revoked_idle_tokens_refused(self):
@@ -107,8 +137,13 @@ class TestTokenAsPassword(JsonCallCase):
         token = self.token()
         for _call in range(3):
             self.assertEqual(self.own_login(token), "integrator")
-        self.assertEqual(self.jsonrpc("object", "execute_kw", self.db, self.uid, token, "res.partner",
-                                      "search_count", [[]])["result"] >= 0, True)
+        self.assertEqual(
+            self.jsonrpc("object", "execute_kw", self.db, self.uid, token, "res.partner", "search_count", [[]])[
+                "result"
+            ]
+            >= 0,
+            True,
+        )
         self.record()._revoke()
         self.assert_refused(token)
         answer = self.jsonrpc("object", "execute_kw", self.db, self.uid, token, "res.partner", "search_count", [[]])
@@ -125,14 +160,15 @@ class TestTokenAsPassword(JsonCallCase):
     def test_scoped_and_read_only_tokens_refused_with_the_reason(self):
         scoped = self.token(scope={"models": ["res.partner", "res.country"]})
         read_only = self.token(scope={"read_only": True})
-        self.assertIn("result", self.rpc("/json-call", {"token": scoped, "model": "res.partner",
-                                                        "method": "search_count", "args": [[]]}))
+        self.assertIn(
+            "result",
+            self.rpc("/json-call", {"token": scoped, "model": "res.partner", "method": "search_count", "args": [[]]}),
+        )
         message = self.assert_refused(scoped, message=SCOPE_ADVICE)
         self.assertIn("limited to the models res.country, res.partner", message)
         message = self.assert_refused(read_only, message=SCOPE_ADVICE)
         self.assertIn("limited to read methods", message)
-        answer = self.jsonrpc("object", "execute_kw", self.db, self.uid, read_only, "res.partner",
-                              "search_count", [[]])
+        answer = self.jsonrpc("object", "execute_kw", self.db, self.uid, read_only, "res.partner", "search_count", [[]])
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessDenied")
         self.assertIn(SCOPE_ADVICE, answer["error"]["data"]["message"])
 
@@ -164,11 +200,14 @@ class TestTokenAsPassword(JsonCallCase):
                 with self.assertRaises(xmlrpc.client.Fault) as refused:
                     self.own_login(wrong)
                 self.assertEqual(refused.exception.faultCode, 3)
-        self.assertFalse(self.env["api.token.lockout"].sudo().search([("key", "=like", "token-ip:%")]),
-                         "a password is no token guess")
+        self.assertFalse(
+            self.env["api.token.lockout"].sudo().search([("key", "=like", "token-ip:%")]),
+            "a password is no token guess",
+        )
         self.reset_failure_counters()
-        self.assertEqual(self.common.authenticate(self.db, "integrator", PASSWORD, {}), self.uid,
-                         "the password still works")
+        self.assertEqual(
+            self.common.authenticate(self.db, "integrator", PASSWORD, {}), self.uid, "the password still works"
+        )
         self.assertEqual(self.own_login(token), "integrator")
 
     def test_password_guessing_on_odoo_rpc_is_locked_out(self):
@@ -180,15 +219,17 @@ class TestTokenAsPassword(JsonCallCase):
         self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
         for _n in range(3):
             self.assertIs(self.common.authenticate(self.db, "integrator", "wrong password", {}), False)
-        self.assertIs(self.common.authenticate(self.db, "integrator", PASSWORD, {}), False,
-                      "in cooldown: even the right password is refused")
+        self.assertIs(
+            self.common.authenticate(self.db, "integrator", PASSWORD, {}),
+            False,
+            "in cooldown: even the right password is refused",
+        )
         with self.assertRaises(xmlrpc.client.Fault) as refused:
             self.own_login("another wrong password")
         self.assertEqual(refused.exception.faultCode, 3)
         self.assertIn("Too many failures", refused.exception.faultString)
         self.assertEqual(self.own_login(token), "integrator", "a valid token is never locked out")
-        logged = self.env["api.token.log"].sudo().search([("event", "=", "login_failed"),
-                                                          ("login", "=", "integrator")])
+        logged = self.env["api.token.log"].sudo().search([("event", "=", "login_failed"), ("login", "=", "integrator")])
         self.assertGreaterEqual(len(logged), 3, "each failure is in the audit trail")
 
     def test_execute_kw_checks_the_token_in_the_calls_own_transaction(self):
@@ -198,16 +239,22 @@ class TestTokenAsPassword(JsonCallCase):
         makes it as cheap, without caching it)."""
         from unittest.mock import patch
         from odoo.modules.registry import Registry
+
         token = self.token()
-        api_key = self.env["res.users.apikeys"].with_user(self.integrator)._generate(
-            None, "rpc", fields.Datetime.now() + timedelta(days=1))
+        api_key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.integrator)
+            ._generate(None, "rpc", fields.Datetime.now() + timedelta(days=1))
+        )
         self.env.flush_all()
 
         def cursors(secret):
             self.assertEqual(self.own_login(secret), "integrator")  # warm: key cached, token's use stamped
             cursor, opened = Registry.cursor, []
-            with patch.object(Registry, "cursor",
-                              lambda registry, *a, **kw: opened.append(1) or cursor(registry, *a, **kw)):
+            with patch.object(
+                Registry, "cursor", lambda registry, *a, **kw: opened.append(1) or cursor(registry, *a, **kw)
+            ):
                 self.assertEqual(self.own_login(secret), "integrator")
             return len(opened)
+
         self.assertEqual(cursors(token), cursors(api_key))

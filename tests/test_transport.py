@@ -2,6 +2,7 @@
 is sent, the browser origin it comes from, the client address a proxy
 reports. Each is a way around a limit or a check if the server believes the
 request too early."""
+
 import http.client
 import json
 from unittest.mock import patch
@@ -21,15 +22,15 @@ def chunks(data, size=1024):
     """A generator body: ``requests`` sends it with ``Transfer-Encoding:
     chunked`` and no ``Content-Length``."""
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 @tagged("post_install", "-at_install")
 class TestBodyLimit(JsonCallCase):
-
     def post_chunked(self, path, data):
-        response = self.opener.post(self.base_url() + path, data=chunks(data), timeout=20,
-                                    headers={"Content-Type": "application/json"})
+        response = self.opener.post(
+            self.base_url() + path, data=chunks(data), timeout=20, headers={"Content-Type": "application/json"}
+        )
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()
 
@@ -42,8 +43,9 @@ class TestBodyLimit(JsonCallCase):
             answer = self.post_chunked(AUTH, self.login_body(padding=20000))
             self.assertEqual(answer["error"]["code"], -32600, answer)
             self.assertIn("larger than 2000 bytes", answer["error"]["data"]["message"])
-            self.assertFalse(self.env["api.token"].search([("user_id", "=", self.integrator.id)]),
-                             "nothing ran: no token issued")
+            self.assertFalse(
+                self.env["api.token"].search([("user_id", "=", self.integrator.id)]), "nothing ran: no token issued"
+            )
             # a body just at the limit, chunked or not, is served
             at_limit = self.login_body()
             at_limit += b" " * (2000 - len(at_limit))
@@ -91,8 +93,11 @@ class TestForeignOrigin(JsonCallCase):
         return response
 
     def create_body(self, name):
-        return {"jsonrpc": "2.0", "id": 1, "params": {"token": self.token, "model": "res.partner",
-                                                      "method": "create", "args": [{"name": name}]}}
+        return {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {"token": self.token, "model": "res.partner", "method": "create", "args": [{"name": name}]},
+        }
 
     def assert_refused(self, response):
         answer = response.json()
@@ -106,14 +111,19 @@ class TestForeignOrigin(JsonCallCase):
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Cross-site")]), "nothing created")
         # logout: the token still works
         self.assert_refused(self.browser_post(LOGOUT, {"params": {"token": self.token}}, EVIL))
-        self.assertIn("result", self.rpc(CALL, {"token": self.token, "model": "res.partner",
-                                                "method": "search_count", "args": [[]]}))
+        self.assertIn(
+            "result",
+            self.rpc(CALL, {"token": self.token, "model": "res.partner", "method": "search_count", "args": [[]]}),
+        )
         # login: no token issued, no failure counted
         tokens = self.env["api.token"].search_count([])
         self.assert_refused(self.browser_post(AUTH, {"params": {"login": "integrator", "password": PASSWORD}}, EVIL))
         self.assert_refused(self.browser_post(AUTH, {"params": {"login": "integrator", "password": "x"}}, EVIL))
-        self.assert_refused(self.browser_post(CALL, {"params": {"token": "guess", "model": "res.partner",
-                                                                "method": "search", "args": [[]]}}, EVIL))
+        self.assert_refused(
+            self.browser_post(
+                CALL, {"params": {"token": "guess", "model": "res.partner", "method": "search", "args": [[]]}}, EVIL
+            )
+        )
         self.assertEqual(self.env["api.token"].search_count([]), tokens)
         self.assertFalse(self.env["api.token.lockout"].sudo().search([("failures", ">", 0)]), "no failure counted")
         # a batch is refused as a whole
@@ -152,12 +162,16 @@ class TestTrustedProxies(JsonCallCase):
 
     def setUp(self):
         super().setUp()
-        self.token = self.result(AUTH, {"login": "integrator", "password": PASSWORD,
-                                        "allowed_networks": ["203.0.113.7"]})["token"]
+        self.token = self.result(
+            AUTH, {"login": "integrator", "password": PASSWORD, "allowed_networks": ["203.0.113.7"]}
+        )["token"]
 
     def search(self, headers, token=None):
-        return self.rpc(CALL, {"token": token or self.token, "model": "res.partner", "method": "search_count",
-                               "args": [[]]}, headers=headers)
+        return self.rpc(
+            CALL,
+            {"token": token or self.token, "model": "res.partner", "method": "search_count", "args": [[]]},
+            headers=headers,
+        )
 
     def proxy_mode(self, trusted_proxies):
         return patch.dict(config.options, {"proxy_mode": True, "json_rpc_token_trusted_proxies": trusted_proxies})
@@ -183,5 +197,6 @@ class TestTrustedProxies(JsonCallCase):
                 self.assertEqual(self.search(headers, token=f"guess-{guess}")["error"]["code"], -32003)
             headers = {**self.FORWARDED, "X-Forwarded-For": "198.51.100.99"}
             self.assertEqual(self.search(headers, token="guess-again")["error"]["code"], -32007)
-        self.assertEqual(self.env["api.token.lockout"].sudo().search([("failures", ">", 0)]).mapped("key"),
-                         ["token-ip:127.0.0.1"])
+        self.assertEqual(
+            self.env["api.token.lockout"].sudo().search([("failures", ">", 0)]).mapped("key"), ["token-ip:127.0.0.1"]
+        )

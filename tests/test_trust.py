@@ -1,5 +1,6 @@
 """What a stolen token, a guesser or a sprayer can and cannot do, tried over
 real HTTP as an attacker would (issue "Trust holds")."""
+
 import collections
 import datetime
 import json
@@ -32,14 +33,14 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
         odoo.http.root.session_store.save(self.session)
 
     def victim_call(self, model, method, args, kwargs=None):
-        return self.rpc(CALL, {"token": self.token, "model": model, "method": method, "args": args,
-                               "kwargs": kwargs or {}})
+        return self.rpc(
+            CALL, {"token": self.token, "model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        )
 
     def assert_no_identity_action(self, answer):
         """A ``check_identity`` method answers the password wizard, never its result."""
         result = answer.get("result")
-        self.assertTrue(isinstance(result, dict) and result.get("res_model") == "res.users.identitycheck",
-                        answer)
+        self.assertTrue(isinstance(result, dict) and result.get("res_model") == "res.users.identitycheck", answer)
 
     def test_cannot_mint_an_odoo_api_key(self):
         keys_before = self.env["res.users.apikeys"].sudo().search_count([("user_id", "=", self.integrator.id)])
@@ -47,11 +48,15 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
         answer = self.victim_call("res.users.apikeys.description", "make_key", [[wizard]])
         self.assert_no_identity_action(answer)
         self.assertEqual(
-            self.env["res.users.apikeys"].sudo().search_count([("user_id", "=", self.integrator.id)]), keys_before)
+            self.env["res.users.apikeys"].sudo().search_count([("user_id", "=", self.integrator.id)]), keys_before
+        )
 
     def test_cannot_change_the_password(self):
-        wizard = self.victim_call("change.password.own", "create", [{
-            "new_password": "Taken-over-2026", "confirm_password": "Taken-over-2026"}])["result"]
+        wizard = self.victim_call(
+            "change.password.own",
+            "create",
+            [{"new_password": "Taken-over-2026", "confirm_password": "Taken-over-2026"}],
+        )["result"]
         self.assert_no_identity_action(self.victim_call("change.password.own", "change_password", [[wizard]]))
         # nor with Odoo's RPC method, which checks the old password interactively
         answer = self.victim_call("res.users", "change_password", [PASSWORD, "Taken-over-2026"])
@@ -78,37 +83,58 @@ class TestStolenTokenWithForeignSession(JsonCallCase):
         Pages for a logged-in user (``auth='user'``: the model reference) are
         no token routes: they need the browser session."""
         from odoo.addons.json_rpc_token.http_layer.token_session import is_token_path
-        ours = [url for url, endpoint in odoo.http._generate_routing_rules(["json_rpc_token"], nodb_only=False)
-                if endpoint.routing["auth"] != "user"]
+
+        ours = [
+            url
+            for url, endpoint in odoo.http._generate_routing_rules(["json_rpc_token"], nodb_only=False)
+            if endpoint.routing["auth"] != "user"
+        ]
         self.assertTrue(ours)
         self.assertEqual([path for path in ours if not is_token_path(path)], [])
 
     def test_the_cookie_is_neither_used_nor_changed(self):
-        response = self.http("POST", CALL, data='{"params": {"token": "%s", "model": "res.users", '
-                             '"method": "read", "args": [[%d], ["login"]]}}' % (self.token, self.integrator.id))
+        response = self.http(
+            "POST",
+            CALL,
+            data='{"params": {"token": "%s", "model": "res.users", '
+            '"method": "read", "args": [[%d], ["login"]]}}' % (self.token, self.integrator.id),
+        )
         self.assertEqual(response.json()["result"][0]["login"], "integrator")
         self.assertNotIn("Set-Cookie", response.headers, "a token call never sets or rotates a session")
-        self.assertEqual(self.url_open("/web/session/get_session_info", data="{}",
-                                       headers={"Content-Type": "application/json"}).json()["result"]["uid"],
-                         self.session.uid, "the thief's own session is left as it was")
+        self.assertEqual(
+            self.url_open(
+                "/web/session/get_session_info", data="{}", headers={"Content-Type": "application/json"}
+            ).json()["result"]["uid"],
+            self.session.uid,
+            "the thief's own session is left as it was",
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestRevocationInsideABatch(JsonCallCase):
-
     def test_a_member_that_revokes_the_token_stops_the_next_ones(self):
         token = self.login()
         token_id = self.env["api.token"].search([("user_id", "=", self.integrator.id)]).id
 
         def member(request_id, model, method, args):
-            return {"jsonrpc": "2.0", "id": request_id,
-                    "params": {"token": token, "model": model, "method": method, "args": args}}
-        response = self.http("POST", CALL, json.dumps([
-            member(1, "res.partner", "search_count", [[]]),
-            member(2, "res.partner", "search_count", [[]]),
-            member(3, "api.token", "action_revoke", [[token_id]]),
-            member(4, "res.partner", "search_count", [[]]),
-        ]))
+            return {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "params": {"token": token, "model": model, "method": method, "args": args},
+            }
+
+        response = self.http(
+            "POST",
+            CALL,
+            json.dumps(
+                [
+                    member(1, "res.partner", "search_count", [[]]),
+                    member(2, "res.partner", "search_count", [[]]),
+                    member(3, "api.token", "action_revoke", [[token_id]]),
+                    member(4, "res.partner", "search_count", [[]]),
+                ]
+            ),
+        )
         answers = {answer["id"]: answer for answer in response.json()}
         self.assertIn("result", answers[2])
         self.assertIs(answers[3]["result"], True)
@@ -117,13 +143,15 @@ class TestRevocationInsideABatch(JsonCallCase):
 
 @tagged("post_install", "-at_install")
 class TestScopesFailClosed(JsonCallCase):
-
     def test_scope_of_a_removed_model_allows_nothing(self):
         custom = self.env["ir.model"].create({"name": "Scope Probe", "model": "x_scope_probe"})
-        token = self.result(AUTH, {"login": "integrator", "password": PASSWORD,
-                                   "scope": {"models": ["x_scope_probe"]}})["token"]
-        self.assertEqual(self.call_error(token, "res.partner", "search", [[]], code=-32010)["data"]["message"],
-                         "This token may not use the model 'res.partner'.")
+        token = self.result(
+            AUTH, {"login": "integrator", "password": PASSWORD, "scope": {"models": ["x_scope_probe"]}}
+        )["token"]
+        self.assertEqual(
+            self.call_error(token, "res.partner", "search", [[]], code=-32010)["data"]["message"],
+            "This token may not use the model 'res.partner'.",
+        )
         custom.unlink()  # the module that defined it is uninstalled
         self.call_error(token, "res.partner", "search", [[]], code=-32010)
         self.call_error(token, "res.users", "search_read", [[]], code=-32010)
@@ -136,8 +164,7 @@ class TestLoginOracle(JsonCallCase):
     def setUp(self):
         super().setUp()
         self.env["ir.config_parameter"].sudo().set_param("base.login_cooldown_after", 0)
-        self.portal = new_test_user(self.env, login="portal-customer", password=PASSWORD,
-                                    groups="base.group_portal")
+        self.portal = new_test_user(self.env, login="portal-customer", password=PASSWORD, groups="base.group_portal")
 
     def failure(self, login, password):
         error = self.error(AUTH, {"login": login, "password": password}, -32001)
@@ -231,7 +258,8 @@ class TestLockoutPolicy(JsonCallCase):
 
     def age_failures(self, seconds):
         self.env["api.token.lockout"].sudo().search([("last_failure_at", "!=", False)]).write(
-            {"last_failure_at": fields.Datetime.now() - timedelta(seconds=seconds)})
+            {"last_failure_at": fields.Datetime.now() - timedelta(seconds=seconds)}
+        )
 
     def test_a_single_failure_after_the_cooldown_does_not_lock_again(self):
         for _attempt in range(self.AFTER):
@@ -239,8 +267,11 @@ class TestLockoutPolicy(JsonCallCase):
         self.assertEqual(self.code(self.attempt("integrator", PASSWORD, "198.51.100.2")), -32007)
         self.age_failures(self.DURATION + 1)
         self.assertEqual(self.code(self.attempt("integrator", "wrong", "198.51.100.3")), -32001)
-        self.assertIn("result", self.attempt("integrator", PASSWORD, "198.51.100.4"),
-                      "one failure a minute must not keep the login locked for good")
+        self.assertIn(
+            "result",
+            self.attempt("integrator", PASSWORD, "198.51.100.4"),
+            "one failure a minute must not keep the login locked for good",
+        )
         # failures that keep coming still lock it again
         for _attempt in range(self.AFTER):
             self.attempt("integrator", "wrong", "198.51.100.3")
@@ -252,18 +283,27 @@ class TestLockoutPolicy(JsonCallCase):
         for victim in ("alice", "bob", "carol"):
             self.assertIn("result", self.attempt("attacker", "Attacker-pass-2026", sprayer))
             self.assertEqual(self.code(self.attempt(victim, "guess", sprayer)), -32001)
-        self.assertEqual(self.code(self.attempt("dave", "guess", sprayer)), -32007,
-                         "interleaved successes must not reset the sprayer's address counter")
+        self.assertEqual(
+            self.code(self.attempt("dave", "guess", sprayer)),
+            -32007,
+            "interleaved successes must not reset the sprayer's address counter",
+        )
 
     def test_a_trusted_address_is_not_locked_out_from_elsewhere(self):
         office = "192.0.2.10"
         self.assertIn("result", self.attempt("integrator", PASSWORD, office))
         for attacker in ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"):
             self.attempt("integrator", "wrong", attacker)
-        self.assertEqual(self.code(self.attempt("integrator", PASSWORD, "203.0.113.9")), -32007,
-                         "the login is locked for new addresses")
-        self.assertIn("result", self.attempt("integrator", PASSWORD, office),
-                      "the address it last logged in from is not locked out by others' failures")
+        self.assertEqual(
+            self.code(self.attempt("integrator", PASSWORD, "203.0.113.9")),
+            -32007,
+            "the login is locked for new addresses",
+        )
+        self.assertIn(
+            "result",
+            self.attempt("integrator", PASSWORD, office),
+            "the address it last logged in from is not locked out by others' failures",
+        )
         # its own failures still count against it
         for _attempt in range(self.AFTER):
             self.attempt("integrator", "wrong", office)
@@ -274,22 +314,27 @@ class TestLockoutPolicy(JsonCallCase):
         headers = {"X-Forwarded-For": nat, "X-Forwarded-Host": "api.example"}
         fresh = self.login()  # issued, never used from there
         for guess in range(self.AFTER + 2):
-            self.rpc(CALL, {"token": f"guess-{guess}", "model": "res.partner", "method": "search_count",
-                            "args": [[]]}, headers=headers)
-        guess = self.rpc(CALL, {"token": "guess-more", "model": "res.partner", "method": "search_count",
-                                "args": [[]]}, headers=headers)
+            self.rpc(
+                CALL,
+                {"token": f"guess-{guess}", "model": "res.partner", "method": "search_count", "args": [[]]},
+                headers=headers,
+            )
+        guess = self.rpc(
+            CALL,
+            {"token": "guess-more", "model": "res.partner", "method": "search_count", "args": [[]]},
+            headers=headers,
+        )
         self.assertEqual(self.code(guess), -32007, "the guesser is slowed down")
-        answer = self.rpc(CALL, {"token": fresh, "model": "res.partner", "method": "search_count", "args": [[]]},
-                          headers=headers)
+        answer = self.rpc(
+            CALL, {"token": fresh, "model": "res.partner", "method": "search_count", "args": [[]]}, headers=headers
+        )
         self.assertIn("result", answer, "a valid token from the same address is served")
 
 
 @tagged("post_install", "-at_install")
 class TestTokensIssuedForApiKeys(JsonCallCase):
-
     def key(self, expiration=None):
-        return self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(
-            None, "connector", expiration)
+        return self.env["res.users.apikeys"].with_user(self.integrator).sudo()._generate(None, "connector", expiration)
 
     def test_token_dies_with_its_api_key(self):
         key = self.key()

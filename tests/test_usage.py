@@ -2,6 +2,7 @@
 and per hour, counted in the server process and written by a flush, never
 a write per call; readable by the token's user and managers; purged after
 the retention; shown in the backend's API Usage graph."""
+
 import json
 import xmlrpc.client
 from datetime import timedelta
@@ -18,7 +19,6 @@ CALL = "/json-call"
 
 @tagged("post_install", "-at_install")
 class TestUsage(JsonCallCase):
-
     def setUp(self):
         super().setUp()
         self.Usage = self.env["api.token.usage"].sudo()
@@ -63,8 +63,10 @@ class TestUsage(JsonCallCase):
         self.assertEqual(self.usage_of(self.token_id)[3], rows)
 
     def test_scope_refusal_counts_as_an_error(self):
-        token = self.result("/json-call/user_authenticate", {
-            "login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"]}})["token"]
+        token = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "scope": {"models": ["res.partner"]}},
+        )["token"]
         token_id = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)], limit=1).id
         self.call_error(token, "res.users", "search_count", [[]], code=-32010)
         self.flush()
@@ -72,15 +74,21 @@ class TestUsage(JsonCallCase):
 
     def test_each_batch_member_is_a_call(self):
         def member(request_id, method, args, model="res.partner"):
-            return {"jsonrpc": "2.0", "id": request_id, "params": {
-                "token": self.token, "model": model, "method": method, "args": args}}
+            return {
+                "jsonrpc": "2.0",
+                "id": request_id,
+                "params": {"token": self.token, "model": model, "method": method, "args": args},
+            }
+
         tag = self.env["res.partner.category"].create({"name": "Usage target"})
         self.env.flush_all()
-        batch = [member(1, "search_count", [[]]),
-                 # fails only when flushed: the name is NOT NULL in PostgreSQL
-                 member(2, "write", [[tag.id], {"name": False}], "res.partner.category"),
-                 member(3, "search_count", [[]]),
-                 {"jsonrpc": "2.0", "id": 4}]  # no params: refused before any token
+        batch = [
+            member(1, "search_count", [[]]),
+            # fails only when flushed: the name is NOT NULL in PostgreSQL
+            member(2, "write", [[tag.id], {"name": False}], "res.partner.category"),
+            member(3, "search_count", [[]]),
+            {"jsonrpc": "2.0", "id": 4},
+        ]  # no params: refused before any token
         answers = self.http("POST", CALL, json.dumps(batch)).json()
         self.assertEqual(["error" in answer for answer in answers], [False, True, False, True])
         self.flush()
@@ -96,8 +104,10 @@ class TestUsage(JsonCallCase):
         self.assertEqual(response.status_code, 404, response.text)
         self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
         models = xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object")
-        self.assertGreaterEqual(models.execute_kw(self.env.cr.dbname, self.integrator.id, self.token,
-                                                  "res.partner", "search_count", [[]]), 0)
+        self.assertGreaterEqual(
+            models.execute_kw(self.env.cr.dbname, self.integrator.id, self.token, "res.partner", "search_count", [[]]),
+            0,
+        )
         with self.assertRaises(xmlrpc.client.Fault):
             models.execute_kw(self.env.cr.dbname, self.integrator.id, self.token, "res.partner", "nope", [])
         self.flush()
@@ -110,34 +120,42 @@ class TestUsage(JsonCallCase):
         search_count = ("res.partner", "search_count", [[]])
 
         def json_call(token):
-            return "result" in self.rpc(CALL, {"token": token, "model": "res.partner", "method": "search_count",
-                                               "args": [[]]})
+            return "result" in self.rpc(
+                CALL, {"token": token, "model": "res.partner", "method": "search_count", "args": [[]]}
+            )
 
         def rest(token):
             return self.http("GET", "/api/res.partner/", headers={"Authorization": f"Bearer {token}"}).ok
 
         def json2(token):
-            return self.http("POST", "/json/2/res.partner/search_count", json.dumps({"domain": []}),
-                             {"Authorization": f"Bearer {token}"}).ok
+            return self.http(
+                "POST",
+                "/json/2/res.partner/search_count",
+                json.dumps({"domain": []}),
+                {"Authorization": f"Bearer {token}"},
+            ).ok
 
         def xml_rpc(token):
             self.env.flush_all()  # xmlrpc.client is no HttpCase opener, which would flush
             try:
-                xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object").execute_kw(db, uid, token,
-                                                                                           *search_count)
+                xmlrpc.client.ServerProxy(self.base_url() + "/xmlrpc/2/object").execute_kw(
+                    db, uid, token, *search_count
+                )
             except xmlrpc.client.Fault as fault:
                 self.assertIn("Rate limit exceeded", fault.faultString)
                 return False
             return True
 
         def jsonrpc(token):
-            answer = self.rpc("/jsonrpc", {"service": "object", "method": "execute_kw",
-                                           "args": [db, uid, token, *search_count]})
+            answer = self.rpc(
+                "/jsonrpc", {"service": "object", "method": "execute_kw", "args": [db, uid, token, *search_count]}
+            )
             return "result" in answer
 
         for dialect in (json_call, rest, json2, xml_rpc, jsonrpc):
-            token = self.result("/json-call/user_authenticate",
-                                {"login": "integrator", "password": PASSWORD, "rate_limit": 1})["token"]
+            token = self.result(
+                "/json-call/user_authenticate", {"login": "integrator", "password": PASSWORD, "rate_limit": 1}
+            )["token"]
             token_id = self.env["api.token"].sudo().search([("user_id", "=", uid)], limit=1).id
             self.assertEqual([dialect(token), dialect(token)], [True, False], dialect.__name__)
             self.flush()
@@ -157,16 +175,34 @@ class TestUsage(JsonCallCase):
         self.call(self.token, "res.partner", "search_count", [[]])
         self.flush()
         now = fields.Datetime.now()
-        old = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
-                                 "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=91)})
-        kept = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
-                                  "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=89)})
+        old = self.Usage.create(
+            {
+                "token_id": self.token_id,
+                "user_id": self.integrator.id,
+                "calls": 7,
+                "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=91),
+            }
+        )
+        kept = self.Usage.create(
+            {
+                "token_id": self.token_id,
+                "user_id": self.integrator.id,
+                "calls": 7,
+                "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=89),
+            }
+        )
         self.env["api.token"]._cron_purge()
         self.assertFalse(old.exists())
         self.assertTrue(kept.exists())
         self.env["ir.config_parameter"].sudo().set_param("json_rpc_token.usage_retention_days", "0")
-        ancient = self.Usage.create({"token_id": self.token_id, "user_id": self.integrator.id, "calls": 7,
-                                     "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=900)})
+        ancient = self.Usage.create(
+            {
+                "token_id": self.token_id,
+                "user_id": self.integrator.id,
+                "calls": 7,
+                "hour": now.replace(minute=0, second=0, microsecond=0) - timedelta(days=900),
+            }
+        )
         self.env["api.token"]._cron_purge()
         self.assertTrue(ancient.exists(), "0 keeps every hour")
 
@@ -174,8 +210,9 @@ class TestUsage(JsonCallCase):
         self.call(self.token, "res.partner", "search_count", [[]])
         self.call(self.login("colleague"), "res.partner", "search_count", [[]])
         self.flush()
-        manager = new_test_user(self.env, login="usage-manager",
-                                groups="base.group_user,json_rpc_token.group_api_token_manager")
+        manager = new_test_user(
+            self.env, login="usage-manager", groups="base.group_user,json_rpc_token.group_api_token_manager"
+        )
         Usage = self.env["api.token.usage"]
         self.assertEqual(Usage.with_user(self.integrator).search([]).user_id, self.integrator)
         self.assertEqual(Usage.with_user(self.colleague).search([]).user_id, self.colleague)
@@ -195,12 +232,16 @@ class TestTokenLabel(JsonCallCase):
     tell scripts apart."""
 
     def login_as(self, user_agent, **params):
-        response = self.opener.post(self.base_url() + "/json-call/user_authenticate", timeout=20, json={
-            "jsonrpc": "2.0", "params": {"login": "integrator", "password": PASSWORD, **params}},
-            headers={"User-Agent": user_agent})
+        response = self.opener.post(
+            self.base_url() + "/json-call/user_authenticate",
+            timeout=20,
+            json={"jsonrpc": "2.0", "params": {"login": "integrator", "password": PASSWORD, **params}},
+            headers={"User-Agent": user_agent},
+        )
         token = response.json()["result"]["token"]
-        return self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)],
-                                                    order="id desc", limit=1), token
+        return self.env["api.token"].sudo().search(
+            [("user_id", "=", self.integrator.id)], order="id desc", limit=1
+        ), token
 
     def test_default_label_is_client_and_dialect(self):
         token, _secret = self.login_as("python-requests/2.32.3")
@@ -214,9 +255,13 @@ class TestTokenLabel(JsonCallCase):
 
     def test_client_product(self):
         for user_agent, product in [
-            ("python-requests/2.32.3", "python-requests 2.32"), ("Python-urllib/3.11", "Python-urllib 3.11"),
-            ("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "Mozilla 5.0"), ("okhttp", "okhttp"),
-            ("", None), (None, None), ("(no product)", None),
+            ("python-requests/2.32.3", "python-requests 2.32"),
+            ("Python-urllib/3.11", "Python-urllib 3.11"),
+            ("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "Mozilla 5.0"),
+            ("okhttp", "okhttp"),
+            ("", None),
+            (None, None),
+            ("(no product)", None),
         ]:
             with self.subTest(user_agent=user_agent):
                 self.assertEqual(call_context.client_product(user_agent), product)
@@ -234,8 +279,12 @@ class TestUsageLegend(TransactionCase):
         # far more calls than any other test counts: these 12 are the top of the table
         calls = {user: 10**9 + 1000 * n for n, user in enumerate(users)}
         for user in users:
-            Usage.create([{"user_id": user.id, "hour": day1, "calls": calls[user]},
-                          {"user_id": user.id, "hour": day1 + timedelta(days=1), "calls": 1}])
+            Usage.create(
+                [
+                    {"user_id": user.id, "hour": day1, "calls": calls[user]},
+                    {"user_id": user.id, "hour": day1 + timedelta(days=1), "calls": 1},
+                ]
+            )
         top, others = users[2:], users[:2]
         self.assertEqual(Usage._top_user_ids(), [user.id for user in reversed(top)])
 
@@ -253,8 +302,9 @@ class TestUsageLegend(TransactionCase):
             self.assertEqual(sum(Usage.search(group["__domain"]).mapped("calls")), group["calls"])
         self.assertEqual(len(by_day), 2)
         busy, quiet = sorted(by_day.values(), key=lambda day: -day["Others"])
-        self.assertEqual(busy, {"Others": calls[others[0]] + calls[others[1]],
-                                **{user.name: calls[user] for user in top}})
+        self.assertEqual(
+            busy, {"Others": calls[others[0]] + calls[others[1]], **{user.name: calls[user] for user in top}}
+        )
         self.assertEqual(quiet, {"Others": 2, **{user.name: 1 for user in top}})
         # the field reads and searches alike
         row = Usage.search([("user_id", "=", top[0].id)], limit=1)
@@ -262,8 +312,9 @@ class TestUsageLegend(TransactionCase):
         self.assertFalse(Usage.search([("user_id", "=", others[0].id)], limit=1).top_user_id)
         self.assertEqual(Usage.search([*ours, ("top_user_id", "=", False)]).user_id, others[0] | others[1])
         self.assertEqual(Usage.search([*ours, ("top_user_id", "=", top[3].id)]).user_id, top[3])
-        self.assertEqual(Usage.search([*ours, ("top_user_id", "!=", False)]).user_id,
-                         self.env["res.users"].concat(*top))
+        self.assertEqual(
+            Usage.search([*ours, ("top_user_id", "!=", False)]).user_id, self.env["res.users"].concat(*top)
+        )
         # the pivot (read_group) names the group too
         pivot = Usage.read_group(ours, ["calls:sum"], ["top_user_id"])
         self.assertIn((0, "Others"), [group["top_user_id"] for group in pivot])
@@ -275,16 +326,18 @@ class TestUsageLegend(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestUsageTour(HttpCase):
-
     def test_usage_graph_and_the_token_form_button(self):
         usage.flush(self.env.cr.dbname)
         admin = self.env.ref("base.user_admin")
         token, secret = self.env["api.token"].sudo()._issue(admin, "Tour usage")
         self.env.flush_all()
         for _n in range(4):
-            response = self.opener.post(self.base_url() + CALL, json={"jsonrpc": "2.0", "params": {
-                "model": "res.partner", "method": "search_count", "args": [[]]}},
-                headers={"Authorization": f"Bearer {secret}"}, timeout=20)
+            response = self.opener.post(
+                self.base_url() + CALL,
+                json={"jsonrpc": "2.0", "params": {"model": "res.partner", "method": "search_count", "args": [[]]}},
+                headers={"Authorization": f"Bearer {secret}"},
+                timeout=20,
+            )
             self.assertIn("result", response.json())
         usage.flush(self.env.cr.dbname)
         self.start_tour("/odoo", "json_rpc_token_usage_tour", login="admin", timeout=120)
@@ -296,6 +349,7 @@ class TestUsageGraphPicture(HttpCase):
     which the graph shows the 10 with the most calls and Others. A server
     cannot serve calls in the past: the last hour's calls go through the API,
     the week before is written into the table."""
+
     browser_size = "1200x700"
 
     def test_usage_graph_shows_the_top_10_and_others(self):
@@ -305,24 +359,49 @@ class TestUsageGraphPicture(HttpCase):
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
         tokens = []
         for number in range(14):
-            user = new_test_user(self.env, login=f"graph-user-{number}", groups="base.group_user",
-                                 name=["Web Shop", "Warehouse Scanner", "Mobile App", "Accounting Sync",
-                                       "CRM Bridge", "BI Export", "Mail Gateway", "POS Relay", "HR Portal",
-                                       "Claude (MCP)", "Intern Script", "Backup Job", "Test Runner",
-                                       "Old Connector"][number])
+            user = new_test_user(
+                self.env,
+                login=f"graph-user-{number}",
+                groups="base.group_user",
+                name=[
+                    "Web Shop",
+                    "Warehouse Scanner",
+                    "Mobile App",
+                    "Accounting Sync",
+                    "CRM Bridge",
+                    "BI Export",
+                    "Mail Gateway",
+                    "POS Relay",
+                    "HR Portal",
+                    "Claude (MCP)",
+                    "Intern Script",
+                    "Backup Job",
+                    "Test Runner",
+                    "Old Connector",
+                ][number],
+            )
             token, secret = self.env["api.token"].sudo()._issue(user, f"{user.name} token")
             tokens.append((token, secret))
             # busy days and quiet ones, and an hour of today
             for day, busy in enumerate([0.7, 1.0, 1.1, 0.3, 0.25, 0.95, 1.2, 1.05]):
-                Usage.create({"token_id": token.id, "user_id": user.id,
-                              "hour": now - timedelta(days=day, hours=1),
-                              "calls": round(((14 - number) * 40 + (day * 37 * (number + 3)) % 120) * busy),
-                              "errors": day % 3, "server_time": 10.0 * (14 - number)})
+                Usage.create(
+                    {
+                        "token_id": token.id,
+                        "user_id": user.id,
+                        "hour": now - timedelta(days=day, hours=1),
+                        "calls": round(((14 - number) * 40 + (day * 37 * (number + 3)) % 120) * busy),
+                        "errors": day % 3,
+                        "server_time": 10.0 * (14 - number),
+                    }
+                )
         self.env.flush_all()
         for _token, secret in tokens[:3]:
-            response = self.opener.post(self.base_url() + CALL, json={"jsonrpc": "2.0", "params": {
-                "model": "res.partner", "method": "search_count", "args": [[]]}},
-                headers={"Authorization": f"Bearer {secret}"}, timeout=20)
+            response = self.opener.post(
+                self.base_url() + CALL,
+                json={"jsonrpc": "2.0", "params": {"model": "res.partner", "method": "search_count", "args": [[]]}},
+                headers={"Authorization": f"Bearer {secret}"},
+                timeout=20,
+            )
             self.assertIn("result", response.json())
         usage.flush(self.env.cr.dbname)
         self.assertEqual(len(Usage._top_user_ids()), 10)
@@ -331,5 +410,9 @@ class TestUsageGraphPicture(HttpCase):
         self.assertEqual(len(groups), 11)
         self.assertIn((0, "Others"), [group["top_user_id"] for group in groups])
         with taking_pictures(self, {"usage_graph.png": ".o_action_manager"}):
-            self.start_tour("/odoo/action-json_rpc_token.api_token_usage_action",
-                            "json_rpc_token_usage_picture_tour", login="admin", timeout=120)
+            self.start_tour(
+                "/odoo/action-json_rpc_token.api_token_usage_action",
+                "json_rpc_token_usage_picture_tour",
+                login="admin",
+                timeout=120,
+            )

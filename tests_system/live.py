@@ -3,6 +3,7 @@
 The live tests run through devtools/test.sh, which creates two committed
 test databases (admin / admin) and exports their names, the Odoo source and
 the configuration file."""
+
 import contextlib
 import os
 import signal
@@ -20,7 +21,8 @@ DB_A = os.environ.get("JSON_RPC_TOKEN_TEST_DB")
 DB_B = os.environ.get("JSON_RPC_TOKEN_SECOND_DB")
 
 needs_test_databases = pytest.mark.skipif(
-    not (DB_A and DB_B), reason="run through devtools/test.sh, which creates two databases")
+    not (DB_A and DB_B), reason="run through devtools/test.sh, which creates two databases"
+)
 
 
 def free_port():
@@ -33,8 +35,13 @@ def free_port():
 def running(command, port, logfile, env=None):
     """Start ``command`` (an Odoo server on ``port``), wait until it answers
     ``/web/health``, yield its base URL, stop it."""
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(process, base, 120, lambda: f"server exited; see {logfile}")
@@ -59,8 +66,12 @@ def wait_until_healthy(process, base, seconds, exited):
 
 def result_of(base, token, model, method, *args):
     """The result of ``model.method(*args)`` through ``/json-call`` on DB_A."""
-    answer = post(base, "/json-call", {"db": DB_A, "model": model, "method": method, "args": list(args)},
-                  headers={"Authorization": f"Bearer {token}"})
+    answer = post(
+        base,
+        "/json-call",
+        {"db": DB_A, "model": model, "method": method, "args": list(args)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert "result" in answer, answer
     return answer["result"]
 
@@ -68,9 +79,19 @@ def result_of(base, token, model, method, *args):
 def odoo_server(database, logfile, *options):
     """The command of an Odoo server on ``database`` with the addon loaded
     server-wide, as devtools/run.sh starts it (without its module update)."""
-    return [sys.executable, os.path.join(os.environ["ODOO_SRC"], "odoo-bin"), "-c", os.environ["ODOO_RC"],
-            "-d", database, "--load=base,web,json_rpc_token", "--max-cron-threads=0",
-            "--http-interface=127.0.0.1", f"--logfile={logfile}", *options]
+    return [
+        sys.executable,
+        os.path.join(os.environ["ODOO_SRC"], "odoo-bin"),
+        "-c",
+        os.environ["ODOO_RC"],
+        "-d",
+        database,
+        "--load=base,web,json_rpc_token",
+        "--max-cron-threads=0",
+        "--http-interface=127.0.0.1",
+        f"--logfile={logfile}",
+        *options,
+    ]
 
 
 def addon_setups(database):

@@ -15,6 +15,7 @@ killed: the fault tests do. Use::
     with pg_clusters.primary_and_replica(prepare=lambda primary: primary.restore(source_db)) as (primary, replica):
         ...options of an Odoo server: primary.odoo_options() + replica.odoo_options("db_replica_")
 """
+
 import contextlib
 import getpass
 import os
@@ -30,9 +31,13 @@ import psycopg2
 
 from .live import free_port
 
-BINDIR = Path(os.environ.get("JSON_RPC_TOKEN_PG_BINDIR") or next(
-    iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)),
-    Path("/usr/lib/postgresql/15/bin")))
+BINDIR = Path(
+    os.environ.get("JSON_RPC_TOKEN_PG_BINDIR")
+    or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)),
+        Path("/usr/lib/postgresql/15/bin"),
+    )
+)
 #: the system user that runs the clusters: PostgreSQL refuses to run as root
 OWNER = "postgres" if os.geteuid() == 0 else getpass.getuser()
 #: the clusters' superuser: the test's own user, as on the machine's cluster
@@ -42,8 +47,7 @@ SUPERUSER = getpass.getuser()
 def _as_owner(*command, **kwargs):
     if os.geteuid() == 0 and OWNER != "root":
         command = ("runuser", "-u", OWNER, "--", *command)
-    return subprocess.run(command, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          **kwargs)
+    return subprocess.run(command, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
 
 
 class Cluster:
@@ -60,21 +64,49 @@ class Cluster:
 
     # ------------------------------------------------------------ making
     def init(self):
-        _as_owner(str(BINDIR / "initdb"), "-D", str(self.directory), "-U", SUPERUSER, "-A", "trust",
-                  "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+        _as_owner(
+            str(BINDIR / "initdb"),
+            "-D",
+            str(self.directory),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         self._configure()
 
     def base_backup_of(self, primary):
         """Make this cluster a streaming replica of ``primary`` (``pg_basebackup -R``)."""
-        _as_owner(str(BINDIR / "pg_basebackup"), "-h", primary.socket_dir, "-p", str(primary.port),
-                  "-U", SUPERUSER, "-D", str(self.directory), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        _as_owner(
+            str(BINDIR / "pg_basebackup"),
+            "-h",
+            primary.socket_dir,
+            "-p",
+            str(primary.port),
+            "-U",
+            SUPERUSER,
+            "-D",
+            str(self.directory),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
         self._configure()
 
     def _configure(self):
         with open(self.directory / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = ''\nunix_socket_directories = '{self.socket_dir}'\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                       "max_connections = 60\nshared_buffers = 32MB\nhot_standby_feedback = on\n")
+            conf.write(
+                f"\nport = {self.port}\nlisten_addresses = ''\nunix_socket_directories = '{self.socket_dir}'\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                "max_connections = 60\nshared_buffers = 32MB\nhot_standby_feedback = on\n"
+            )
 
     # ----------------------------------------------------------- running
     def start(self):
@@ -125,8 +157,9 @@ class Cluster:
 
     # ----------------------------------------------------------- talking
     def connect(self, dbname, autocommit=True):
-        connection = psycopg2.connect(dbname=dbname, host=self.socket_dir, port=self.port, user=SUPERUSER,
-                                      connect_timeout=5)
+        connection = psycopg2.connect(
+            dbname=dbname, host=self.socket_dir, port=self.port, user=SUPERUSER, connect_timeout=5
+        )
         connection.autocommit = autocommit
         return connection
 
@@ -142,8 +175,24 @@ class Cluster:
         self.sql("postgres", f'CREATE DATABASE "{dbname}"')
         dump = subprocess.Popen(["pg_dump", "--no-owner", "--no-privileges", source_db], stdout=subprocess.PIPE)
         try:
-            subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-h", self.socket_dir, "-p", str(self.port),
-                            "-d", dbname], stdin=dump.stdout, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    "psql",
+                    "-q",
+                    "-X",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-h",
+                    self.socket_dir,
+                    "-p",
+                    str(self.port),
+                    "-d",
+                    dbname,
+                ],
+                stdin=dump.stdout,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         finally:
             dump.stdout.close()
             assert dump.wait() == 0, "pg_dump failed"

@@ -3,6 +3,7 @@ PostgreSQL primary and streaming replica (:mod:`.pg_clusters`: never the
 machine's own clusters) holding a copy of the second test database, Odoo
 servers reading on the replica, nginx in front of them. Shared by
 bench/scale.py too, on the replica devtools/replica.sh keeps."""
+
 import contextlib
 import os
 import shutil
@@ -55,8 +56,10 @@ class Clusters:
         return [f"--{name}={value}" for name, value in options.items() if value]
 
     def sql(self, dbname, query, args=(), replica=False):
-        with contextlib.closing((self.replica if replica else self.primary).connect(dbname)) as connection, \
-                connection.cursor() as cr:
+        with (
+            contextlib.closing((self.replica if replica else self.primary).connect(dbname)) as connection,
+            connection.cursor() as cr,
+        ):
             cr.execute(query, args)
             return cr.fetchall() if cr.description else None
 
@@ -121,14 +124,19 @@ def machine(db):
     """:class:`Clusters` of the machine's own cluster and of the replica
     devtools/replica.sh keeps of it (port ``JSON_RPC_TOKEN_REPLICA_PORT``):
     the benchmark's, which a user runs on purpose."""
-    return Clusters(_Machine(), _Machine(int(os.environ.get("JSON_RPC_TOKEN_REPLICA_PORT") or 5433),
-                                         "/var/run/postgresql"), db)
+    return Clusters(
+        _Machine(), _Machine(int(os.environ.get("JSON_RPC_TOKEN_REPLICA_PORT") or 5433), "/var/run/postgresql"), db
+    )
 
 
 def call(base, db, token, model, method, *args, **kwargs):
     """A /json-call; its ``result``, or the error object."""
-    answer = post(base, "/json-call", {"db": db, "model": model, "method": method, "args": list(args),
-                                       "kwargs": kwargs}, headers={"Authorization": f"Bearer {token}"})
+    answer = post(
+        base,
+        "/json-call",
+        {"db": db, "model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     return answer.get("result", answer.get("error"))
 
 
@@ -141,9 +149,21 @@ def add_computed_fields(base, clusters):
     model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
     for name, code in ((WHERE_FIELD, WHERE_CODE), (WRITING_FIELD, WRITING_CODE)):
         if not call(base, db, admin, "ir.model.fields", "search", [["model", "=", "res.partner"], ["name", "=", name]]):
-            created = call(base, db, admin, "ir.model.fields", "create", {
-                "model_id": model_id, "name": name, "field_description": name, "ttype": "char",
-                "store": False, "compute": code})
+            created = call(
+                base,
+                db,
+                admin,
+                "ir.model.fields",
+                "create",
+                {
+                    "model_id": model_id,
+                    "name": name,
+                    "field_description": name,
+                    "ttype": "char",
+                    "store": False,
+                    "compute": code,
+                },
+            )
             assert isinstance(created, int), created
     if not call(base, db, admin, "ir.config_parameter", "get_param", "jrt.reads"):
         call(base, db, admin, "ir.config_parameter", "set_param", "jrt.reads", "0")
@@ -163,11 +183,18 @@ def nginx(directory, port, upstream_ports):
     directory.mkdir(parents=True, exist_ok=True)
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in upstream_ports)
     conf = directory / "nginx.conf"
-    conf.write_text(NGINX_TEMPLATE.read_text().replace("@DIR@", str(directory)).replace("@PORT@", str(port))
-                    .replace("@SERVERS@", servers))
+    conf.write_text(
+        NGINX_TEMPLATE.read_text()
+        .replace("@DIR@", str(directory))
+        .replace("@PORT@", str(port))
+        .replace("@SERVERS@", servers)
+    )
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    process = subprocess.Popen([binary, "-c", str(conf), "-p", str(directory), "-e", str(directory / "error.log"),
-                                "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "-c", str(conf), "-p", str(directory), "-e", str(directory / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(process, base, 30, lambda: f"nginx exited: {(directory / 'error.log').read_text()[-2000:]}")

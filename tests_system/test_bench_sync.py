@@ -5,6 +5,7 @@ MCP's page is /json-call's. The benchmark compares rows per second, which
 means something only when every path does the same work: a path whose
 answer changed shape, or whose cursor skips or repeats rows, fails here
 instead of printing a figure for other work. No time is asserted."""
+
 import sys
 
 import pytest
@@ -29,9 +30,24 @@ def paths(tmp_path_factory):
         token, uid = bench.login(base, DB_A)
         country = result_of(base, token, "res.country", "search", [("code", "=", "BE")])
         company = result_of(base, token, "res.partner", "create", {"name": "Sync bench company", "is_company": True})
-        created = [company, *result_of(base, token, "res.partner", "create", [
-            {"name": f"Sync bench contact {n}", "email": f"contact{n}@example.com", "parent_id": company,
-             "country_id": country[0]} for n in range(11)])]
+        created = [
+            company,
+            *result_of(
+                base,
+                token,
+                "res.partner",
+                "create",
+                [
+                    {
+                        "name": f"Sync bench contact {n}",
+                        "email": f"contact{n}@example.com",
+                        "parent_id": company,
+                        "country_id": country[0],
+                    }
+                    for n in range(11)
+                ],
+            ),
+        ]
         try:
             rows, _seconds, _pages = sync.walk(sync.Paths(base, DB_A, token, uid).jsonrpc)
             yield sync.Paths(base, DB_A, token, uid, page_size=rows // 4), rows

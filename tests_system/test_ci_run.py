@@ -1,4 +1,5 @@
 """The test command itself: what CI relies on (devtools/test.sh, devtools/no_skips.py)."""
+
 import os
 import re
 import subprocess
@@ -12,12 +13,18 @@ def test_ci_run_fails_on_skips(tmp_path):
     """devtools/test.sh under CI=true loads devtools/no_skips.py: a run with
     a skipped test fails; without it (a developer's run) it passes."""
     (tmp_path / "test_skipping.py").write_text(
-        "import pytest\n\ndef test_ran():\n    pass\n\ndef test_skipped():\n    pytest.skip('no chromium')\n")
+        "import pytest\n\ndef test_ran():\n    pass\n\ndef test_skipped():\n    pytest.skip('no chromium')\n"
+    )
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": str(DEVTOOLS)}
 
     def run(*options):
-        return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", *options,
-                               str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", *options, str(tmp_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     plain = run()
     assert plain.returncode == 0, plain.stdout
@@ -37,5 +44,6 @@ def test_odoo_runner_finds_every_test_module():
     assert modules == imported, f"not imported: {modules - imported}; imported but missing: {imported - modules}"
     for module in sorted(modules):
         source = (tests / f"{module}.py").read_text()
-        assert not re.search(r"^(import pytest|from pytest|def test_)", source, re.M), \
+        assert not re.search(r"^(import pytest|from pytest|def test_)", source, re.M), (
             f"tests/{module}.py holds pytest-only tests: Odoo's runner would not run them (move them to tests_system/)"
+        )

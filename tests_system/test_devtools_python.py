@@ -6,6 +6,7 @@ A Python that imports Odoo is used as is. Each case runs lib.sh in a clean
 environment (``env -i``: no pyenv shims, no pip configuration of the user),
 as on a fresh machine. Odoo's requirements are not installed here (minutes):
 that pip can install into the chosen Python is what they need."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -17,18 +18,41 @@ SYSTEM_PATH = "/usr/bin:/bin"
 def use_python(home, path=SYSTEM_PATH, **env):
     """Source lib.sh, run ``use_python`` and return (result, chosen Python)."""
     result = subprocess.run(
-        ["env", "-i", f"PATH={path}", f"HOME={home}", f"JSON_RPC_TOKEN_STATE={home}/state",
-         *(f"{name}={value}" for name, value in env.items()),
-         "bash", "-c", f'source "{LIB}"; use_python; printf "%s\\n" "$PYTHON"'],
-        capture_output=True, text=True, timeout=300)
+        [
+            "env",
+            "-i",
+            f"PATH={path}",
+            f"HOME={home}",
+            f"JSON_RPC_TOKEN_STATE={home}/state",
+            *(f"{name}={value}" for name, value in env.items()),
+            "bash",
+            "-c",
+            f'source "{LIB}"; use_python; printf "%s\\n" "$PYTHON"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return result, result.stdout.strip()
 
 
 def test_sourcing_lib_does_nothing(tmp_path):
     """Sourcing lib.sh only defines: scripts and this test call what they need."""
-    result = subprocess.run(["env", "-i", f"PATH={SYSTEM_PATH}", f"HOME={tmp_path}",
-                             f"JSON_RPC_TOKEN_STATE={tmp_path}/state", "bash", "-c", f'source "{LIB}"'],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            "env",
+            "-i",
+            f"PATH={SYSTEM_PATH}",
+            f"HOME={tmp_path}",
+            f"JSON_RPC_TOKEN_STATE={tmp_path}/state",
+            "bash",
+            "-c",
+            f'source "{LIB}"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "state").exists()
 
@@ -39,9 +63,24 @@ def test_system_python_gets_a_venv_in_the_state_dir(tmp_path):
     venv = tmp_path / "state" / "venv"
     assert python == str(venv / "bin" / "python"), result.stderr
     # pip installs into it: no "externally-managed-environment" (PEP 668)
-    pip = subprocess.run(["env", "-i", f"PATH={SYSTEM_PATH}", f"HOME={tmp_path}", python, "-m", "pip",
-                          "install", "--dry-run", "--no-deps", "passlib==1.7.4"],
-                         capture_output=True, text=True, timeout=300)
+    pip = subprocess.run(
+        [
+            "env",
+            "-i",
+            f"PATH={SYSTEM_PATH}",
+            f"HOME={tmp_path}",
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "passlib==1.7.4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pip.returncode == 0, pip.stdout + pip.stderr
     assert "Would install passlib-1.7.4" in pip.stdout, pip.stdout + pip.stderr
     # the next run reuses it, as it is
@@ -73,8 +112,9 @@ def test_unfit_python_is_named_clearly(tmp_path):
     """PYTHON naming a Python that is not 3.10 to 3.12: a message that says so
     and how to name another, no venv."""
     fake = tmp_path / "python3.9"
-    fake.write_text("#!/bin/sh\n[ \"$2\" = 'import platform; print(platform.python_version())' ] && echo 3.9.18"
-                    " || exit 1\n")
+    fake.write_text(
+        "#!/bin/sh\n[ \"$2\" = 'import platform; print(platform.python_version())' ] && echo 3.9.18 || exit 1\n"
+    )
     fake.chmod(0o755)
     result, _python = use_python(tmp_path, PYTHON=str(fake))
     assert result.returncode != 0

@@ -4,6 +4,7 @@ throwaway primary and streaming replica, tests_system/scale.py): a token
 issued on one server works on the other, a revocation on one holds at once
 on the other, and the failure counters of the lockout add up across them.
 """
+
 import contextlib
 import uuid
 
@@ -29,10 +30,23 @@ def cluster(pg, tmp_path_factory):
     directory = tmp_path_factory.mktemp("cluster")
     ports = [free_port(), free_port()]
     with contextlib.ExitStack() as stack:
-        bases = [stack.enter_context(running(
-            odoo_server(SCALE_DB, directory / f"odoo-{n}.log", f"--http-port={port}", "--workers=1",
-                        f"--gevent-port={free_port()}", *pg.odoo_options()),
-            port, directory / f"odoo-{n}.log")) for n, port in enumerate(ports)]
+        bases = [
+            stack.enter_context(
+                running(
+                    odoo_server(
+                        SCALE_DB,
+                        directory / f"odoo-{n}.log",
+                        f"--http-port={port}",
+                        "--workers=1",
+                        f"--gevent-port={free_port()}",
+                        *pg.odoo_options(),
+                    ),
+                    port,
+                    directory / f"odoo-{n}.log",
+                )
+            )
+            for n, port in enumerate(ports)
+        ]
         balancer = stack.enter_context(nginx(directory / "nginx", free_port(), ports))
         yield balancer, {f"127.0.0.1:{port}": base for port, base in zip(ports, bases)}
 
@@ -41,12 +55,16 @@ def served_by(balancer, token, times=4):
     """{upstream: [answers]} of ``times`` reads through nginx."""
     answers = {}
     for _ in range(times):
-        response = requests.post(balancer + "/json-call", json={"params": {
-            "db": SCALE_DB, "model": "res.partner", "method": "search_count", "args": [[]]}},
-            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        response = requests.post(
+            balancer + "/json-call",
+            json={"params": {"db": SCALE_DB, "model": "res.partner", "method": "search_count", "args": [[]]}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         body = response.json()
         answers.setdefault(response.headers["X-Upstream"], []).append(
-            "ok" if "result" in body else body["error"]["code"])
+            "ok" if "result" in body else body["error"]["code"]
+        )
     return answers
 
 
@@ -57,8 +75,10 @@ def test_round_robin_and_tokens_across_servers(cluster):
     assert isinstance(call(other, SCALE_DB, token, "res.partner", "search_count", []), int)
     assert served_by(balancer, token) == {upstream: ["ok", "ok"] for upstream in servers}
 
-    assert post(one, "/json-call/user_logout", {"db": SCALE_DB},
-                headers={"Authorization": f"Bearer {token}"})["result"] is True
+    assert (
+        post(one, "/json-call/user_logout", {"db": SCALE_DB}, headers={"Authorization": f"Bearer {token}"})["result"]
+        is True
+    )
     assert call(other, SCALE_DB, token, "res.partner", "search_count", [])["code"] == -32005
     assert served_by(balancer, token) == {upstream: [-32005, -32005] for upstream in servers}
 
@@ -75,6 +95,7 @@ def test_lockout_counts_add_up_across_servers(cluster, pg):
     def attempt(base, password):
         answer = post(base, "/json-call/user_authenticate", {"db": SCALE_DB, "login": name, "password": password})
         return "ok" if "result" in answer else answer["error"]["code"]
+
     call(one, SCALE_DB, admin, "ir.config_parameter", "set_param", "base.login_cooldown_after", "4")
     try:
         assert [attempt(base, "wrong") for base in (one, other, one, other)] == [-32001] * 4

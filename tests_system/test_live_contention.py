@@ -8,6 +8,7 @@ addon's bookkeeping (the lockout's trusted-address row every login of that
 user from that address stamps, last-use stamps, counters) makes no
 transaction fail to serialize. Uses the second test database.
 """
+
 import json
 import re
 import subprocess
@@ -29,8 +30,11 @@ TIME_LIMIT = 40  # seconds for all the clients' requests of one server
 SERVERS = {"threaded": (), "prefork": ("--workers=2",)}
 
 
-@pytest.fixture(scope="module", params=[(server, setup) for server in SERVERS for setup in addon_setups(DB)],
-                ids=lambda param: "-".join(param))
+@pytest.fixture(
+    scope="module",
+    params=[(server, setup) for server in SERVERS for setup in addon_setups(DB)],
+    ids=lambda param: "-".join(param),
+)
 def server(request, tmp_path_factory):
     kind, setup = request.param
     # failure counters of other tests are committed data: this one's logins must not meet them
@@ -55,19 +59,47 @@ def send(method, url, body, headers=None):
 
 
 def log_in(base):
-    return send("POST", base + "/json-call/user_authenticate",
-                {"jsonrpc": "2.0", "id": 1, "params": {"db": DB, "login": "admin", "password": "admin"}})
+    return send(
+        "POST",
+        base + "/json-call/user_authenticate",
+        {"jsonrpc": "2.0", "id": 1, "params": {"db": DB, "login": "admin", "password": "admin"}},
+    )
 
 
 def creates(base, token, n):
     """A create in each dialect, as (name, response)."""
     bearer = {"Authorization": f"Bearer {token}"}
-    yield "json-call", send("POST", base + "/json-call", {"jsonrpc": "2.0", "id": 2, "params": {
-        "db": DB, "model": "res.partner", "method": "create", "args": [{"name": f"Contention {n}"}]}}, bearer)
-    yield "rest", send("POST", base + "/api/res.partner/", {"params": {"data": {"name": f"Contention {n}"}}},
-                       {**bearer, "X-Odoo-Database": DB})
-    yield "json2", requests.post(base + "/json/2/res.partner/create", json={"vals_list": [{"name": f"Contention {n}"}]},
-                                 headers={**bearer, "X-Odoo-Database": DB}, timeout=120)
+    yield (
+        "json-call",
+        send(
+            "POST",
+            base + "/json-call",
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "params": {"db": DB, "model": "res.partner", "method": "create", "args": [{"name": f"Contention {n}"}]},
+            },
+            bearer,
+        ),
+    )
+    yield (
+        "rest",
+        send(
+            "POST",
+            base + "/api/res.partner/",
+            {"params": {"data": {"name": f"Contention {n}"}}},
+            {**bearer, "X-Odoo-Database": DB},
+        ),
+    )
+    yield (
+        "json2",
+        requests.post(
+            base + "/json/2/res.partner/create",
+            json={"vals_list": [{"name": f"Contention {n}"}]},
+            headers={**bearer, "X-Odoo-Database": DB},
+            timeout=120,
+        ),
+    )
 
 
 def outcome(dialect, response):

@@ -6,6 +6,7 @@ retryable -32030, never an error that reads as a configuration fault, and the
 server must go on serving. Uses the second test database (its connections
 only: the test process itself works on the first).
 """
+
 import subprocess
 import threading
 import time
@@ -29,8 +30,14 @@ def server(tmp_path_factory):
     subprocess.run(["dropdb", "--if-exists", BARE_DB], check=True)
     subprocess.run(["createdb", BARE_DB], check=True)
     port, logfile = free_port(), tmp_path_factory.mktemp("faults") / "odoo.log"
-    command = odoo_server(DB, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}",
-                          f"--db-filter=^({DB}|{BARE_DB})$")
+    command = odoo_server(
+        DB,
+        logfile,
+        "--workers=2",
+        f"--gevent-port={free_port()}",
+        f"--http-port={port}",
+        f"--db-filter=^({DB}|{BARE_DB})$",
+    )
     try:
         # a row lock held elsewhere fails a statement after 100 ms (LockNotAvailable)
         with running(command, port, logfile, env={"PGOPTIONS": "-c lock_timeout=100"}) as base:
@@ -40,18 +47,21 @@ def server(tmp_path_factory):
 
 
 def post(base, path, params):
-    response = requests.post(base + path, json={"jsonrpc": "2.0", "id": 1, "params": {"db": DB, **params}},
-                             timeout=60)
-    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json"), \
+    response = requests.post(base + path, json={"jsonrpc": "2.0", "id": 1, "params": {"db": DB, **params}}, timeout=60)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json"), (
         response.text[:500]
+    )
     return response.json()
 
 
 def kill_connections():
     """Terminate every connection the server holds to the database."""
     with psycopg2.connect(dbname=DB) as connection, connection.cursor() as cr:
-        cr.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                   "WHERE datname = %s AND pid <> pg_backend_pid()", [DB])
+        cr.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [DB],
+        )
         return cr.fetchone()[0]
 
 
@@ -59,8 +69,12 @@ def test_killed_connections_answer_retryable_and_the_server_recovers(server):
     base, _logfile = server
     token = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin"})["result"]["token"]
     calls = [
-        {"model": "res.partner", "method": "search_read", "args": [[]],
-         "kwargs": {"fields": ["name", "email", "country_id"], "limit": 200}},
+        {
+            "model": "res.partner",
+            "method": "search_read",
+            "args": [[]],
+            "kwargs": {"fields": ["name", "email", "country_id"], "limit": 200},
+        },
         {"model": "res.partner", "method": "create", "args": [{"name": "Written while killed"}]},
         {"model": "res.country", "method": "search_count", "args": [[]]},
     ]
@@ -88,8 +102,7 @@ def test_killed_connections_answer_retryable_and_the_server_recovers(server):
         assert kills.result() > 20, "the connections were killed"
 
     codes = [answer["error"]["code"] for answer in answers if "error" in answer]
-    assert len(answers) > 50 and set(codes) <= {-32030}, \
-        {code: codes.count(code) for code in set(codes)}
+    assert len(answers) > 50 and set(codes) <= {-32030}, {code: codes.count(code) for code in set(codes)}
     assert codes, "some calls were interrupted (else the test proves nothing)"
     unavailable = next(answer["error"] for answer in answers if "error" in answer)
     assert unavailable["message"] == "Service unavailable"
@@ -107,8 +120,9 @@ def test_a_lock_held_past_odoos_retries_answers_retryable(server):
     retry later."""
     base, _logfile = server
     token = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin"})["result"]["token"]
-    partner = post(base, "/json-call", {"token": token, "model": "res.partner", "method": "create",
-                                        "args": [{"name": "Locked"}]})["result"]
+    partner = post(
+        base, "/json-call", {"token": token, "model": "res.partner", "method": "create", "args": [{"name": "Locked"}]}
+    )["result"]
     write = {"token": token, "model": "res.partner", "method": "write", "args": [[partner], {"comment": "x"}]}
     with closing(psycopg2.connect(dbname=DB)) as holder, holder.cursor() as cr:
         cr.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", [partner])
@@ -124,8 +138,9 @@ def test_unknown_database_and_database_without_the_addon_look_alike(server):
     base, _logfile = server
     messages = set()
     for db in (BARE_DB, "postgres", "no_such_database_here"):
-        error = post(base, "/json-call", {"db": db, "token": "x", "model": "res.partner", "method": "search",
-                                          "args": [[]]})["error"]
+        error = post(
+            base, "/json-call", {"db": db, "token": "x", "model": "res.partner", "method": "search", "args": [[]]}
+        )["error"]
         assert error["code"] == -32000, error
         messages.add(error["data"]["message"].replace(db, "X"))
     assert messages == {"The database 'X' is not served here."}

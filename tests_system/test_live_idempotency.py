@@ -3,6 +3,7 @@ worker processes: duplicates sent at once write once, a duplicate of a
 request still running is told to retry, and a worker killed (kill -9) after
 its commit, before the client got the answer, leaves exactly one write,
 whose answer the retry gets. Uses the second test database."""
+
 import json
 import os
 import contextlib
@@ -30,8 +31,9 @@ REPLAYED = "Idempotent-Replayed"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port, logfile = free_port(), tmp_path_factory.mktemp("idempotency") / "odoo.log"
-    command = odoo_server(DB, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}",
-                          f"--db-filter=^{DB}$")
+    command = odoo_server(
+        DB, logfile, "--workers=2", f"--gevent-port={free_port()}", f"--http-port={port}", f"--db-filter=^{DB}$"
+    )
     with running(command, port, logfile) as base:
         yield base, port
 
@@ -47,13 +49,20 @@ def count(name):
 
 
 def call(model, method, *args, request_id=1):
-    return {"jsonrpc": "2.0", "id": request_id, "params": {"db": DB, "model": model, "method": method,
-                                                           "args": list(args)}}
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "params": {"db": DB, "model": model, "method": method, "args": list(args)},
+    }
 
 
 def send(base, token, body, key):
-    return requests.post(base + "/json-call", data=json.dumps(body), timeout=60, headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    return requests.post(
+        base + "/json-call",
+        data=json.dumps(body),
+        timeout=60,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": key},
+    )
 
 
 def until_answered(base, token, body, key):
@@ -97,8 +106,9 @@ def test_a_duplicate_of_a_running_request_is_told_to_retry(server):
         with ThreadPoolExecutor(1) as pool:
             first = pool.submit(send, base, token, write, key)  # waits for the row lock
             for _wait in range(200):
-                if query("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
-                         [DB])[0][0]:
+                if query("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [DB])[
+                    0
+                ][0]:
                     break
                 time.sleep(0.05)
             else:
@@ -106,7 +116,10 @@ def test_a_duplicate_of_a_running_request_is_told_to_retry(server):
             duplicate = send(base, token, write, key)
             error = duplicate.json()["error"]
             assert (error["code"], error["message"], error["data"]["retry_after"]) == (
-                -32040, "Request in progress", 1), error
+                -32040,
+                "Request in progress",
+                1,
+            ), error
             assert "again" in error["data"]["message"]
             holder.rollback()  # the first one goes on
             first = first.result()
@@ -118,8 +131,13 @@ def test_a_duplicate_of_a_running_request_is_told_to_retry(server):
 def _serving_worker(port, client_port):
     """The server process holding the connection of ``client_port``."""
     for connection in psutil.net_connections(kind="tcp"):
-        if connection.laddr and connection.laddr.port == port and connection.raddr \
-                and connection.raddr.port == client_port and connection.pid:
+        if (
+            connection.laddr
+            and connection.laddr.port == port
+            and connection.raddr
+            and connection.raddr.port == client_port
+            and connection.pid
+        ):
             return connection.pid
     return None
 
@@ -134,14 +152,18 @@ def test_a_worker_killed_after_its_commit_the_retry_gets_the_one_write(server):
     token = login(base, DB)
     key, name = str(uuid.uuid4()), f"Idem killed {uuid.uuid4()}"
     batch = [call("res.partner", "create", {"name": name, "comment": "x" * 1_000_000}, request_id=0)] + [
-        call("res.partner", "search_read", [["name", "=", name]], ["comment"], request_id=n) for n in range(1, 9)]
+        call("res.partner", "search_read", [["name", "=", name]], ["comment"], request_id=n) for n in range(1, 9)
+    ]
     body = json.dumps(batch).encode()
     with closing(socket.socket()) as client:
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the worker soon blocks writing
         client.connect(("127.0.0.1", port))
-        client.sendall(b"POST /json-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                       + f"Authorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n".encode()
-                       + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        client.sendall(
+            b"POST /json-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n".encode()
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
         for _wait in range(600):  # the key's row is committed with the create
             if query("SELECT count(*) FROM api_token_idempotency WHERE key = %s", [key])[0][0]:
                 break

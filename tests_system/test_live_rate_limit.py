@@ -4,6 +4,7 @@ counters are in the database, every process counts in them. And it holds in
 any 60 seconds, not only in the clock's minutes: hammering that starts in the
 middle of a minute gets the limit through in its first 60 s, and never more
 in any 60 s."""
+
 import bisect
 import logging
 import contextlib
@@ -37,8 +38,12 @@ def call_from_threads(targets, callers, deadline, most=None):
                     return
                 base, token = targets[sent[0] % len(targets)]
                 sent[0] += 1
-            answer = post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "search_count",
-                                               "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
+            answer = post(
+                base,
+                "/json-call",
+                {"db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             if "result" in answer:
                 with lock:
                     accepted.append((base, time.time()))
@@ -72,13 +77,16 @@ def assert_within_ten_percent(accepted):
     assert LIMIT * 0.9 <= total <= LIMIT * 1.1, f"{total} calls accepted for a limit of {LIMIT} ({accepted})"
 
 
-
 def test_token_limit_holds_across_prefork_workers(tmp_path):
     port, logfile = free_port(), tmp_path / "odoo.log"
-    with running(odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
-                             f"--gevent-port={free_port()}"), port, logfile) as base:
-        answer = post(base, "/json-call/user_authenticate",
-                      {"login": "admin", "password": "admin", "db": DB_A, "rate_limit": LIMIT})
+    with running(
+        odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={free_port()}"), port, logfile
+    ) as base:
+        answer = post(
+            base,
+            "/json-call/user_authenticate",
+            {"login": "admin", "password": "admin", "db": DB_A, "rate_limit": LIMIT},
+        )
         token = answer["result"]["token"]
         assert_within_ten_percent(hammer([(base, token)]))
     served_by = {line.split()[2] for line in logfile.read_text().splitlines() if "POST /json-call " in line}
@@ -88,17 +96,23 @@ def test_token_limit_holds_across_prefork_workers(tmp_path):
 def test_user_limit_holds_across_two_servers_on_one_database(tmp_path):
     ports = free_port(), free_port()
     with contextlib.ExitStack() as stack:
-        bases = [stack.enter_context(running(odoo_server(DB_A, logfile, f"--http-port={port}"), port, logfile))
-                 for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)]
+        bases = [
+            stack.enter_context(running(odoo_server(DB_A, logfile, f"--http-port={port}"), port, logfile))
+            for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)
+        ]
         admin = login(bases[0], DB_A)
         name = f"rate-{uuid.uuid4().hex[:8]}"
-        result_of(bases[0], admin, "res.users", "create",
-                   {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": LIMIT})
+        result_of(
+            bases[0],
+            admin,
+            "res.users",
+            "create",
+            {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": LIMIT},
+        )
         # one token of the user per server: the user's limit counts them together
         accepted = hammer([(base, login(base, DB_A, name, "Rate-pass-2026")) for base in bases])
         assert all(accepted.values()), f"both servers accepted calls ({accepted})"
         assert_within_ten_percent(accepted)
-
 
 
 # ------------------------------------------------------------------------
@@ -125,18 +139,28 @@ def assert_every_window_holds(start, accepted, limit=SLIDING_LIMIT):
     answers, not admissions), and the first 60 s get at least 90 % of it."""
     busiest = max(bisect.bisect_left(accepted, at + 60) - n for n, at in enumerate(accepted))
     first_minute = bisect.bisect_left(accepted, start + 60)
-    _logger.info("limit %s: busiest 60 s window %s, first 60 s %s, in %s s %s", limit, busiest, first_minute,
-                 HAMMER_SECONDS, len(accepted))  # shown with pytest --log-cli-level=INFO
+    _logger.info(
+        "limit %s: busiest 60 s window %s, first 60 s %s, in %s s %s",
+        limit,
+        busiest,
+        first_minute,
+        HAMMER_SECONDS,
+        len(accepted),
+    )  # shown with pytest --log-cli-level=INFO
     assert busiest <= limit * 1.05, f"{busiest} calls in one 60 s window for a limit of {limit}"
     assert first_minute >= limit * 0.9, f"only {first_minute} calls in the first 60 s for a limit of {limit}"
 
 
 def test_any_60_seconds_hold_the_limit_across_prefork_workers(tmp_path):
     port, logfile = free_port(), tmp_path / "odoo.log"
-    with running(odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
-                             f"--gevent-port={free_port()}"), port, logfile) as base:
-        answer = post(base, "/json-call/user_authenticate",
-                      {"login": "admin", "password": "admin", "db": DB_A, "rate_limit": SLIDING_LIMIT})
+    with running(
+        odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={free_port()}"), port, logfile
+    ) as base:
+        answer = post(
+            base,
+            "/json-call/user_authenticate",
+            {"login": "admin", "password": "admin", "db": DB_A, "rate_limit": SLIDING_LIMIT},
+        )
         token = answer["result"]["token"]
         assert_every_window_holds(*hammer_from_mid_minute([(base, token)]))
 
@@ -144,11 +168,19 @@ def test_any_60_seconds_hold_the_limit_across_prefork_workers(tmp_path):
 def test_any_60_seconds_hold_the_user_limit_across_two_servers(tmp_path):
     ports = free_port(), free_port()
     with contextlib.ExitStack() as stack:
-        bases = [stack.enter_context(running(odoo_server(DB_A, logfile, f"--http-port={port}"), port, logfile))
-                 for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)]
+        bases = [
+            stack.enter_context(running(odoo_server(DB_A, logfile, f"--http-port={port}"), port, logfile))
+            for port, logfile in ((port, tmp_path / f"odoo-{port}.log") for port in ports)
+        ]
         admin = login(bases[0], DB_A)
         name = f"sliding-{uuid.uuid4().hex[:8]}"
-        result_of(bases[0], admin, "res.users", "create",
-                   {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": SLIDING_LIMIT})
-        assert_every_window_holds(*hammer_from_mid_minute(
-            [(base, login(base, DB_A, name, "Rate-pass-2026")) for base in bases]))
+        result_of(
+            bases[0],
+            admin,
+            "res.users",
+            "create",
+            {"login": name, "name": name, "password": "Rate-pass-2026", "api_rate_limit": SLIDING_LIMIT},
+        )
+        assert_every_window_holds(
+            *hammer_from_mid_minute([(base, login(base, DB_A, name, "Rate-pass-2026")) for base in bases])
+        )

@@ -9,6 +9,7 @@ own cursor. The replica is made to lag by pausing its replay: a token
 revoked on the primary is refused at once on every path, a token issued on
 the primary works at once, though the replica knows neither change yet.
 """
+
 import uuid
 
 import pytest
@@ -45,14 +46,22 @@ def where_json_call(base, token, partner):
 
 
 def where_json2(base, token, partner):
-    response = requests.post(f"{base}/json/2/res.partner/read", json={"ids": [partner], "fields": [WHERE_FIELD]},
-                             headers={"Authorization": f"bearer {token}", "X-Odoo-Database": SCALE_DB}, timeout=30)
+    response = requests.post(
+        f"{base}/json/2/res.partner/read",
+        json={"ids": [partner], "fields": [WHERE_FIELD]},
+        headers={"Authorization": f"bearer {token}", "X-Odoo-Database": SCALE_DB},
+        timeout=30,
+    )
     return response.json()[0][WHERE_FIELD] if response.status_code == 200 else response.status_code
 
 
 def where_rest(base, token, partner):
-    response = requests.get(f"{base}/api/res.partner/{partner}", params={"query": "{%s}" % WHERE_FIELD},
-                            headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": SCALE_DB}, timeout=30)
+    response = requests.get(
+        f"{base}/api/res.partner/{partner}",
+        params={"query": "{%s}" % WHERE_FIELD},
+        headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": SCALE_DB},
+        timeout=30,
+    )
     return response.json()[WHERE_FIELD] if response.status_code == 200 else response.status_code
 
 
@@ -63,27 +72,50 @@ def test_reads_run_on_the_replica(server):
     base, admin, partner = server
     for where in READ_PATHS:
         assert where(base, admin, partner) == ON_REPLICA, where.__name__
-    batch = [{"jsonrpc": "2.0", "id": n, "params": {
-        "db": SCALE_DB, "model": "res.partner", "method": method, "args": args}}
-        for n, (method, args) in enumerate([("read", [[partner], [WHERE_FIELD]]),
-                                            ("search_read", [[["id", "=", partner]], [WHERE_FIELD]])])]
-    answers = requests.post(f"{base}/json-call", json=batch, headers={"Authorization": f"Bearer {admin}"},
-                            timeout=30).json()
+    batch = [
+        {"jsonrpc": "2.0", "id": n, "params": {"db": SCALE_DB, "model": "res.partner", "method": method, "args": args}}
+        for n, (method, args) in enumerate(
+            [("read", [[partner], [WHERE_FIELD]]), ("search_read", [[["id", "=", partner]], [WHERE_FIELD]])]
+        )
+    ]
+    answers = requests.post(
+        f"{base}/json-call", json=batch, headers={"Authorization": f"Bearer {admin}"}, timeout=30
+    ).json()
     assert [answer["result"][0][WHERE_FIELD] for answer in answers] == [ON_REPLICA, ON_REPLICA]
 
 
 def test_writes_run_on_the_primary(server):
     """What writes runs on the primary, and so does a batch that writes."""
     base, admin, partner = server
-    saved = call(base, SCALE_DB, admin, "res.partner", "web_save", [partner], {"ref": "saved"},
-                 specification={WHERE_FIELD: {}})
+    saved = call(
+        base, SCALE_DB, admin, "res.partner", "web_save", [partner], {"ref": "saved"}, specification={WHERE_FIELD: {}}
+    )
     assert saved == [{"id": partner, WHERE_FIELD: ON_PRIMARY}]
-    batch = [{"jsonrpc": "2.0", "id": 1, "params": {"db": SCALE_DB, "model": "res.partner", "method": "write",
-                                                    "args": [[partner], {"ref": "written"}]}},
-             {"jsonrpc": "2.0", "id": 2, "params": {"db": SCALE_DB, "model": "res.partner", "method": "read",
-                                                    "args": [[partner], [WHERE_FIELD, "ref"]]}}]
-    answers = requests.post(f"{base}/json-call", json=batch, headers={"Authorization": f"Bearer {admin}"},
-                            timeout=30).json()
+    batch = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {
+                "db": SCALE_DB,
+                "model": "res.partner",
+                "method": "write",
+                "args": [[partner], {"ref": "written"}],
+            },
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "params": {
+                "db": SCALE_DB,
+                "model": "res.partner",
+                "method": "read",
+                "args": [[partner], [WHERE_FIELD, "ref"]],
+            },
+        },
+    ]
+    answers = requests.post(
+        f"{base}/json-call", json=batch, headers={"Authorization": f"Bearer {admin}"}, timeout=30
+    ).json()
     assert answers[1]["result"] == [{"id": partner, WHERE_FIELD: ON_PRIMARY, "ref": "written"}]
 
 
@@ -94,6 +126,7 @@ def test_a_read_that_writes_is_run_again_on_the_primary(server):
 
     def count():
         return int(call(base, SCALE_DB, admin, "ir.config_parameter", "get_param", "jrt.reads") or 0)
+
     before = count()
     result = call(base, SCALE_DB, admin, "res.partner", "read", [partner], [WRITING_FIELD])
     assert result == [{"id": partner, WRITING_FIELD: ON_PRIMARY}]
@@ -112,14 +145,20 @@ def test_tokens_on_a_lagging_replica(server, pg):
     refusals_before = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
     pg.wait_replayed()
     with pg.replay_paused():
-        assert post(base, "/json-call/user_logout", {"db": SCALE_DB},
-                    headers={"Authorization": f"Bearer {revoked}"})["result"] is True
+        assert (
+            post(base, "/json-call/user_logout", {"db": SCALE_DB}, headers={"Authorization": f"Bearer {revoked}"})[
+                "result"
+            ]
+            is True
+        )
         fresh = login(base, SCALE_DB, name, "Lag-pass-2026")
         # the replica has not seen the revocation, nor the new token
-        live_on_replica = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
-                              [uid], replica=True)[0][0]
-        live_on_primary = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL",
-                              [uid])[0][0]
+        live_on_replica = pg.sql(
+            SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL", [uid], replica=True
+        )[0][0]
+        live_on_primary = pg.sql(
+            SCALE_DB, "SELECT count(*) FROM api_token WHERE user_id = %s AND revoked_at IS NULL", [uid]
+        )[0][0]
         assert (live_on_replica, live_on_primary) == (1, 1)  # the old one there, the new one here
 
         assert where_json_call(base, revoked, partner) == -32005
@@ -129,8 +168,9 @@ def test_tokens_on_a_lagging_replica(server, pg):
 
         for where in READ_PATHS:
             assert where(base, fresh, partner) == ON_REPLICA, where.__name__
-        stamped = pg.sql(SCALE_DB, "SELECT last_used_at IS NOT NULL FROM api_token WHERE user_id = %s "
-                                "AND revoked_at IS NULL", [uid])
+        stamped = pg.sql(
+            SCALE_DB, "SELECT last_used_at IS NOT NULL FROM api_token WHERE user_id = %s AND revoked_at IS NULL", [uid]
+        )
         assert stamped == [(True,)]
         refusals = pg.sql(SCALE_DB, "SELECT count(*) FROM api_token_log WHERE event = 'token_refused'")[0][0]
     assert refusals == refusals_before  # a revoked token is no guess: no failure counted

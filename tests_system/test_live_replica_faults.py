@@ -9,6 +9,7 @@ client following the README gives up on. A replica frozen (SIGSTOP: a hung
 host, a partition) delays reads by the replica timeouts at most, then the
 reads run on the primary; writes do not wait for it.
 """
+
 import configparser
 import contextlib
 import os
@@ -34,8 +35,9 @@ READ_BOUND = CONNECT_TIMEOUT + CONNECT_TIMEOUT + TIMEOUT + 2
 ON_REPLICA, ON_PRIMARY = "True", "False"
 #: a field whose reading takes a second of the database (then says where it ran)
 SLOW_FIELD = "x_jrt_slow_where"
-SLOW_CODE = WHERE_CODE.replace("SELECT pg_is_in_recovery()", "SELECT pg_is_in_recovery() FROM pg_sleep(1)") \
-    .replace(WHERE_FIELD, SLOW_FIELD)
+SLOW_CODE = WHERE_CODE.replace("SELECT pg_is_in_recovery()", "SELECT pg_is_in_recovery() FROM pg_sleep(1)").replace(
+    WHERE_FIELD, SLOW_FIELD
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,26 +51,49 @@ def faulty(tmp_path_factory):
         db = SOURCE_DB
         conf = configparser.RawConfigParser()
         conf.read(os.environ["ODOO_RC"])
-        conf["options"].update({
-            **primary.odoo_options("db_"), **replica.odoo_options("db_replica_"),
-            "json_rpc_token_replica_connect_timeout": str(CONNECT_TIMEOUT),
-            "json_rpc_token_replica_timeout": str(TIMEOUT),
-            "json_rpc_token_replica_retry_after": str(RETRY_AFTER),
-        })
+        conf["options"].update(
+            {
+                **primary.odoo_options("db_"),
+                **replica.odoo_options("db_replica_"),
+                "json_rpc_token_replica_connect_timeout": str(CONNECT_TIMEOUT),
+                "json_rpc_token_replica_timeout": str(TIMEOUT),
+                "json_rpc_token_replica_retry_after": str(RETRY_AFTER),
+            }
+        )
         with open(directory / "odoo.conf", "w") as rc:
             conf.write(rc)
         port, gevent_port, logfile = free_port(), free_port(), directory / "odoo.log"
-        command = odoo_server(db, logfile, "--workers=2", f"--gevent-port={gevent_port}", f"--http-port={port}",
-                              "-c", str(directory / "odoo.conf"))
+        command = odoo_server(
+            db,
+            logfile,
+            "--workers=2",
+            f"--gevent-port={gevent_port}",
+            f"--http-port={port}",
+            "-c",
+            str(directory / "odoo.conf"),
+        )
         with running(command, port, logfile) as base:
             admin = login(base, db)
             model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
             for name, code in ((WHERE_FIELD, WHERE_CODE), (SLOW_FIELD, SLOW_CODE)):
-                if not call(base, db, admin, "ir.model.fields", "search",
-                            [["model", "=", "res.partner"], ["name", "=", name]]):
-                    created = call(base, db, admin, "ir.model.fields", "create", {
-                        "model_id": model_id, "name": name, "field_description": name, "ttype": "char",
-                        "store": False, "compute": code})
+                if not call(
+                    base, db, admin, "ir.model.fields", "search", [["model", "=", "res.partner"], ["name", "=", name]]
+                ):
+                    created = call(
+                        base,
+                        db,
+                        admin,
+                        "ir.model.fields",
+                        "create",
+                        {
+                            "model_id": model_id,
+                            "name": name,
+                            "field_description": name,
+                            "ttype": "char",
+                            "store": False,
+                            "compute": code,
+                        },
+                    )
                     assert isinstance(created, int), created
             # a partner of the base backup: one made now may be missing on a
             # replica restarted after a crash until it has replayed it again
@@ -80,9 +105,16 @@ def faulty(tmp_path_factory):
 # ---------------------------------------------------------------- clients
 def json_call_read(base, db, token, partner, field=WHERE_FIELD):
     """("json-call read", "ok" or the error code, where the read ran)."""
-    response = requests.post(f"{base}/json-call", json={"jsonrpc": "2.0", "id": 1, "params": {
-        "db": db, "model": "res.partner", "method": "read", "args": [[partner], [field]]}},
-        headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    response = requests.post(
+        f"{base}/json-call",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {"db": db, "model": "res.partner", "method": "read", "args": [[partner], [field]]},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
     answer = response.json()
     assert response.status_code == 200, response.text[:300]
     if "error" in answer:
@@ -91,8 +123,12 @@ def json_call_read(base, db, token, partner, field=WHERE_FIELD):
 
 
 def rest_get(base, db, token, partner):
-    response = requests.get(f"{base}/api/res.partner/{partner}", params={"query": "{%s}" % WHERE_FIELD},
-                            headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db}, timeout=60)
+    response = requests.get(
+        f"{base}/api/res.partner/{partner}",
+        params={"query": "{%s}" % WHERE_FIELD},
+        headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db},
+        timeout=60,
+    )
     assert response.headers["Content-Type"].startswith("application/json"), response.text[:300]
     if response.status_code == 200:
         return "REST GET", "ok", response.json()[WHERE_FIELD]
@@ -100,9 +136,21 @@ def rest_get(base, db, token, partner):
 
 
 def json_call_write(base, db, token, partner):
-    response = requests.post(f"{base}/json-call", json={"jsonrpc": "2.0", "id": 1, "params": {
-        "db": db, "model": "res.partner", "method": "write", "args": [[partner], {"comment": uuid.uuid4().hex}]}},
-        headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    response = requests.post(
+        f"{base}/json-call",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "params": {
+                "db": db,
+                "model": "res.partner",
+                "method": "write",
+                "args": [[partner], {"comment": uuid.uuid4().hex}],
+            },
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
     answer = response.json()
     return "json-call write", "ok" if "result" in answer else answer["error"]["code"], None
 
@@ -119,9 +167,20 @@ def jsonrpc_execute_kw(base, db, token):
     itself names a connection it could not open for the request
     ``psycopg2.OperationalError`` (Odoo's code, kept as such); never another
     psycopg2 class, never an HTML page."""
-    response = requests.post(f"{base}/jsonrpc", json={"jsonrpc": "2.0", "id": 1, "method": "call", "params": {
-        "service": "object", "method": "execute_kw",
-        "args": [db, 2, token, "res.partner", "search_count", [[]]]}}, timeout=60)
+    response = requests.post(
+        f"{base}/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [db, 2, token, "res.partner", "search_count", [[]]],
+            },
+        },
+        timeout=60,
+    )
     answer = response.json()
     if "result" in answer:
         return "/jsonrpc execute_kw", "ok", None
@@ -136,14 +195,17 @@ def keyed_create(base, db, token, answers):
     kept. Returns the final status."""
     key, name = str(uuid.uuid4()), f"keyed {uuid.uuid4().hex[:8]}"
     for attempt in range(12):
-        response = requests.post(f"{base}/json/2/res.partner/create", json={"vals_list": [{"name": name}]},
-                                 headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db,
-                                          "Idempotency-Key": key}, timeout=60)
+        response = requests.post(
+            f"{base}/json/2/res.partner/create",
+            json={"vals_list": [{"name": name}]},
+            headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": db, "Idempotency-Key": key},
+            timeout=60,
+        )
         assert response.headers["Content-Type"].startswith("application/json"), response.text[:300]
         answers.append(("JSON-2 keyed create", "ok" if response.status_code == 200 else response.status_code, None))
         if response.status_code != 503:
             return response.status_code
-        time.sleep(min(0.25 * 2 ** attempt, 4))
+        time.sleep(min(0.25 * 2**attempt, 4))
     return 503
 
 
@@ -179,10 +241,12 @@ def test_crashes_answer_success_or_retryable(faulty):
             creates.append(keyed_create(base, db, admin, answers))
 
     with ThreadPoolExecutor(4) as pool:
-        clients = [pool.submit(keep_calling, stop, answers, lambda: json_call_read(base, db, admin, partner)),
-                   pool.submit(keep_calling, stop, answers, lambda: rest_get(base, db, admin, partner)),
-                   pool.submit(keep_calling, stop, answers, lambda: jsonrpc_execute_kw(base, db, admin)),
-                   pool.submit(creator)]
+        clients = [
+            pool.submit(keep_calling, stop, answers, lambda: json_call_read(base, db, admin, partner)),
+            pool.submit(keep_calling, stop, answers, lambda: rest_get(base, db, admin, partner)),
+            pool.submit(keep_calling, stop, answers, lambda: jsonrpc_execute_kw(base, db, admin)),
+            pool.submit(creator),
+        ]
         for cluster in (replica, replica, replica, primary):
             time.sleep(1.5)
             cluster.crash()
@@ -195,8 +259,9 @@ def test_crashes_answer_success_or_retryable(faulty):
 
     counts = tally(answers)
     assert {outcome for _path, outcome, _where in answers} <= SUCCESS_OR_RETRYABLE, counts
-    assert sum(count for (_path, outcome), count in counts.items() if outcome != "ok") > 0, \
+    assert sum(count for (_path, outcome), count in counts.items() if outcome != "ok") > 0, (
         f"no call met a fault: the test proves nothing {counts}"
+    )
     assert creates and set(creates) == {200}, creates  # a client that retries 503 gets there
     # the server serves on, the replica included (once it is tried again)
     time.sleep(RETRY_AFTER)
@@ -222,6 +287,7 @@ def test_a_frozen_replica_delays_reads_by_its_timeouts_only(faulty):
                 path, outcome, where = "call", type(exc).__name__, None
             into.append((path, outcome, where, time.monotonic() - started))
             return path, outcome, where
+
         return run
 
     slow = []
@@ -243,7 +309,8 @@ def test_a_frozen_replica_delays_reads_by_its_timeouts_only(faulty):
     [(_path, outcome, where, seconds)] = slow
     assert (outcome, where) == ("ok", ON_PRIMARY) and TIMEOUT <= seconds <= READ_BOUND, slow
     assert {outcome for _path, outcome, _where, _s in reads + writes} == {"ok"}, tally(
-        [answer[:3] for answer in reads + writes])
+        [answer[:3] for answer in reads + writes]
+    )
     slowest_read = max(seconds for *_answer, seconds in reads)
     slowest_write = max(seconds for *_answer, seconds in writes)
     assert slowest_read <= READ_BOUND, f"a read waited {slowest_read:.1f} s on the frozen replica"

@@ -9,6 +9,7 @@ fails to serialize and Odoo runs it again. The retry must parse the same
 body (not the consumed stream, which reads as an empty, invalid body) and
 write what the client asked, in each dialect. Uses the second test database.
 """
+
 import json
 import subprocess
 import time
@@ -68,19 +69,32 @@ def retries_in(logfile):
 
 
 def json_call(base, token, partner, content_type):
-    body = {"jsonrpc": "2.0", "id": 7, "params": {"db": DB, "model": "res.partner", "method": "write",
-                                                  "args": [[partner], {"ref": "json-call"}]}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "params": {"db": DB, "model": "res.partner", "method": "write", "args": [[partner], {"ref": "json-call"}]},
+    }
     return send("POST", base + "/json-call", body, content_type, {"Authorization": f"Bearer {token}"})
 
 
 def rest(base, token, partner, content_type):
-    return send("PUT", f"{base}/api/res.partner/{partner}/", {"params": {"data": {"ref": "rest"}}}, content_type,
-                {"Authorization": f"Bearer {token}", "X-Odoo-Database": DB})
+    return send(
+        "PUT",
+        f"{base}/api/res.partner/{partner}/",
+        {"params": {"data": {"ref": "rest"}}},
+        content_type,
+        {"Authorization": f"Bearer {token}", "X-Odoo-Database": DB},
+    )
 
 
 def json2(base, token, partner, content_type):
-    return send("POST", base + "/json/2/res.partner/write", {"ids": [partner], "vals": {"ref": "json2"}},
-                content_type, {"Authorization": f"Bearer {token}", "X-Odoo-Database": DB})
+    return send(
+        "POST",
+        base + "/json/2/res.partner/write",
+        {"ids": [partner], "vals": {"ref": "json2"}},
+        content_type,
+        {"Authorization": f"Bearer {token}", "X-Odoo-Database": DB},
+    )
 
 
 def send(method, url, body, content_type, headers):
@@ -93,20 +107,33 @@ def send(method, url, body, content_type, headers):
 
 #: what clients send: JSON-RPC and REST take any content type (curl -d sends
 #: a form's, some clients none), JSON-2 only JSON's
-CASES = [(json_call, None), (json_call, "application/x-www-form-urlencoded"), (json_call, "application/json"),
-         (rest, None), (rest, "application/x-www-form-urlencoded"), (json2, "application/json")]
+CASES = [
+    (json_call, None),
+    (json_call, "application/x-www-form-urlencoded"),
+    (json_call, "application/json"),
+    (rest, None),
+    (rest, "application/x-www-form-urlencoded"),
+    (json2, "application/json"),
+]
 #: the answer each dialect gives to a successful write
-SUCCESS = {json_call: {"jsonrpc": "2.0", "id": 7, "result": True},
-           rest: {"jsonrpc": "2.0", "id": None, "result": True},
-           json2: True}
+SUCCESS = {
+    json_call: {"jsonrpc": "2.0", "id": 7, "result": True},
+    rest: {"jsonrpc": "2.0", "id": None, "result": True},
+    json2: True,
+}
 
 
-@pytest.mark.parametrize("dialect, content_type", CASES, ids=[f"{dialect.__name__}-{content_type or 'none'}"
-                                                             for dialect, content_type in CASES])
+@pytest.mark.parametrize(
+    "dialect, content_type",
+    CASES,
+    ids=[f"{dialect.__name__}-{content_type or 'none'}" for dialect, content_type in CASES],
+)
 def test_a_retried_request_is_parsed_again_from_its_body(server, dialect, content_type):
     base, logfile, token = server
-    partner = query("INSERT INTO res_partner (name, active, type, create_date, write_date) "
-                    "VALUES ('Retried', true, 'contact', now(), now()) RETURNING id")[0][0]
+    partner = query(
+        "INSERT INTO res_partner (name, active, type, create_date, write_date) "
+        "VALUES ('Retried', true, 'contact', now(), now()) RETURNING id"
+    )[0][0]
     retries = retries_in(logfile)
     response = after_a_conflict(partner, lambda: dialect(base, token, partner, content_type))
     assert (response.status_code, response.json()) == (200, SUCCESS[dialect]), response.text
@@ -115,10 +142,11 @@ def test_a_retried_request_is_parsed_again_from_its_body(server, dialect, conten
 
 
 #: how each dialect says -32030 (retry later)
-UNAVAILABLE = {json_call: lambda response: (response.status_code, response.json()["error"]["code"]) == (200, -32030),
-               rest: lambda response: (response.status_code, response.json()["error"]["code"]) == (503, -32030),
-               json2: lambda response: response.status_code == 503 and response.json()["name"].endswith(
-                   ".ServiceUnavailable")}
+UNAVAILABLE = {
+    json_call: lambda response: (response.status_code, response.json()["error"]["code"]) == (200, -32030),
+    rest: lambda response: (response.status_code, response.json()["error"]["code"]) == (503, -32030),
+    json2: lambda response: response.status_code == 503 and response.json()["name"].endswith(".ServiceUnavailable"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +166,19 @@ def test_a_conflict_past_odoos_retries_answers_retryable(impatient_server):
     """Every attempt of the call meets a row lock held elsewhere: once Odoo's
     retries are spent, each dialect answers -32030, without internals."""
     base, token = impatient_server
-    partners = [row[0] for row in query(
-        "INSERT INTO res_partner (name, active, type, create_date, write_date) "
-        "SELECT 'Conflicted', true, 'contact', now(), now() FROM generate_series(1, 3) RETURNING id")]
+    partners = [
+        row[0]
+        for row in query(
+            "INSERT INTO res_partner (name, active, type, create_date, write_date) "
+            "SELECT 'Conflicted', true, 'contact', now(), now() FROM generate_series(1, 3) RETURNING id"
+        )
+    ]
     cases = [(json_call, partners[0], None), (rest, partners[1], None), (json2, partners[2], "application/json")]
     with closing(psycopg2.connect(dbname=DB)) as holder, holder.cursor() as cr, ThreadPoolExecutor(3) as pool:
         cr.execute("SELECT id FROM res_partner WHERE id = ANY(%s) FOR UPDATE", [partners])
-        responses = [pool.submit(dialect, base, token, partner, content_type)
-                     for dialect, partner, content_type in cases]
+        responses = [
+            pool.submit(dialect, base, token, partner, content_type) for dialect, partner, content_type in cases
+        ]
         responses = [response.result() for response in responses]
     for (dialect, _partner, _content_type), response in zip(cases, responses):
         assert UNAVAILABLE[dialect](response), response.text

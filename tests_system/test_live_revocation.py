@@ -8,6 +8,7 @@ as the password of Odoo's own JSON-RPC). Run against a threaded server (what
 devtools/run.sh starts) and a prefork server (2 workers), whose gevent port
 serves half of the callers.
 """
+
 import threading
 import time
 import uuid
@@ -51,21 +52,32 @@ def _answers(base):
 
 
 def call(base, token, method="search_count", args=([],)):
-    return post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": method, "args": list(args)},
-                headers={"Authorization": f"Bearer {token}"})
-
+    return post(
+        base,
+        "/json-call",
+        {"db": DB_A, "model": "res.partner", "method": method, "args": list(args)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def new_victim(base, admin_token):
     login_name = f"victim-{uuid.uuid4().hex[:8]}"
-    uid = result_of(base, admin_token, "res.users", "create",
-                     {"login": login_name, "name": login_name, "password": "Victim-pass-2026"})
+    uid = result_of(
+        base,
+        admin_token,
+        "res.users",
+        "create",
+        {"login": login_name, "name": login_name, "password": "Victim-pass-2026"},
+    )
     return uid, login(base, DB_A, login_name, "Victim-pass-2026")
 
 
 def revoke_by_logout(base, admin_token, uid, token):
     assert post(base, "/json-call/user_logout", {"db": DB_A}, headers={"Authorization": f"Bearer {token}"}) == {
-        "jsonrpc": "2.0", "id": None, "result": True}
+        "jsonrpc": "2.0",
+        "id": None,
+        "result": True,
+    }
 
 
 def revoke_from_backend(base, admin_token, uid, token):
@@ -95,31 +107,53 @@ def delete_user(base, admin_token, uid, token):
 
 
 def json_call_succeeds(session, base, uid, token):
-    response = session.post(base + "/json-call", timeout=30, json={"params": {
-        "db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]}},
-        headers={"Authorization": f"Bearer {token}"})
+    response = session.post(
+        base + "/json-call",
+        timeout=30,
+        json={"params": {"db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     return "result" in response.json()
 
 
 def rest_succeeds(session, base, uid, token):
-    response = session.get(base + "/api/res.partner/", params={"query": "{id}", "limit": 1}, timeout=30,
-                           headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A})
+    response = session.get(
+        base + "/api/res.partner/",
+        params={"query": "{id}", "limit": 1},
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A},
+    )
     if response.status_code not in REFUSALS_AND_SUCCESS:
         UNEXPECTED.append(response.text[:300])
     return response.status_code == 200
 
 
 def json2_succeeds(session, base, uid, token):
-    response = session.post(base + "/json/2/res.partner/search_count", json={"domain": []}, timeout=30,
-                            headers={"Authorization": f"bearer {token}", "X-Odoo-Database": DB_A})
+    response = session.post(
+        base + "/json/2/res.partner/search_count",
+        json={"domain": []},
+        timeout=30,
+        headers={"Authorization": f"bearer {token}", "X-Odoo-Database": DB_A},
+    )
     if response.status_code not in REFUSALS_AND_SUCCESS:
         UNEXPECTED.append(response.text[:300])
     return response.status_code == 200
 
 
 def execute_kw_succeeds(session, base, uid, token):
-    response = session.post(base + "/jsonrpc", timeout=30, json={"jsonrpc": "2.0", "method": "call", "params": {
-        "service": "object", "method": "execute_kw", "args": [DB_A, uid, token, "res.partner", "search_count", [[]]]}})
+    response = session.post(
+        base + "/jsonrpc",
+        timeout=30,
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [DB_A, uid, token, "res.partner", "search_count", [[]]],
+            },
+        },
+    )
     return "result" in response.json()
 
 
@@ -130,8 +164,15 @@ REFUSALS_AND_SUCCESS = (200, 401, 429)
 UNEXPECTED = []
 DIALECTS = [json_call_succeeds, rest_succeeds, json2_succeeds, execute_kw_succeeds]
 
-REVOCATIONS = [revoke_by_logout, revoke_from_backend, revoke_all, change_password, archive_user,
-               make_portal_user, delete_user]
+REVOCATIONS = [
+    revoke_by_logout,
+    revoke_from_backend,
+    revoke_all,
+    change_password,
+    archive_user,
+    make_portal_user,
+    delete_user,
+]
 
 
 @pytest.mark.parametrize("revoke", REVOCATIONS, ids=[revoke.__name__ for revoke in REVOCATIONS])
@@ -152,8 +193,10 @@ def test_no_call_succeeds_once_revocation_has_answered(server, revoke):
     for dialect in DIALECTS:
         with requests.Session() as session:
             assert dialect(session, admin_base, uid, token), f"{dialect.__name__}: the token works before"
-    callers = [threading.Thread(target=keep_calling, args=(bases[n % len(bases)], DIALECTS[n % len(DIALECTS)]))
-               for n in range(CALLERS)]
+    callers = [
+        threading.Thread(target=keep_calling, args=(bases[n % len(bases)], DIALECTS[n % len(DIALECTS)]))
+        for n in range(CALLERS)
+    ]
     for caller in callers:
         caller.start()
     try:
@@ -172,6 +215,5 @@ def test_no_call_succeeds_once_revocation_has_answered(server, revoke):
     assert len(after) >= CALLERS, f"only {len(after)} calls were sent after the revocation"
     assert not any(after), f"{sum(after)} of {len(after)} calls sent after the revocation succeeded"
     if revoke is revoke_by_logout:
-        second = post(admin_base, "/json-call/user_logout", {"db": DB_A},
-                      headers={"Authorization": f"Bearer {token}"})
+        second = post(admin_base, "/json-call/user_logout", {"db": DB_A}, headers={"Authorization": f"Bearer {token}"})
         assert second["error"]["code"] == -32005, "a second logout is refused, not answered true"

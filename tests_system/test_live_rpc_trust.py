@@ -2,6 +2,7 @@
 gevent port (issue #19): a page of another site cannot make a browser run a
 call with a token as password; unknown logins count on the lockout and take
 as long to refuse as a wrong password of a real login."""
+
 import json
 import statistics
 import time
@@ -25,8 +26,9 @@ def server(tmp_path_factory):
     """(base URLs of the HTTP port and of the gevent port, admin token)."""
     port, gevent_port = free_port(), free_port()
     logfile = tmp_path_factory.mktemp("prefork") / "odoo.log"
-    with running(odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
-                             f"--gevent-port={gevent_port}"), port, logfile) as base:
+    with running(
+        odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={gevent_port}"), port, logfile
+    ) as base:
         gevent = f"http://127.0.0.1:{gevent_port}"
         deadline = time.monotonic() + 60
         while not _answers(gevent):
@@ -88,9 +90,17 @@ def xmlrpc_post(base, path, method, *params, origin=None):
 
 def jsonrpc_post(base, service, method, *args, origin=None):
     """The ``result`` of Odoo's /jsonrpc, or its ``error``."""
-    response = requests.post(base + "/jsonrpc", timeout=60, headers={"Origin": origin} if origin else {},
-                             json={"jsonrpc": "2.0", "method": "call", "id": 1,
-                                   "params": {"service": service, "method": method, "args": list(args)}})
+    response = requests.post(
+        base + "/jsonrpc",
+        timeout=60,
+        headers={"Origin": origin} if origin else {},
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {"service": service, "method": method, "args": list(args)},
+        },
+    )
     assert response.status_code == 200, response.text[:300]
     answer = response.json()
     return answer.get("result", answer.get("error"))
@@ -117,7 +127,8 @@ def test_token_as_rpc_password_refuses_a_foreign_origin(server, user, port):
             assert isinstance(refused, xmlrpc.client.Fault), (path, method, refused)
             assert str(refused.faultCode).startswith(fault_code), refused
             assert "Calls from web pages of https://evil.example are not accepted" in (
-                f"{refused.faultCode} {refused.faultString}")
+                f"{refused.faultCode} {refused.faultString}"
+            )
             assert token not in refused.faultString
     for path in ("/xmlrpc/2/common", "/xmlrpc/common"):
         for method, args in (("authenticate", (DB_A, name, token, {})), ("login", (DB_A, name, token))):
@@ -130,8 +141,7 @@ def test_token_as_rpc_password_refuses_a_foreign_origin(server, user, port):
     assert isinstance(error, dict) and error["data"]["name"] == "odoo.exceptions.AccessError", error
     assert _partner_count(http_base, admin, partner) == 0, "nothing ran"
     # a listed origin, and every connector (no Origin), are served unchanged
-    assert isinstance(xmlrpc_post(base, "/xmlrpc/2/object", "execute_kw", DB_A, uid, token, *create,
-                                  origin=SHOP), int)
+    assert isinstance(xmlrpc_post(base, "/xmlrpc/2/object", "execute_kw", DB_A, uid, token, *create, origin=SHOP), int)
     assert isinstance(xmlrpc_post(base, "/xmlrpc/2/object", "execute_kw", DB_A, uid, token, *create), int)
     assert jsonrpc_post(base, "common", "authenticate", DB_A, name, token, {}) == uid
     assert xmlrpc_post(base, "/xmlrpc/2/common", "authenticate", DB_A, name, token, {}, origin=SHOP) == uid
@@ -161,10 +171,16 @@ def test_unknown_logins_count_on_the_lockout(server, user, port):
             password = "wrong password" if login_name == name else USER_PASSWORD
             assert _authenticate(base, endpoint, login_name, password) is False
         for endpoint in ("xmlrpc", "jsonrpc"):
-            assert _authenticate(base, endpoint, name, USER_PASSWORD) is False, \
+            assert _authenticate(base, endpoint, name, USER_PASSWORD) is False, (
                 f"{endpoint}: the 11th attempt is locked out, even with the right password"
-        failed = result_of(http_base, admin, "api.token.log", "search_count",
-                           [["event", "=", "login_failed"], ["login", "=like", "nobody-%"]])
+            )
+        failed = result_of(
+            http_base,
+            admin,
+            "api.token.log",
+            "search_count",
+            [["event", "=", "login_failed"], ["login", "=like", "nobody-%"]],
+        )
         assert failed >= 8, "each unknown login is in the audit trail"
     finally:
         _clear_lockout(http_base, admin)

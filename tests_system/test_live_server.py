@@ -4,6 +4,7 @@ the addon loaded server-wide. What only a real multi-process server shows:
 database selection by the ``db`` parameter, and revocation seen by every
 worker. Uses the committed data of the test databases (admin / admin).
 """
+
 import re
 import subprocess
 import threading
@@ -25,14 +26,30 @@ WRONG_PASSWORD = "Live-Wrong-Password-7731"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # DB_B: lock out after COOLDOWN_AFTER failures (set before any worker caches parameters)
-    subprocess.run(["psql", "-q", "-d", DB_B, "-c",
-                    "INSERT INTO ir_config_parameter (key, value) VALUES ('base.login_cooldown_after', "
-                    f"'{COOLDOWN_AFTER}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"], check=True)
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-d",
+            DB_B,
+            "-c",
+            "INSERT INTO ir_config_parameter (key, value) VALUES ('base.login_cooldown_after', "
+            f"'{COOLDOWN_AFTER}') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        ],
+        check=True,
+    )
     for db in (DB_A, DB_B):  # failure counters of earlier runs are committed data
         subprocess.run(["psql", "-q", "-d", db, "-c", "DELETE FROM api_token_lockout"], check=True)
     port, logfile = free_port(), tmp_path_factory.mktemp("live") / "odoo.log"
-    command = ["bash", str(REPO / "devtools" / "run.sh"), "--workers=2", "--max-cron-threads=0",
-               f"--gevent-port={free_port()}", f"--db-filter=^({DB_A}|{DB_B})$", f"--logfile={logfile}"]
+    command = [
+        "bash",
+        str(REPO / "devtools" / "run.sh"),
+        "--workers=2",
+        "--max-cron-threads=0",
+        f"--gevent-port={free_port()}",
+        f"--db-filter=^({DB_A}|{DB_B})$",
+        f"--logfile={logfile}",
+    ]
     with running(command, port, logfile, env={"DEMO_DB": DB_B, "HTTP_PORT": str(port)}) as base:
         yield base, logfile
 
@@ -50,8 +67,11 @@ def test_listens_on_this_machine_only(server):
     """run.sh serves admin/admin: on 127.0.0.1 unless HTTP_INTERFACE says otherwise."""
     base, _logfile = server
     port = int(base.rsplit(":", 1)[1])
-    listening = {conn.laddr.ip for conn in psutil.net_connections("tcp")
-                 if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port}
+    listening = {
+        conn.laddr.ip
+        for conn in psutil.net_connections("tcp")
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+    }
     assert listening == {"127.0.0.1"}, listening
 
 
@@ -60,20 +80,45 @@ def test_published_examples_and_database_selection(server):
     answer = post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": DB_B})
     assert answer == {"jsonrpc": "2.0", "id": None, "result": {"token": answer["result"]["token"], "uid": 2}}
     token = answer["result"]["token"]
-    created = post(base, "/json-call", {"token": token, "db": DB_B, "model": "res.partner", "method": "create",
-                                         "args": [{"name": "Demo"}], "kwargs": {}, "context": {}})
+    created = post(
+        base,
+        "/json-call",
+        {
+            "token": token,
+            "db": DB_B,
+            "model": "res.partner",
+            "method": "create",
+            "args": [{"name": "Demo"}],
+            "kwargs": {},
+            "context": {},
+        },
+    )
     assert isinstance(created["result"], int)
     # a token works only on the database that issued it
-    other_db = post(base, "/json-call", {"token": token, "db": DB_A, "model": "res.partner", "method": "search",
-                                          "args": [[]]})
+    other_db = post(
+        base, "/json-call", {"token": token, "db": DB_A, "model": "res.partner", "method": "search", "args": [[]]}
+    )
     assert other_db["error"]["code"] == -32003
     # several databases and no 'db': a clear error, not a guess
-    assert post(base, "/json-call", {"token": token, "model": "res.partner", "method": "search",
-                                     "args": [[]]})["error"]["code"] == -32000
-    assert post(base, "/json-call", {"token": token, "db": "postgres", "model": "res.partner", "method": "search",
-                                     "args": [[]]})["error"]["code"] == -32000
+    assert (
+        post(base, "/json-call", {"token": token, "model": "res.partner", "method": "search", "args": [[]]})["error"][
+            "code"
+        ]
+        == -32000
+    )
+    assert (
+        post(
+            base,
+            "/json-call",
+            {"token": token, "db": "postgres", "model": "res.partner", "method": "search", "args": [[]]},
+        )["error"]["code"]
+        == -32000
+    )
     assert post(base, "/json-call/user_logout", {"token": token, "db": DB_B}) == {
-        "jsonrpc": "2.0", "id": None, "result": True}
+        "jsonrpc": "2.0",
+        "id": None,
+        "result": True,
+    }
     log = Path(logfile).read_text()
     assert token not in log and "Login successful" in log
 
@@ -123,23 +168,38 @@ def test_concurrent_writes_to_one_record_are_retried(server):
     base, _logfile = server
     token = login(base, DB_A)
     headers = {"Authorization": f"Bearer {token}"}
-    partner = post(base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "create",
-                                        "args": [{"name": "Contended"}]}, headers=headers)["result"]
+    partner = post(
+        base,
+        "/json-call",
+        {"db": DB_A, "model": "res.partner", "method": "create", "args": [{"name": "Contended"}]},
+        headers=headers,
+    )["result"]
     answers = []
 
     def write(thread):
         for n in range(5):
-            answers.append(post(base, "/json-call", {
-                "db": DB_A, "model": "res.partner", "method": "write",
-                "args": [[partner], {"comment": f"thread {thread} write {n}"}]}, headers=headers))
+            answers.append(
+                post(
+                    base,
+                    "/json-call",
+                    {
+                        "db": DB_A,
+                        "model": "res.partner",
+                        "method": "write",
+                        "args": [[partner], {"comment": f"thread {thread} write {n}"}],
+                    },
+                    headers=headers,
+                )
+            )
 
     threads = [threading.Thread(target=write, args=(t,)) for t in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(answers) == 30 and all(answer.get("result") is True for answer in answers), \
-        [answer for answer in answers if "error" in answer][:3]
+    assert len(answers) == 30 and all(answer.get("result") is True for answer in answers), [
+        answer for answer in answers if "error" in answer
+    ][:3]
 
 
 def test_lockout_holds_across_workers(server):
@@ -149,16 +209,26 @@ def test_lockout_holds_across_workers(server):
     base, logfile = server
 
     def fail(suffix):
-        answer = requests.post(f"{base}/json-call/user_authenticate{suffix}", timeout=30,
-                               headers={"Connection": "close"},
-                               json={"params": {"login": "admin", "password": WRONG_PASSWORD, "db": DB_B}}).json()
+        answer = requests.post(
+            f"{base}/json-call/user_authenticate{suffix}",
+            timeout=30,
+            headers={"Connection": "close"},
+            json={"params": {"login": "admin", "password": WRONG_PASSWORD, "db": DB_B}},
+        ).json()
         assert answer["error"]["code"] == -32001, answer
         return answer
 
     sent = len(until_both_workers(logfile, fail, "lockout", at_most=COOLDOWN_AFTER - 1))
     for n in range(sent, COOLDOWN_AFTER):
         fail(f"?lockout={n}")
-    answers = [post(base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": DB_B},
-                    headers={"Connection": "close"}) for _n in range(6)]
+    answers = [
+        post(
+            base,
+            "/json-call/user_authenticate",
+            {"login": "admin", "password": "admin", "db": DB_B},
+            headers={"Connection": "close"},
+        )
+        for _n in range(6)
+    ]
     assert {answer["error"]["code"] for answer in answers} == {-32007}, answers
     assert WRONG_PASSWORD not in Path(logfile).read_text(), "no password in the server log"

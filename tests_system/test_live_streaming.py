@@ -4,6 +4,7 @@ worker's memory does not grow with the answer (measured against the same
 read answered as one JSON array); a client that stops reading midway frees
 the worker and the spool's file; cursor paging walks the 100 000 records
 with each page costing what the first costs."""
+
 import contextlib
 import json
 import os
@@ -51,18 +52,29 @@ def records():
 @pytest.fixture(scope="module")
 def server(records, tmp_path_factory):
     port, logfile = free_port(), tmp_path_factory.mktemp("stream") / "odoo.log"
-    command = odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={free_port()}",
-                          "--limit-time-real=600", "--limit-time-cpu=600")
+    command = odoo_server(
+        DB_A,
+        logfile,
+        f"--http-port={port}",
+        "--workers=2",
+        f"--gevent-port={free_port()}",
+        "--limit-time-real=600",
+        "--limit-time-cpu=600",
+    )
     with running(command, port, logfile) as base:
         token = login(base, DB_A)
         headers = {"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A, "Connection": "close"}
 
         def warm(suffix):  # each worker loads the registry and serves both paths once
             for accept in (NDJSON, "application/json"):
-                response = requests.post(f"{base}/json/2/res.partner/search_read{suffix}", timeout=60,
-                                         json={"domain": DOMAIN, "fields": FIELDS, "limit": 2000},
-                                         headers={**headers, "Accept": accept})
+                response = requests.post(
+                    f"{base}/json/2/res.partner/search_read{suffix}",
+                    timeout=60,
+                    json={"domain": DOMAIN, "fields": FIELDS, "limit": 2000},
+                    headers={**headers, "Accept": accept},
+                )
                 assert response.status_code == 200, response.text
+
         until_both_workers(logfile, warm, "warm")
         yield base, port, headers
 
@@ -119,8 +131,13 @@ def _stream(base, port, headers, body):
     largest growth of a worker's RSS meanwhile)."""
     started = time.monotonic()
     with PeakRss(port) as streamed:
-        with requests.post(f"{base}/json/2/res.partner/search_read", json=body, stream=True, timeout=600,
-                           headers={**headers, "Accept": NDJSON}) as response:
+        with requests.post(
+            f"{base}/json/2/res.partner/search_read",
+            json=body,
+            stream=True,
+            timeout=600,
+            headers={**headers, "Accept": NDJSON},
+        ) as response:
             assert response.status_code == 200, response.text
             assert response.headers["Content-Type"].startswith(NDJSON)
             count, first, last = 0, None, None
@@ -161,10 +178,11 @@ def _abandoned_stream(port, headers, read_bytes=20_000):
     """Ask for the 100 000 records as NDJSON on a raw socket, read the first
     bytes, and close the socket with the rest unread."""
     body = json.dumps({"domain": DOMAIN, "fields": FIELDS}).encode()
-    request = (f"POST /json/2/res.partner/search_read HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-               f"Authorization: {headers['Authorization']}\r\nX-Odoo-Database: {DB_A}\r\n"
-               f"Content-Type: application/json\r\nAccept: {NDJSON}\r\nContent-Length: {len(body)}\r\n\r\n"
-               ).encode() + body
+    request = (
+        f"POST /json/2/res.partner/search_read HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: {headers['Authorization']}\r\nX-Odoo-Database: {DB_A}\r\n"
+        f"Content-Type: application/json\r\nAccept: {NDJSON}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     client = socket.create_connection(("127.0.0.1", port), timeout=120)
     with closing(client):
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -198,8 +216,9 @@ def test_a_client_that_stops_reading_frees_the_worker(server):
             done.result(300)
     started = time.monotonic()
     for _ in range(6):
-        response = requests.post(f"{base}/json/2/res.partner/search_count", json={"domain": DOMAIN},
-                                 headers=headers, timeout=10)
+        response = requests.post(
+            f"{base}/json/2/res.partner/search_count", json={"domain": DOMAIN}, headers=headers, timeout=10
+        )
         assert response.json() == RECORDS
     elapsed = time.monotonic() - started
     _report("six_calls_after_abandoned_streams_seconds", round(elapsed, 2))

@@ -1,6 +1,7 @@
 """A token used as a password through Odoo's XML-RPC dies at once in every
 worker of a prefork server when it is revoked: Odoo caches the (uid,
 password) pairs its execute_kw accepted, per process, but never a token's."""
+
 import threading
 import time
 import uuid
@@ -19,18 +20,19 @@ BEFORE, AFTER = 1.0, 1.2  # seconds of calls before and after the revocation
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port, logfile = free_port(), tmp_path_factory.mktemp("prefork") / "odoo.log"
-    with running(odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
-                             f"--gevent-port={free_port()}"), port, logfile) as base:
+    with running(
+        odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={free_port()}"), port, logfile
+    ) as base:
         yield base, logfile
-
 
 
 def test_xmlrpc_revocation_is_effective_at_once_in_every_worker(server):
     base, logfile = server
     admin_token = login(base, DB_A)
     name = f"rpc-{uuid.uuid4().hex[:8]}"
-    uid = result_of(base, admin_token, "res.users", "create",
-                     {"login": name, "name": name, "password": "Rpc-pass-2026"})
+    uid = result_of(
+        base, admin_token, "res.users", "create", {"login": name, "name": name, "password": "Rpc-pass-2026"}
+    )
     token = login(base, DB_A, name, "Rpc-pass-2026")
     outcomes = []  # (sent at, succeeded)
     stop = threading.Event()

@@ -2,6 +2,7 @@
 in its own memory and writes its counts itself, once per interval or when
 it stops; calls spread over both workers are all counted, and none is
 written as it is served."""
+
 import os
 import signal
 import subprocess
@@ -21,11 +22,11 @@ def start_command(tmp_path, flush_seconds, gevent_port=None):
     """A prefork server on DB_A whose processes write their usage counts
     every ``flush_seconds`` (server option in its configuration file)."""
     conf = tmp_path / "odoo.conf"
-    conf.write_text(Path(os.environ["ODOO_RC"]).read_text()
-                    + f"json_rpc_token_usage_flush_seconds = {flush_seconds}\n")
+    conf.write_text(Path(os.environ["ODOO_RC"]).read_text() + f"json_rpc_token_usage_flush_seconds = {flush_seconds}\n")
     port, logfile = free_port(), tmp_path / "odoo.log"
-    command = odoo_server(DB_A, logfile, f"--http-port={port}", "--workers=2",
-                          f"--gevent-port={gevent_port or free_port()}")
+    command = odoo_server(
+        DB_A, logfile, f"--http-port={port}", "--workers=2", f"--gevent-port={gevent_port or free_port()}"
+    )
     command[command.index(os.environ["ODOO_RC"])] = str(conf)
     return command, port, logfile
 
@@ -33,8 +34,11 @@ def start_command(tmp_path, flush_seconds, gevent_port=None):
 def counted(label):
     """(calls, errors, server time) written for the token labelled ``label``."""
     with psycopg2.connect(dbname=DB_A) as cnx, cnx.cursor() as cr:
-        cr.execute("""SELECT COALESCE(sum(u.calls), 0), COALESCE(sum(u.errors), 0), COALESCE(sum(u.server_time), 0)
-                        FROM api_token_usage u JOIN api_token t ON t.id = u.token_id WHERE t.name = %s""", [label])
+        cr.execute(
+            """SELECT COALESCE(sum(u.calls), 0), COALESCE(sum(u.errors), 0), COALESCE(sum(u.server_time), 0)
+                        FROM api_token_usage u JOIN api_token t ON t.id = u.token_id WHERE t.name = %s""",
+            [label],
+        )
         return cr.fetchone()
 
 
@@ -46,18 +50,21 @@ def caller(base, token):
     def send(suffix):
         method = "no_such_method" if len(sent) % 3 == 2 else "search_count"
         sent.append(method)
-        response = requests.post(f"{base}/json/2/res.partner/{method}{suffix}", json={"domain": []},
-                                 headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A,
-                                          "Connection": "close"}, timeout=30)
+        response = requests.post(
+            f"{base}/json/2/res.partner/{method}{suffix}",
+            json={"domain": []},
+            headers={"Authorization": f"Bearer {token}", "X-Odoo-Database": DB_A, "Connection": "close"},
+            timeout=30,
+        )
         assert response.status_code == (404 if method == "no_such_method" else 200), response.text
+
     return send, sent
 
 
 def test_counts_of_both_workers_are_written_when_the_server_stops(tmp_path):
     label = f"usage-stop-{time.time_ns()}"
     command, port, logfile = start_command(tmp_path, 3600)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
@@ -85,8 +92,7 @@ def test_calls_served_by_the_gevent_process_are_written_before_the_server_stops(
     interval (here 1 s), so a stop loses at most the last interval's."""
     label, gevent_port = f"usage-gevent-{time.time_ns()}", free_port()
     command, port, logfile = start_command(tmp_path, 1, gevent_port)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         base, gevent_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{gevent_port}"
         deadline = time.monotonic() + 120
@@ -95,8 +101,12 @@ def test_calls_served_by_the_gevent_process_are_written_before_the_server_stops(
             time.sleep(0.5)
         token = _login(base, label)
         for _n in range(20):
-            answer = post(gevent_base, "/json-call", {"db": DB_A, "model": "res.partner", "method": "search_count",
-                                                      "args": [[]]}, headers={"Authorization": f"Bearer {token}"})
+            answer = post(
+                gevent_base,
+                "/json-call",
+                {"db": DB_A, "model": "res.partner", "method": "search_count", "args": [[]]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert "result" in answer, answer
         time.sleep(2.5)  # more than one interval, no call after the last: only a timer writes them
         process.send_signal(signal.SIGTERM)  # the master only, as an admin stops it
@@ -134,6 +144,7 @@ def _healthy(base):
 
 
 def _login(base, label):
-    answer = post(base, "/json-call/user_authenticate",
-                  {"login": "admin", "password": "admin", "db": DB_A, "label": label})
+    answer = post(
+        base, "/json-call/user_authenticate", {"login": "admin", "password": "admin", "db": DB_A, "label": label}
+    )
     return answer["result"]["token"]

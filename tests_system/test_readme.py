@@ -4,6 +4,7 @@ split into doc/*.rst, one page per concern. Every page must render without
 errors, its links must reach pages and sections that exist, its commands
 must exist, what it states of the code must be the code's (the error table),
 and the README's first calls must work against a live server."""
+
 import ast
 import json
 import re
@@ -28,8 +29,9 @@ DEMO_URL, DEMO_DB = "http://localhost:8069", "json_rpc_token_demo"
 
 
 def render(path):
-    docutils.core.publish_string(path.read_text(), writer_name="null",
-                                 settings_overrides={"report_level": 2, "halt_level": 2})
+    docutils.core.publish_string(
+        path.read_text(), writer_name="null", settings_overrides={"report_level": 2, "halt_level": 2}
+    )
 
 
 def doctree(path):
@@ -120,11 +122,15 @@ def test_readme_error_table_is_the_code_table():
     its error table (doc/errors.rst) is a kind of errors.ERROR_TABLE, and
     every kind a row."""
     from odoo.addons.json_rpc_token.core import errors
+
     text = (DOC / "errors.rst").read_text()
-    rows = {(int(code), int(status), message)
-            for code, status, message in re.findall(r"^(-32\d{3})\s+(\d{3})\s+(\S.*?)\s{2,}", text, re.M)}
-    kinds = {(kind.code, kind.http_status, kind.message)
-             for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]}
+    rows = {
+        (int(code), int(status), message)
+        for code, status, message in re.findall(r"^(-32\d{3})\s+(\d{3})\s+(\S.*?)\s{2,}", text, re.M)
+    }
+    kinds = {
+        (kind.code, kind.http_status, kind.message) for kind in [*errors.ERROR_TABLE.values(), errors.INTERNAL_ERROR]
+    }
     assert rows == kinds
 
 
@@ -132,8 +138,11 @@ def test_pip_section_names_the_manifest_version():
     """The pip section says which version pip installs: the manifest's."""
     manifest = ast.literal_eval((REPO / "__manifest__.py").read_text())
     text = " ".join((DOC / "installing.rst").read_text().split())
-    named = re.search(r"Its version is the manifest's \(``([0-9.]+)``\), followed by ``\.N`` when N commits "
-                      r"were made since the version changed \(``([0-9.]+)``\)", text)
+    named = re.search(
+        r"Its version is the manifest's \(``([0-9.]+)``\), followed by ``\.N`` when N commits "
+        r"were made since the version changed \(``([0-9.]+)``\)",
+        text,
+    )
     assert named, "doc/installing.rst no longer says which version pip installs"
     assert named[1] == manifest["version"], f"doc/installing.rst names {named[1]}, the manifest {manifest['version']}"
     assert named[2].startswith(manifest["version"] + ".")

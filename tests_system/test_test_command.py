@@ -8,6 +8,7 @@ Runs devtools/test.sh itself, on a copy of this checkout (another checkout:
 its own database names, state directory and HTTP port, so that it does not
 touch the run it is part of), with one replica test over real HTTP and one
 test that fails after making a database of its own."""
+
 import hashlib
 import os
 import re
@@ -32,8 +33,9 @@ def test_fails_after_making_a_database():
 
 
 def psql(query):
-    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", query], check=True, capture_output=True,
-                          text=True).stdout.split()
+    return subprocess.run(
+        ["psql", "-X", "-d", "postgres", "-tAc", query], check=True, capture_output=True, text=True
+    ).stdout.split()
 
 
 def machine_state():
@@ -50,10 +52,14 @@ def copy_of_checkout(directory):
     """This checkout's files, committed in a fresh repository (test.sh lints
     the files git lists)."""
     copy = directory / "json_rpc_token"
-    shutil.copytree(REPO, copy, symlinks=True,
-                    ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc", "node_modules"))
-    for command in (["git", "init", "-q"], ["git", "add", "-A"],
-                    ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "copy"]):
+    shutil.copytree(
+        REPO, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc", "node_modules")
+    )
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "copy"],
+    ):
         subprocess.run(command, cwd=copy, check=True, capture_output=True)
     return copy
 
@@ -65,15 +71,24 @@ def test_a_failed_run_leaves_the_machine_as_it_was(tmp_path):
     short_tmp = Path(tempfile.mkdtemp(prefix="jrt_tc_"))
     short_tmp.chmod(0o755)
     env = {name: value for name, value in os.environ.items() if not name.startswith("JSON_RPC_TOKEN_")}
-    env.update(JSON_RPC_TOKEN_STATE=str(tmp_path / "state"), JSON_RPC_TOKEN_HTTP_PORT=str(free_port()),
-               TMPDIR=str(short_tmp))
+    env.update(
+        JSON_RPC_TOKEN_STATE=str(tmp_path / "state"), JSON_RPC_TOKEN_HTTP_PORT=str(free_port()), TMPDIR=str(short_tmp)
+    )
     before = machine_state()
     try:
         run = subprocess.run(
-            ["bash", str(copy / "devtools" / "test.sh"),
-             "-k", "test_reads_run_on_the_replica or test_fails_after_making_a_database",
-             str(tmp_path / "test_failing.py")],
-            env=env, capture_output=True, text=True, timeout=1800)
+            [
+                "bash",
+                str(copy / "devtools" / "test.sh"),
+                "-k",
+                "test_reads_run_on_the_replica or test_fails_after_making_a_database",
+                str(tmp_path / "test_failing.py"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         output = run.stdout + run.stderr
         assert run.returncode == 1, output[-3000:]
         assert re.search(r"1 failed, 1 passed", output), output[-3000:]  # the replica test ran, and passed

@@ -10,6 +10,7 @@ would miss them when the test run's Python is itself a venv, as devtools makes
 on a stock Debian), then Odoo installs the module in a new database with an
 addons path of Odoo's own directories only.
 """
+
 import ast
 import importlib.metadata
 import json
@@ -58,8 +59,12 @@ def has_distribution(name):
 def pip(python, *args):
     """pip without network (the build backend, whool, is in the test
     environment, so is every dependency of the addon)."""
-    result = subprocess.run([python, "-m", "pip", "--disable-pip-version-check", *args, "--no-index"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [python, "-m", "pip", "--disable-pip-version-check", *args, "--no-index"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -104,8 +109,15 @@ def test_wheel_holds_the_addon_without_the_tooling(wheel):
     _, names = wheel_metadata(wheel)
     addon = {name.removeprefix(ADDON_FILES) for name in names if name.startswith(ADDON_FILES)}
     assert all(name.startswith((ADDON_FILES, "odoo_addon_json_rpc_token-")) for name in names), names
-    assert {"__init__.py", "__manifest__.py", "README.rst", "controllers/jsonrpc.py", "models/api_token.py",
-            "tests/test_call.py", *MANIFEST["data"]} <= addon
+    assert {
+        "__init__.py",
+        "__manifest__.py",
+        "README.rst",
+        "controllers/jsonrpc.py",
+        "models/api_token.py",
+        "tests/test_call.py",
+        *MANIFEST["data"],
+    } <= addon
     tooling = ("devtools/", "bench/", ".ci/", "tests_system/", ".git")
     assert not {name for name in addon if name.startswith(tooling)}
     assert not {"pyproject.toml", "PKG-INFO"} & addon
@@ -114,8 +126,9 @@ def test_wheel_holds_the_addon_without_the_tooling(wheel):
 def test_git_url_builds_the_same_distribution(tmp_path):
     """pip builds a git URL in a directory of its own (pip-req-build-*): the
     name stays the addon's."""
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert_addon_distribution(build_wheel(f"git+file://{REPO}@{commit}", tmp_path))
 
 
@@ -124,19 +137,27 @@ def test_odoo_finds_the_installed_wheel_without_addons_path(wheel, tmp_path):
     venv = tmp_path / "venv"
     python = str(venv / "bin" / "python")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # the test run's site directories, with their own .pth files (Odoo's path)
     (Path(purelib) / "test_run_site.pth").write_text(
-        f"import site; list(map(site.addsitedir, {site.getsitepackages()!r}))\n")
+        f"import site; list(map(site.addsitedir, {site.getsitepackages()!r}))\n"
+    )
     config = tmp_path / "odoo.conf"
-    config.write_text(f"[options]\naddons_path = {odoo_src / 'odoo' / 'addons'},{odoo_src / 'addons'}\n"
-                      f"data_dir = {tmp_path / 'data'}\ndb_host = False\ndb_port = False\n")
+    config.write_text(
+        f"[options]\naddons_path = {odoo_src / 'odoo' / 'addons'},{odoo_src / 'addons'}\n"
+        f"data_dir = {tmp_path / 'data'}\ndb_host = False\ndb_port = False\n"
+    )
     env = {key: value for key, value in os.environ.items() if key != "ODOO_RC"}
 
     def probe():
-        result = subprocess.run([python, "-c", PROBE, str(config)], capture_output=True, text=True, env=env,
-                                check=True, timeout=60)
+        result = subprocess.run(
+            [python, "-c", PROBE, str(config)], capture_output=True, text=True, env=env, check=True, timeout=60
+        )
         return json.loads(result.stdout)
 
     assert probe() == {"origin": None, "module_path": False}  # the venv sees Odoo, not the addon
@@ -152,9 +173,25 @@ def test_odoo_finds_the_installed_wheel_without_addons_path(wheel, tmp_path):
     database = f"{DB_A}_wheel"
     subprocess.run(["dropdb", "--if-exists", "--force", database], check=True)
     try:
-        subprocess.run([python, str(odoo_src / "odoo-bin"), "-c", str(config), "-d", database, "-i",
-                        "json_rpc_token", "--without-demo=all", "--stop-after-init", "--log-level=warn",
-                        "--max-cron-threads=0"], env=env, check=True, timeout=300)
+        subprocess.run(
+            [
+                python,
+                str(odoo_src / "odoo-bin"),
+                "-c",
+                str(config),
+                "-d",
+                database,
+                "-i",
+                "json_rpc_token",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+                "--max-cron-threads=0",
+            ],
+            env=env,
+            check=True,
+            timeout=300,
+        )
         with closing(psycopg2.connect(dbname=database)) as connection, connection.cursor() as cr:
             cr.execute("SELECT state, latest_version FROM ir_module_module WHERE name = 'json_rpc_token'")
             assert cr.fetchall() == [("installed", MANIFEST["version"])]

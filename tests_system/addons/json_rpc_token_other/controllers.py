@@ -1,6 +1,7 @@
 """Routes of another module under json_rpc_token's prefixes (``/api``,
 ``/object``): with json_rpc_token loaded server-wide they must still be
 served by this module, as on a server without json_rpc_token."""
+
 import json
 
 from odoo import http
@@ -8,7 +9,6 @@ from odoo.http import request
 
 
 class OtherModule(http.Controller):
-
     @http.route("/api/ping", type="http", auth="none", methods=["GET"], csrf=False)
     def api_ping(self):
         return request.make_response("pong from the other module", [("Content-Type", "text/plain")])
@@ -33,8 +33,7 @@ class TokenRoutes(http.Controller):
 
     @http.route("/other/token/whoami", type="http", auth="api_token", methods=["GET", "POST"], csrf=False)
     def token_whoami(self):
-        body = json.dumps({"uid": request.env.uid, "session_uid": request.session.uid,
-                           "login": request.env.user.login})
+        body = json.dumps({"uid": request.env.uid, "session_uid": request.session.uid, "login": request.env.user.login})
         return request.make_response(body, [("Content-Type", "application/json")])
 
     @http.route("/other/token/whoami.json", type="json", auth="api_token")
@@ -50,6 +49,7 @@ class TokenRoutes(http.Controller):
         try:
             wizard.run_check()
         except Exception as exc:  # the refusal is the answer
-            return request.make_response(json.dumps({"refused": type(exc).__name__}),
-                                         [("Content-Type", "application/json")])
+            return request.make_response(
+                json.dumps({"refused": type(exc).__name__}), [("Content-Type", "application/json")]
+            )
         return request.make_response(json.dumps({"refused": False}), [("Content-Type", "application/json")])
