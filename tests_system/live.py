@@ -59,6 +59,13 @@ def wait_until_healthy(process, base, seconds, exited):
         assert process.poll() is None, exited()
         with contextlib.suppress(requests.RequestException):  # not listening yet
             if requests.get(base + "/web/health", timeout=5).ok:
+                # Odoo lists the addons' static folders on the first path of
+                # three segments, parsing every manifest; on CPython 3.11.7
+                # that parse, racing another thread's compile, can fail with
+                # "SystemError: AST constructor recursion depth mismatch"
+                # (a CPython bug, fixed in later releases): the first
+                # concurrent calls of a test would meet it, not the addon
+                requests.get(base + "/web/static/img/favicon.ico", timeout=30)
                 return
         assert time.monotonic() < deadline, f"{base} did not answer in {seconds} s"
         time.sleep(0.2)
