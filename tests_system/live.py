@@ -63,7 +63,7 @@ def wait_until_healthy(process, base, seconds, exited):
                 # three segments, parsing every manifest; on CPython 3.11.7
                 # that parse, racing another thread's compile, can fail with
                 # "SystemError: AST constructor recursion depth mismatch"
-                # (a CPython bug, fixed in later releases): the first
+                # (CPython gh-106905, threads only): the first
                 # concurrent calls of a test would meet it, not the addon
                 requests.get(base + "/web/static/img/favicon.ico", timeout=30)
                 return
