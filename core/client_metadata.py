@@ -72,6 +72,13 @@ def check_url(url):
     return parts, port
 
 
+#: RFC 6598 shared address space (carrier-grade NAT): not private to
+#: Python, not public either
+SHARED_ADDRESSES = ipaddress.ip_network("100.64.0.0/10")
+#: "this network" (RFC 1122): 0.0.0.0 and its kin reach the host itself
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
 def address_refused(address, allow_private):
     """Why the IP ``address`` (a string) may not be fetched from, or None.
     ``allow_private``: an administrator allowed private, loopback and
@@ -79,10 +86,12 @@ def address_refused(address, allow_private):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if getattr(ip, "ipv4_mapped", None):
         ip = ip.ipv4_mapped
-    if ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip.is_reserved:
-        return "an unspecified, multicast, link-local or reserved address"
-    if not allow_private and (ip.is_loopback or ip.is_private or not ip.is_global):
-        return "a private or loopback address"
+    if ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip in THIS_NETWORK:
+        return "an unspecified, multicast or link-local address"
+    if ip.is_loopback or (ip.is_private and not ip.is_reserved) or ip in SHARED_ADDRESSES:
+        return None if allow_private else "a private or loopback address"
+    if ip.is_reserved or not ip.is_global:
+        return "a reserved address"
     return None
 
 

@@ -156,7 +156,7 @@ class TestClientMetadataGuard(ClientsCase):
         for address in ("127.0.0.1", "10.1.2.3", "192.168.1.1", "172.16.0.1", "100.64.0.1", "::1", "fd00::1"):
             self.assertTrue(client_metadata.address_refused(address, allow_private=False), address)
             self.assertIsNone(client_metadata.address_refused(address, allow_private=True), address)
-        for address in ("169.254.169.254", "fe80::1", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "240.0.0.1"):
+        for address in ("169.254.169.254", "fe80::1", "0.0.0.0", "0.1.2.3", "::", "224.0.0.1", "ff02::1", "240.0.0.1"):
             self.assertTrue(client_metadata.address_refused(address, allow_private=True), address)
         self.assertTrue(client_metadata.address_refused("::ffff:169.254.169.254", allow_private=True))
 
