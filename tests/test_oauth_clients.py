@@ -269,6 +269,10 @@ class TestClientMetadataDocuments(ClientsCase):
 
 @tagged("post_install", "-at_install")
 class TestRedirectUriSettings(ClientsCase):
+    """The redirect URIs an administrator allows. (The other setting of
+    registration, turning it off, is test_oauth's
+    test_registration_can_be_turned_off.)"""
+
     CURSOR = "cursor://anysphere.cursor-retrieval/oauth/user-odoo/callback"
 
     def test_app_schemes_refused_until_allowed(self):
@@ -305,12 +309,6 @@ class TestRedirectUriSettings(ClientsCase):
         for entry in ("javascript:", "data:", "https://app.example", "cursor", "cursor://host/#x", "1x:"):
             with self.subTest(entry=entry), self.assertRaises(ValidationError):
                 self.env["res.config.settings"].create({"json_rpc_token_oauth_redirect_uri_allowed": entry})
-
-    def test_dynamic_registration_off(self):
-        self.set_settings(dynamic_registration=False)
-        answer = self.register([REDIRECT], status=403)
-        self.assertEqual(answer["error"], "access_denied")
-        self.assertIn("turned off", answer["error_description"])
 
 
 @tagged("post_install", "-at_install")
