@@ -28,7 +28,9 @@ from odoo.tools import config
 
 from ..core import client_metadata
 from ..models.api_oauth import CA_FILE_OPTION
-from .test_oauth import REDIRECT, OAuthCase, pkce
+from .common import PASSWORD
+from .test_oauth import REDIRECT, SDK_OAUTH_DRIVER, OAuthCase, pkce
+from .test_odoo19 import mcp_python
 
 INSPECTOR = "http://localhost:6274"
 
@@ -260,6 +262,36 @@ class TestClientMetadataDocuments(ClientsCase):
                 self.refused_page(url(path), text)
         self.assertNotIn("/client.json", [path for path, _host in self.documents.requests], "no redirect followed")
         self.refused_page(self.document(), "not supported by client", redirect_uri="http://127.0.0.1:9/elsewhere")
+
+    def test_python_sdk_signs_in_with_its_metadata_document(self):
+        """The official MCP Python SDK given the URL and a client metadata
+        URL (``client_metadata_url``): it reads in the server's metadata
+        that documents are supported, registers nothing, and signs in with
+        the URL as client ID; the consent page names the app as its
+        document does. (test_oauth's driver, told the URL.)"""
+        python = mcp_python()
+        if python is None:
+            self.skipTest("no virtual environment with devtools/requirements-mcp.txt (no package index?)")
+        url = self.document(client_name="SDK OAuth Assistant")
+        anchor = "Memory(), redirect_handler="
+        self.assertIn(anchor, SDK_OAUTH_DRIVER)
+        driver = SDK_OAUTH_DRIVER.replace(anchor, "Memory(), client_metadata_url=sys.argv[4], redirect_handler=")
+        with tempfile.TemporaryDirectory() as cwd:
+            result = subprocess.run(
+                [str(python), "-c", driver, self.base_url() + "/mcp", "integrator", PASSWORD, url],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+        self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
+        report = json.loads(result.stdout.splitlines()[-1])
+        self.assertIn("SDK OAuth Assistant", report["consent"])
+        self.assertEqual(report["found"], ["OAuth SDK Partner"])
+        self.env.invalidate_all()
+        grant = self.env["api.oauth.grant"].sudo().search([("user_id", "=", self.integrator.id)], limit=1)
+        self.assertEqual((grant.client_id.client_id, grant.scope_models), (url, "res.partner"))
+        self.assertEqual([path for path, _host in self.documents.requests], ["/client.json"])
 
     def test_untrusted_certificate_refused(self):
         url = self.document()
