@@ -194,6 +194,8 @@ class OAuthController(http.Controller):
                 "client_name": client.name,
                 "user_name": user.name,
                 "redirect_host": urlsplit(grant.redirect_uri).netloc,
+                # a client ID metadata document: the site that vouches for the name above
+                "client_site": client.metadata_fetched_at and urlsplit(client.client_id).netloc,
                 "asks_write": asks_write,
             },
         )

@@ -209,6 +209,7 @@ class TestClientMetadataDocuments(ClientsCase):
         page = self.authorize(challenge)
         self.assertEqual(page.status_code, 200, page.text)
         self.assertIn("Inspector of Tests", page.text)
+        self.assertIn(f"published by <strong>localhost:{self.documents.port}</strong>", page.text)
         token = self.exchange(self.approve(challenge), verifier)
         self.assertEqual(self.mcp_status(token["access_token"]), 200)
         self.assertEqual(self.documents.requests, [("/client.json", f"localhost:{self.documents.port}")])
