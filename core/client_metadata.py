@@ -25,6 +25,7 @@ Pure: no request, no database; :class:`Refused` says in words what is
 wrong, for the OAuth error the user sees.
 """
 
+import functools
 import http.client
 import ipaddress
 import socket
@@ -140,7 +141,12 @@ class _CheckedAddressConnection(http.client.HTTPSConnection):
         raise last_error or OSError("no address")
 
 
+@functools.lru_cache(maxsize=8)
 def _tls_context(ca_file):
+    """The TLS client context (per extra CA bundle), made once: loading the
+    system's authorities is most of a fetch's time (bench/client_metadata.py,
+    doc/performance.rst). A bundle changed at the same path is read at the
+    next restart."""
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
