@@ -4,10 +4,12 @@ form for ``/mcp``, which MCP clients fetch first; ``GET
 /.well-known/oauth-authorization-server``, RFC 8414), the consent page
 (``/oauth/authorize``), the token, revocation and registration endpoints.
 
-Public documents: no session, no token, no database opened (the metadata is
-made of the URL the client used, see :mod:`..core.oauth_metadata`), any
-origin may read them (a browser-based MCP client fetches them from its own
-page), and only GET (or HEAD) reaches them.
+Public documents: no session, no token (the metadata is made of the URL the
+client used, see :mod:`..core.oauth_metadata`), any origin may read them (a
+browser-based MCP client fetches them from its own page, after a
+preflight), and only GET (or HEAD) reaches them. The token, registration
+and revocation endpoints follow the origin rule of ``/mcp``
+(:mod:`..http_layer.oauth_cors`).
 """
 
 from urllib.parse import urlsplit
@@ -17,6 +19,7 @@ from odoo.http import request
 
 from ..core import errors, oauth_metadata, oauth_server, strict_json
 from ..core.oauth_server import OAuth2Error
+from ..http_layer import oauth_cors
 from .docs import refuse_unless_get
 
 METADATA_ROUTES = [
@@ -31,6 +34,8 @@ class OAuthDiscoveryController(http.Controller):
         """The MCP endpoint's protected resource metadata; ``db``: the
         database the MCP URL names (not the ``X-Odoo-Database`` header: the
         ``resource`` must be the URL the client connects to)."""
+        if oauth_cors.is_preflight():
+            return oauth_cors.preflight("GET", "*")
         refused = refuse_unless_get("the metadata")
         if refused:
             return refused
@@ -48,8 +53,8 @@ def _respond(status, body, headers):
     return request.make_response(body or "", status=status, headers=headers)
 
 
-def _server():
-    return oauth_server.server(request.env, request.httprequest.host_url, _respond)
+def _server(fetch_client_metadata=False):
+    return oauth_server.server(request.env, request.httprequest.host_url, _respond, fetch_client_metadata)
 
 
 def _post_only():
@@ -69,6 +74,17 @@ def _oauth_error(error):
     return _respond(status, body, headers)
 
 
+def _machine_endpoint(run):
+    """A POST endpoint of the authorization server, with CORS: a preflight
+    answered, another method refused, a page of a foreign site refused,
+    the answer (``run()``, errors included) readable by a granted origin."""
+    origin = oauth_cors.granted_origin()
+    if oauth_cors.is_preflight():
+        return oauth_cors.preflight("POST", origin)
+    response = _post_only() or oauth_cors.foreign_origin_refusal() or run()
+    return oauth_cors.with_cors(response, origin)
+
+
 class OAuthController(http.Controller):
     """The authorization server's endpoints (see :mod:`..core.oauth_server`):
     each only reads the request, hands it to Authlib and encodes the answer."""
@@ -82,20 +98,25 @@ class OAuthController(http.Controller):
         csrf=False,
     )
     def authorization_server_metadata(self, **_ignored):
-        """RFC 8414: the endpoints and what they accept."""
+        """RFC 8414: the endpoints and what they accept (whether client
+        ID metadata documents are: as the database's settings say, when
+        the request names one)."""
+        if oauth_cors.is_preflight():
+            return oauth_cors.preflight("GET", "*")
         refused = refuse_unless_get("the metadata")
         if refused:
             return refused
-        metadata = oauth_server.authorization_server_metadata(request.httprequest.host_url)
+        documents = not request.db or request.env["api.oauth.client"]._client_metadata_allowed()
+        metadata = oauth_server.authorization_server_metadata(request.httprequest.host_url, documents)
         return request.make_json_response(metadata, headers=[("Access-Control-Allow-Origin", "*")])
 
     @http.route("/oauth/token", type="http", auth="none", save_session=False, csrf=False, readonly=False)
     def token(self, **_ignored):
         """The token endpoint: a code (with its PKCE verifier) or a refresh
         token for an access token and a new refresh token."""
-        refused = _post_only()
-        if refused:
-            return refused
+        return _machine_endpoint(self._token)
+
+    def _token(self):
         try:
             return _server().create_token_response(request.httprequest)
         except OAuth2Error as error:
@@ -104,9 +125,9 @@ class OAuthController(http.Controller):
     @http.route("/oauth/revoke", type="http", auth="none", save_session=False, csrf=False, readonly=False)
     def revoke(self, **_ignored):
         """RFC 7009: an access or refresh token revoked at once."""
-        refused = _post_only()
-        if refused:
-            return refused
+        return _machine_endpoint(self._revoke)
+
+    def _revoke(self):
         try:
             return _server().create_endpoint_response("revocation", request.httprequest)
         except OAuth2Error as error:
@@ -115,9 +136,9 @@ class OAuthController(http.Controller):
     @http.route("/oauth/register", type="http", auth="none", save_session=False, csrf=False, readonly=False)
     def register(self, **_ignored):
         """RFC 7591: a client registers itself."""
-        refused = _post_only()
-        if refused:
-            return refused
+        return _machine_endpoint(self._register)
+
+    def _register(self):
         try:
             data = strict_json.loads(request.httprequest.get_data())
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -139,7 +160,7 @@ class OAuthController(http.Controller):
         client or redirect URI is not verified is answered on the page,
         never redirected."""
         httprequest = request.httprequest
-        server = _server()
+        server = _server(fetch_client_metadata=True)
         user = request.env.user
         try:
             if not user._is_internal():
@@ -173,6 +194,8 @@ class OAuthController(http.Controller):
                 "client_name": client.name,
                 "user_name": user.name,
                 "redirect_host": urlsplit(grant.redirect_uri).netloc,
+                # a client ID metadata document: the site that vouches for the name above
+                "client_site": client.metadata_fetched_at and urlsplit(client.client_id).netloc,
                 "asks_write": asks_write,
             },
         )

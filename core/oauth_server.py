@@ -12,20 +12,26 @@ grants are registered. Public clients only (``token_endpoint_auth_method``
 Request-free: the HTTP layer hands in the werkzeug request and an
 environment (:func:`server`)."""
 
+import re
 from collections import defaultdict
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AuthorizationServer, JsonPayload, JsonRequest, OAuth2Payload, OAuth2Request, grants
-from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidGrantError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+)
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7591.errors import InvalidRedirectURIError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from odoo import fields
 
-from . import oauth_metadata
+from . import client_metadata, oauth_metadata
 from .oauth_metadata import SCOPES
 
 __all__ = ["AccessDeniedError", "OAuth2Error", "json_request", "server"]
@@ -335,7 +341,8 @@ class Registration(ClientRegistrationEndpoint):
         for uri in uris:
             if not self.server.redirect_uri_allowed(uri):
                 raise InvalidRedirectURIError(
-                    "A redirect URI is not allowed: https, or http to a loopback address only, without a fragment."
+                    f"The redirect URI {uri[:200]} is not allowed: https, or http to a loopback address, without "
+                    "a fragment (an administrator may allow other schemes or prefixes in Settings)."
                 )
         request.payload = _JsonPayload(data)
         return super().extract_client_metadata(request)
@@ -370,8 +377,11 @@ def json_request(httprequest, data):
     return _JsonRequestOf(httprequest, data)
 
 
-def authorization_server_metadata(base_url):
-    """RFC 8414: what this authorization server does, and where."""
+def authorization_server_metadata(base_url, client_metadata_documents=True):
+    """RFC 8414: what this authorization server does, and where;
+    ``client_metadata_documents``: whether a client ID may be the URL of
+    its metadata document (:mod:`.client_metadata`), as the MCP
+    authorization specification's field says."""
     base = base_url.rstrip("/")
     return {
         "issuer": base,
@@ -386,6 +396,7 @@ def authorization_server_metadata(base_url):
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": list(SCOPES),
+        "client_id_metadata_document_supported": bool(client_metadata_documents),
     }
 
 
@@ -393,18 +404,55 @@ def is_loopback_host(host):
     return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
 
 
-def redirect_uri_allowed(uri):
+#: schemes no administrator can allow as a redirect: they run or read in
+#: the browser (or the machine) rather than hand the code to an app
+NEVER_REDIRECT_SCHEMES = frozenset(("javascript", "data", "vbscript", "file", "about", "blob", "filesystem"))
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+
+
+def redirect_allowance_problem(entry):
+    """Why ``entry`` cannot be an administrator's allowed redirect (None if
+    it can): a scheme (``cursor:``) or a prefix that names at least a host
+    and the ``/`` after it (``cursor://anysphere.cursor-retrieval/``), so
+    that ``https://app.example`` cannot let ``https://app.example.evil``
+    in."""
+    scheme, colon, rest = entry.partition(":")
+    if not colon or not _SCHEME.fullmatch(scheme.lower()):
+        return "it is neither a scheme ('cursor:') nor a URL prefix ('cursor://host/')"
+    if scheme.lower() in NEVER_REDIRECT_SCHEMES:
+        return f"{scheme.lower()}: is never a redirect"
+    if rest and (not rest.startswith("//") or "/" not in rest[2:] or "#" in rest):
+        return "a prefix names its host and ends with the '/' after it (cursor://host/), without a fragment"
+    return None
+
+
+def redirect_uri_allowed(uri, allowed_extra=()):
     """A redirect URI a client may register: https, or http on a loopback
-    address (a desktop app's local listener, RFC 8252 §7.3); never with a
-    fragment. Anything else (``http://`` to another host, ``javascript:``,
-    an app's private scheme) is refused at registration."""
+    address (a desktop app's local listener, RFC 8252 §7.3), or what an
+    administrator allowed (``allowed_extra``: schemes such as ``cursor:``,
+    prefixes such as ``cursor://anysphere.cursor-retrieval/``, see
+    :func:`redirect_allowance_problem`); never with a fragment, a user or
+    a password. Anything else (``http://`` to another host, ``javascript:``,
+    an app's private scheme not allowed) is refused at registration."""
     if not isinstance(uri, str) or len(uri) > 2000:
         return False
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    if parts.fragment or not parts.hostname or parts.username or parts.password:
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
         return False
-    return scheme == "https" or (scheme == "http" and is_loopback_host(parts.hostname))
+    scheme = parts.scheme.lower()
+    if "#" in uri or parts.username is not None or parts.password is not None or scheme in NEVER_REDIRECT_SCHEMES:
+        return False
+    if parts.hostname and (scheme == "https" or (scheme == "http" and is_loopback_host(parts.hostname))):
+        return True
+    for entry in allowed_extra:
+        if redirect_allowance_problem(entry):
+            continue
+        if entry.endswith(":") and scheme == entry[:-1].lower():
+            return True
+        if not entry.endswith(":") and uri.startswith(entry):
+            return True
+    return False
 
 
 class _Access:
@@ -421,11 +469,15 @@ class _Access:
 class Server(AuthorizationServer):
     """Authlib's server bound to one request's environment and base URL."""
 
-    def __init__(self, env, base_url, respond):
+    def __init__(self, env, base_url, respond, fetch_client_metadata=False):
         super().__init__(scopes_supported=list(SCOPES))
         self.env = env
         self.base_url = base_url
         self._respond = respond
+        #: whether a client ID metadata document may be (re)fetched: at the
+        #: authorization endpoint only, where a user signs a client in; the
+        #: token and revocation endpoints use the registration on record
+        self.fetch_client_metadata = fetch_client_metadata
         self.register_grant(CodeGrant, [S256Only(required=True)])
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation)
@@ -434,7 +486,14 @@ class Server(AuthorizationServer):
     def query_client(self, client_id):
         if not isinstance(client_id, str):
             return None
-        record = self.env["api.oauth.client"].sudo().search([("client_id", "=", client_id)], limit=1)
+        Clients = self.env["api.oauth.client"].sudo()
+        if self.fetch_client_metadata and client_metadata.is_metadata_url(client_id):
+            try:
+                record = Clients._from_metadata_document(client_id)
+            except client_metadata.Refused as refused:
+                raise InvalidClientError(str(refused)) from None
+        else:
+            record = Clients.search([("client_id", "=", client_id)], limit=1)
         return Client(record) if record else None
 
     def save_token(self, token, request):
@@ -450,13 +509,14 @@ class Server(AuthorizationServer):
         return request
 
     def redirect_uri_allowed(self, uri):
-        return redirect_uri_allowed(uri)
+        return self.env["api.oauth.client"]._redirect_uri_allowed(uri)
 
     def handle_response(self, status, body, headers):
         return self._respond(status, body, headers)
 
 
-def server(env, base_url, respond):
+def server(env, base_url, respond, fetch_client_metadata=False):
     """The authorization server for ``env``'s database; ``respond(status,
-    body, headers)`` makes the HTTP answer."""
-    return Server(env, base_url, respond)
+    body, headers)`` makes the HTTP answer; ``fetch_client_metadata``: a
+    client ID that is a URL may be fetched (see :mod:`.client_metadata`)."""
+    return Server(env, base_url, respond, fetch_client_metadata)

@@ -23,9 +23,9 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
-from ..core import call_context
+from ..core import call_context, client_metadata, oauth_server
 
 _logger = logging.getLogger(__name__)
 
@@ -70,10 +70,32 @@ def _add_digest_column(env, table):
 
 
 REGISTRATION_PARAM = "json_rpc_token.oauth_dynamic_registration"
+CLIENT_METADATA_PARAM = "json_rpc_token.oauth_client_metadata_documents"
+PRIVATE_ADDRESSES_PARAM = "json_rpc_token.oauth_client_metadata_private_addresses"
+REDIRECT_ALLOWED_PARAM = "json_rpc_token.oauth_redirect_uri_allowed"
+#: server option: a PEM bundle of the authorities trusted, besides the
+#: system's, for client metadata documents (an internal CA)
+CA_FILE_OPTION = "json_rpc_token_client_metadata_ca_file"
+#: a client metadata document is fetched again after this long
+CLIENT_METADATA_CACHE_MINUTES = 5
+
+
+def _param_on(env, name):
+    """A boolean system parameter that is on unless set off (Odoo deletes
+    the parameter of a False boolean setting: absent is the default)."""
+    return env["ir.config_parameter"].sudo().get_param(name, "True") not in ("False", "0", "")
+
+
+def allowed_redirect_entries(text):
+    """The administrator's allowed redirect schemes and prefixes, one per
+    line or comma-separated."""
+    return [entry.strip() for entry in (text or "").replace(",", "\n").split() if entry.strip()]
 
 
 class ApiOAuthClient(models.Model):
-    """An OAuth client: registered by Dynamic Client Registration (RFC 7591).
+    """An OAuth client: registered by Dynamic Client Registration (RFC 7591),
+    or by the Client ID Metadata Document its client ID is the URL of
+    (:mod:`..core.client_metadata`, kept here as it was last fetched).
     Public clients only (an assistant on a desktop or a server keeps no
     secret the user could not read): PKCE is what binds a code to the
     client that asked for it."""
@@ -86,6 +108,12 @@ class ApiOAuthClient(models.Model):
     client_id = fields.Char("Client ID", required=True, readonly=True, index=True)
     redirect_uris = fields.Text("Redirect URIs", required=True, readonly=True, help="One per line.")
     client_uri = fields.Char(readonly=True)
+    metadata_fetched_at = fields.Datetime(
+        "Metadata Fetched",
+        readonly=True,
+        help="When the client ID metadata document was last fetched (empty: "
+        "registered by Dynamic Client Registration).",
+    )
 
     _sql_constraints = [("client_id_uniq", "unique(client_id)", "A client ID is registered once.")]
 
@@ -93,8 +121,42 @@ class ApiOAuthClient(models.Model):
     def _registration_allowed(self):
         """Whether clients may register themselves (RFC 7591); on unless an
         administrator turned it off (Settings)."""
-        value = self.env["ir.config_parameter"].sudo().get_param(REGISTRATION_PARAM, "True")
-        return value not in ("False", "0", "")
+        return _param_on(self.env, REGISTRATION_PARAM)
+
+    @api.model
+    def _client_metadata_allowed(self):
+        """Whether a client ID may be the URL of its metadata document; on
+        unless an administrator turned it off (Settings)."""
+        return _param_on(self.env, CLIENT_METADATA_PARAM)
+
+    @api.model
+    def _redirect_uri_allowed(self, uri):
+        """Whether a client may register ``uri`` as a redirect: https and
+        loopback http, and what an administrator allowed (Settings)."""
+        extra = self.env["ir.config_parameter"].sudo().get_param(REDIRECT_ALLOWED_PARAM)
+        return oauth_server.redirect_uri_allowed(uri, allowed_redirect_entries(extra))
+
+    @api.model
+    def _from_metadata_document(self, url):
+        """The client whose client ID is the URL ``url`` of its metadata
+        document: as registered, if fetched less than a few minutes ago;
+        else fetched now (:func:`..core.client_metadata.fetch`) and its
+        registration updated. :class:`~..core.client_metadata.Refused`
+        when the document cannot be used (or is turned off)."""
+        if not self._client_metadata_allowed():
+            raise client_metadata.Refused("Client ID metadata documents are turned off on this server.")
+        client = self.sudo().search([("client_id", "=", url)], limit=1)
+        fresh_since = fields.Datetime.now() - timedelta(minutes=CLIENT_METADATA_CACHE_MINUTES)
+        if client.metadata_fetched_at and client.metadata_fetched_at > fresh_since:
+            return client
+        allow_private = self.env["ir.config_parameter"].sudo().get_param(PRIVATE_ADDRESSES_PARAM) == "True"
+        document = client_metadata.fetch(url, allow_private, config.get(CA_FILE_OPTION) or None)
+        values = client_metadata.registration(url, document, self._redirect_uri_allowed)
+        values["metadata_fetched_at"] = fields.Datetime.now()
+        if client:
+            client.sudo().write(values)
+            return client
+        return self.sudo().create({**values, "client_id": url})
 
     def redirect_uri_list(self):
         self.ensure_one()

@@ -12,7 +12,16 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..core.origin import CORS_PARAM
-from .api_oauth import ACCESS_MINUTES_PARAM, DEFAULT_ACCESS_MINUTES, REGISTRATION_PARAM
+from ..core.oauth_server import redirect_allowance_problem
+from .api_oauth import (
+    ACCESS_MINUTES_PARAM,
+    CLIENT_METADATA_PARAM,
+    DEFAULT_ACCESS_MINUTES,
+    PRIVATE_ADDRESSES_PARAM,
+    REDIRECT_ALLOWED_PARAM,
+    REGISTRATION_PARAM,
+    allowed_redirect_entries,
+)
 from .api_token import (
     DEFAULT_MAX_TTL_HOURS,
     DEFAULT_PURGE_DAYS,
@@ -97,6 +106,27 @@ class ResConfigSettings(models.TransientModel):
         help="AI assistants register themselves (RFC 7591) before a user signs them in on /mcp. Off: "
         "registration is refused, the apps registered already keep working.",
     )
+    json_rpc_token_oauth_client_metadata_documents = fields.Boolean(
+        "Client ID Metadata Documents",
+        help="An assistant whose client ID is the https URL of a JSON document describing it (its name, its "
+        "redirect URIs) is registered by fetching that document when a user signs it in. Off: such client IDs "
+        "are refused; the apps signed in already keep working.",
+    )
+    json_rpc_token_oauth_client_metadata_private_addresses = fields.Boolean(
+        "Client Metadata on Private Addresses",
+        config_parameter=PRIVATE_ADDRESSES_PARAM,
+        help="Fetch client metadata documents from private and loopback addresses too (a metadata server "
+        "inside your network). Off: refused, checked on the resolved address before connecting, so that a "
+        "client ID cannot make Odoo reach into your network. Link-local (cloud instance metadata), multicast "
+        "and reserved addresses are refused always.",
+    )
+    json_rpc_token_oauth_redirect_uri_allowed = fields.Char(
+        "Other Allowed Redirect URIs",
+        config_parameter=REDIRECT_ALLOWED_PARAM,
+        help="Comma-separated schemes (cursor:) or URL prefixes ending with the '/' after their host "
+        "(cursor://anysphere.cursor-retrieval/) that assistants may register as redirect URIs, besides https "
+        "and http to a loopback address (127.0.0.1, localhost, [::1]).",
+    )
     json_rpc_token_oauth_access_token_minutes = fields.Integer(
         "Access Token Lifetime (minutes)",
         config_parameter=ACCESS_MINUTES_PARAM,
@@ -107,7 +137,9 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         values = super().get_values()
-        values["json_rpc_token_oauth_dynamic_registration"] = self.env["api.oauth.client"]._registration_allowed()
+        Clients = self.env["api.oauth.client"]
+        values["json_rpc_token_oauth_dynamic_registration"] = Clients._registration_allowed()
+        values["json_rpc_token_oauth_client_metadata_documents"] = Clients._client_metadata_allowed()
         return values
 
     def set_values(self):
@@ -115,7 +147,24 @@ class ResConfigSettings(models.TransientModel):
         self.env["ir.config_parameter"].sudo().set_param(
             REGISTRATION_PARAM, str(bool(self.json_rpc_token_oauth_dynamic_registration))
         )
+        self.env["ir.config_parameter"].sudo().set_param(
+            CLIENT_METADATA_PARAM, str(bool(self.json_rpc_token_oauth_client_metadata_documents))
+        )
         return result
+
+    @api.constrains("json_rpc_token_oauth_redirect_uri_allowed")
+    def _check_json_rpc_token_redirect_allowed(self):
+        for settings in self:
+            for entry in allowed_redirect_entries(settings.json_rpc_token_oauth_redirect_uri_allowed):
+                problem = redirect_allowance_problem(entry)
+                if problem:
+                    raise ValidationError(
+                        _(
+                            "%(entry)s cannot be allowed as a redirect URI: %(problem)s.",
+                            entry=entry[:200],
+                            problem=problem,
+                        )
+                    )
 
     @api.constrains(
         "json_rpc_token_ttl_hours",
