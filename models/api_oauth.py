@@ -21,6 +21,8 @@ import secrets
 import uuid
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, config
@@ -156,7 +158,15 @@ class ApiOAuthClient(models.Model):
         if client:
             client.sudo().write(values)
             return client
-        return self.sudo().create({**values, "client_id": url})
+        try:
+            with self.env.cr.savepoint():
+                return self.sudo().create({**values, "client_id": url})
+        except psycopg2.errors.UniqueViolation:
+            # another sign-in of the same client registered it meanwhile; this
+            # transaction's snapshot cannot see that row, the next request will
+            raise client_metadata.Refused(
+                "This client was registered by another sign-in a moment ago: reload the page."
+            ) from None
 
     def redirect_uri_list(self):
         self.ensure_one()

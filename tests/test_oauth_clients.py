@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from unittest.mock import patch
 
+from odoo import sql_db
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import config
@@ -218,6 +219,28 @@ class TestClientMetadataDocuments(ClientsCase):
         self.assertEqual(len(self.documents.requests), 1, "fetched once, then cached")
         client = self.env["api.oauth.client"].search([("client_id", "=", self.client_id)])
         self.assertEqual((client.name, client.redirect_uri_list()), ("Inspector of Tests", [REDIRECT]))
+
+    def test_a_client_registered_meanwhile_by_another_sign_in(self):
+        """Two first sign-ins of one client at once: the one whose
+        registration lands second (the row committed by the other, unseen by
+        its snapshot) is told to reload, not a constraint error, and its
+        transaction goes on."""
+        url = self.document()
+        self.env["api.oauth.client"].search_count([])  # this transaction's snapshot is taken
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:
+            other.execute(
+                "INSERT INTO api_oauth_client (name, client_id, redirect_uris) VALUES (%s, %s, %s)",
+                ["Inspector of Tests", url, REDIRECT],
+            )
+            other.commit()
+        try:
+            with self.assertRaisesRegex(client_metadata.Refused, "reload the page"):
+                self.env["api.oauth.client"]._from_metadata_document(url)
+            self.assertFalse(self.env["api.oauth.client"].search([("client_id", "=", url)]))
+        finally:
+            with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:
+                other.execute("DELETE FROM api_oauth_client WHERE client_id = %s", [url])
+                other.commit()
 
     def test_private_addresses_stay_refused_unless_allowed(self):
         url = self.document()
