@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "JSON-RPC Token API",
-    "version": "18.0.1.9.0",
+    "version": "18.0.1.10.0",
     "summary": "Token-based JSON-RPC for external programs: log in once, call any public ORM method, log out",
     "category": "Extra Tools",
     "author": "json_rpc_token developers",
