@@ -69,7 +69,7 @@
         const input = await waitFor(() => document.querySelector(".dialog-ux .auth-container input"), "bearer input");
         type(input, logged.result.token);
         document.querySelector(".dialog-ux .auth-btn-wrapper .btn.authorize").click();
-        await waitFor(() => document.querySelector(".dialog-ux .auth-btn-wrapper .btn.logout"), "authorized bearer");
+        await waitFor(() => document.querySelector('.dialog-ux .auth-btn-wrapper [aria-label="Remove authorization"]'), "authorized bearer");
         document.querySelector(".dialog-ux .btn-done").click();
 
         const call = await tryItOut("/json-call");

@@ -63,7 +63,7 @@
                 node.setAttribute(name, value === true ? "" : value);
             }
         }
-        node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+        node.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
         return node;
     }
 

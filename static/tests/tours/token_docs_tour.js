@@ -117,6 +117,9 @@ registry.category("web_tour.tours").add("json_rpc_token_token_models_tour", {
                 }
             },
         },
+        // the page's own links keep the token: it lives in the page
+        { trigger: ".o_jrt_all_models", run: "click" },
+        { trigger: '.o_jrt_token_bar ~ div .o_jrt_models tr[data-model="res.country"]' },
         { trigger: '.o_jrt_forget:contains("Forget the token")', run: "click" },
         // now a login and password typed: the page makes a token of its own
         { trigger: ".o_jrt_token_form:visible .o_jrt_login_input", run: "edit integrator" },
