@@ -95,8 +95,7 @@ class DocsController(http.Controller):
         if request.env.user._is_public():
             return request.render(
                 "json_rpc_token.model_reference_token",
-                # the token lives in the page: its links stay in it
-                {"database": request.db, "token_variable": snippets.TOKEN_VARIABLE, "all_models_href": "#"},
+                {"database": request.db, "token_variable": snippets.TOKEN_VARIABLE},
             )
         if not request.env.user._is_internal():
             return self._refused_page(None, (403, NOT_INTERNAL))

@@ -188,6 +188,15 @@
             await show();
         });
         window.addEventListener("hashchange", () => token && show());
+        // "All models" stays in the page, with the token (a link to the page
+        // itself would reload it, and forget the token)
+        document.addEventListener("click", (event) => {
+            if (token && event.target.closest(".o_jrt_all_models")) {
+                event.preventDefault();
+                history.pushState(null, "", location.pathname);
+                show();
+            }
+        });
 
         function tokenBar() {
             const copy = element(
@@ -293,7 +302,7 @@
             return element(
                 "div",
                 {},
-                element("p", { class: "small mb-1" }, element("a", { href: "#" }, "All models")),
+                element("p", { class: "small mb-1" }, element("a", { href: location.pathname, class: "o_jrt_all_models" }, "All models")),
                 element("h2", {}, element("code", {}, model.model), " ", element("small", { class: "text-muted" }, model.name)),
                 element("h3", { class: "h4 mt-4" }, "Fields"),
                 element(
