@@ -17,6 +17,16 @@ user (see :mod:`..core.model_reference`), as Odoo 19's ``/doc``: the models
 each dialect, ready to copy (:mod:`..core.snippets`), filled with this
 server's address and database. Not under ``/json-call``: the token routes
 never see the browser session, and these pages need it.
+
+Without a browser session, ``/json_rpc_token/models`` is the model browser
+of a token's user instead of a login redirect: an integrator who has only a
+token, or only a login and password, pastes the one or types the others (the
+page then logs in with ``/json-call/user_authenticate``), and the page's
+script shows what that token may use, read from the token routes Odoo 19's
+clients read (``/doc-bearer/index.json``, ``/doc-bearer/<model>.json``) and
+one method's examples (``/doc-bearer/<model>/<method>/examples.json``, see
+:mod:`.odoo19`): the token's scope and read-only flag apply there, and the
+token stays in the page's memory (doc/security.rst says why).
 """
 
 from odoo import http
@@ -78,9 +88,15 @@ class DocsController(http.Controller):
         )
 
     # ------------------------------------------------------ model reference
-    @http.route("/json_rpc_token/models", type="http", auth="user", readonly=True)
+    @http.route("/json_rpc_token/models", type="http", auth="public", readonly=True)
     def model_index(self):
-        """The models the user may read, linked to their reference."""
+        """The models the user may read, linked to their reference; without
+        a session, the model browser of a token's user."""
+        if request.env.user._is_public():
+            return request.render(
+                "json_rpc_token.model_reference_token",
+                {"database": request.db, "token_variable": snippets.TOKEN_VARIABLE},
+            )
         if not request.env.user._is_internal():
             return self._refused_page(None, (403, NOT_INTERNAL))
         return request.render(
@@ -107,13 +123,9 @@ class DocsController(http.Controller):
             refused = (404, f"{model_name} has no public method {method_name}.")
         if refused:
             return self._refused_page(model_name, refused)
-        model = request.env[model_name]
-        method = model_reference.odoo19_method(model, method_name)
-        # a record the user may read, so that a record method's example runs as it is
-        sample_ids = model.search([], limit=1, order="id").ids
-        ids, arguments = snippets.example_call(method_name, method, reference["fields"], sample_ids)
-        examples = snippets.method_snippets(
-            request.httprequest.host_url, request.db, request.env.uid, model_name, method_name, ids, arguments
+        method = model_reference.odoo19_method(request.env[model_name], method_name)
+        examples = snippets.method_examples(
+            request.env, request.httprequest.host_url, model_name, method_name, method, reference["fields"]
         )
         return request.render(
             "json_rpc_token.model_reference_method",

@@ -19,19 +19,25 @@ The documentation routes take what a JSON-2 call takes, checked alike
 bearer`` with a token of this addon or an Odoo API key, the database in
 ``X-Odoo-Database``, the rate limits, the usage metering. A token's scope
 narrows them: the index lists its models only, another model's page is
-refused (403) as a JSON-2 call on it is; its read-only flag does not matter,
-as no method runs. Unlike Odoo 19, any internal user's key may read them (on
+refused (403) as a JSON-2 call on it is; a read-only token's documents list
+only the methods it may call (the read methods). Unlike Odoo 19, any internal user's key may read them (on
 Odoo 19, only members of its "Technical Documentation" group, by default
 the administrators): they tell no more than the ``fields_get`` and the calls
 that key may make already do. Failures are JSON-2's: Odoo's serialised
 exception with the HTTP status of the error table (:mod:`..core.errors`).
+
+Beside them, ``GET /doc-bearer/<model>/<method>/examples.json``, this addon's
+own: one method's call in each dialect, ready to copy (:mod:`..core.snippets`,
+as the model reference shows them), for the model browser of a token's user
+(``/json_rpc_token/models`` without a browser session, see
+:mod:`.docs`), with the same checks.
 """
 
 import odoo.release
 from odoo import http
 from odoo.http import request
 
-from ..core import errors, model_reference
+from ..core import errors, model_reference, snippets
 from ..http_layer import token_call
 from ..http_layer.dispatcher import route_options
 from .docs import refuse_unless_get
@@ -41,6 +47,7 @@ from .json2 import Json2Dispatcher
 VERSION_ROUTES = ["/web/version", "/json/version"]
 DOC_INDEX_ROUTE = "/doc-bearer/index.json"
 DOC_MODEL_ROUTE = "/doc-bearer/<model_name>.json"
+DOC_EXAMPLES_ROUTE = "/doc-bearer/<model_name>/<method_name>/examples.json"
 DOC_METHODS = ("GET", "HEAD")
 
 
@@ -84,16 +91,40 @@ class Odoo19Controller(http.Controller):
         """The modules, and the models the bearer may read (its scope's only)
         with their fields' labels and public methods' names."""
         facts = token_call.become_token_user(secret, None, None, api_keys=True)
-        return model_reference.odoo19_index(request.env, facts.models)
+        return model_reference.odoo19_index(request.env, facts.models, facts.methods)
 
     @http.route(DOC_MODEL_ROUTE, **DOC_ROUTE_OPTIONS)
     def doc_model(self, model_name, secret):
         """One model: its fields and public methods, with their signatures."""
-        token_call.become_token_user(secret, model_name, None, api_keys=True)
+        facts = token_call.become_token_user(secret, model_name, None, api_keys=True)
         try:
-            return model_reference.odoo19_model(request.env, model_name)
+            return model_reference.odoo19_model(request.env, model_name, facts.methods)
         except model_reference.ModelNotFound:
             raise errors.MethodNotFound(f"The model '{model_name}' does not exist.") from None
+
+    @http.route(DOC_EXAMPLES_ROUTE, **DOC_ROUTE_OPTIONS)
+    def doc_examples(self, model_name, method_name, secret):
+        """One method's call in each dialect, filled with this server's
+        address and database, the token read from an environment variable
+        (never the bearer's secret): what the model browser shows to copy."""
+        facts = token_call.become_token_user(secret, model_name, None, api_keys=True)
+        try:
+            model = model_reference.readable_model(request.env, model_name)
+        except model_reference.ModelNotFound:
+            raise errors.MethodNotFound(f"The model '{model_name}' does not exist.") from None
+        if method_name not in model_reference.callable_methods(model, facts.methods):
+            raise errors.MethodNotFound(f"This token may call no method '{method_name}' of {model_name}.")
+        method = model_reference.odoo19_method(model, method_name)
+        fields = model.fields_get(attributes=["type"])
+        examples = snippets.method_examples(
+            request.env, request.httprequest.host_url, model_name, method_name, method, fields
+        )
+        return {
+            "model": model_name,
+            "method": method_name,
+            "token_variable": snippets.TOKEN_VARIABLE,
+            "examples": [{"key": key, "title": title, "code": code} for key, title, code in examples],
+        }
 
     @http.route(["/doc-bearer", "/doc-bearer/<path:subpath>"], **JSON2_ROUTE_OPTIONS)
     def doc_not_found(self, subpath=None):

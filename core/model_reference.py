@@ -56,7 +56,7 @@ def _readable(env, model_name):
     return model is not None and not model._abstract and model.has_access("read")
 
 
-def _readable_model(env, model_name):
+def readable_model(env, model_name):
     """The model ``model_name``; :class:`ModelNotFound`, or ``AccessError``
     when the user may not read it."""
     model = env.get(model_name)
@@ -69,7 +69,7 @@ def _readable_model(env, model_name):
 def describe(env, model_name):
     """The reference of one model, as JSON-able data. Raises
     :class:`ModelNotFound`, or ``AccessError`` when the user may not read it."""
-    model = _readable_model(env, model_name)
+    model = readable_model(env, model_name)
     fields = model.fields_get(attributes=FIELD_ATTRIBUTES)
     return {
         "model": model_name,
@@ -169,10 +169,19 @@ def installed_modules(env):
     return [node.name for node in graph]
 
 
-def odoo19_index(env, allowed_models=None):
+def callable_methods(model, allowed_methods=None):
+    """:func:`public_methods` of ``model``, of ``allowed_methods`` only if
+    not None (a read-only token's): what a token may call, hence what its
+    documentation lists."""
+    names = public_methods(model)
+    return names if allowed_methods is None else [name for name in names if name in allowed_methods]
+
+
+def odoo19_index(env, allowed_models=None, allowed_methods=None):
     """Odoo 19's ``/doc-bearer/index.json``: the installed modules, and
     each model the user may read (of ``allowed_models`` only, if not None:
-    a scoped token's) with its fields' labels and its public methods' names.
+    a scoped token's) with its fields' labels and its public methods' names
+    (of ``allowed_methods`` only, if not None: a read-only token's).
     """
     models = []
     for model_name, description in readable_models(env, allowed_models):
@@ -183,24 +192,25 @@ def odoo19_index(env, allowed_models=None):
                 "model": model_name,
                 "name": description,
                 "fields": {name: {"string": field["string"]} for name, field in fields.items()},
-                "methods": public_methods(model),
+                "methods": callable_methods(model, allowed_methods),
             }
         )
     return {"modules": installed_modules(env), "models": models}
 
 
-def odoo19_model(env, model_name):
+def odoo19_model(env, model_name, allowed_methods=None):
     """Odoo 19's ``/doc-bearer/<model>.json``: the model's fields (all of
     ``fields_get``'s attributes, and a module that defines each) and its
-    public methods (:func:`odoo19_method`). Raises :class:`ModelNotFound`,
-    or ``AccessError`` when the user may not read the model."""
-    model = _readable_model(env, model_name)
+    public methods (:func:`odoo19_method`; of ``allowed_methods`` only, if
+    not None). Raises :class:`ModelNotFound`, or ``AccessError`` when the
+    user may not read the model."""
+    model = readable_model(env, model_name)
     return {
         "model": model_name,
         "name": env["ir.model"].sudo()._get(model_name).name,
         "doc": None,  # as Odoo 19 (a model has no documentation of its own)
         "fields": {name: {**field, "module": _field_module(model, name)} for name, field in model.fields_get().items()},
-        "methods": {name: odoo19_method(model, name) for name in public_methods(model)},
+        "methods": {name: odoo19_method(model, name) for name in callable_methods(model, allowed_methods)},
     }
 
 

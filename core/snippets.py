@@ -194,6 +194,17 @@ def _example_value(name, annotation):
     return ""
 
 
+def method_examples(env, base_url, model_name, method_name, method, fields):
+    """:func:`method_snippets` of one method for ``env``'s user, on its
+    database: a record method that only reads is called on the first
+    record the user may read, so that its example runs as it is.
+    ``method``: as :func:`.model_reference.odoo19_method` describes it;
+    ``fields``: the model's ``fields_get``."""
+    sample_ids = env[model_name].search([], limit=1, order="id").ids
+    ids, arguments = example_call(method_name, method, fields, sample_ids)
+    return method_snippets(base_url, env.cr.dbname, env.uid, model_name, method_name, ids, arguments)
+
+
 def method_snippets(base_url, database, uid, model, method_name, ids, arguments):
     """``[(key, title, code)]``: the call of ``model.method_name`` on the
     records ``ids`` (None: a model method) with ``arguments`` (by name), in

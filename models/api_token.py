@@ -161,6 +161,12 @@ class TokenFacts(NamedTuple):
         keys)."""
         return f"token:{self.id}" if self.id else f"apikey:{self.apikey_id}"
 
+    @property
+    def methods(self):
+        """The only methods the token may call (None: any public method):
+        a read-only token's, which its documentation lists too."""
+        return READ_ONLY_METHODS if self.read_only else None
+
     def check_scope(self, model, method):
         """Scopes only narrow what the user may do; the call still runs with
         the user's own rights. (Plain strings: raised before the call has
@@ -172,7 +178,7 @@ class TokenFacts(NamedTuple):
         documentation), which a read-only token may read."""
         if model is not None and self.models is not None and model not in self.models:
             raise AccessError(f"This token may not use the model '{model}'.")  # pylint: disable=translation-required
-        if method is not None and self.read_only and method not in READ_ONLY_METHODS:
+        if method is not None and self.methods is not None and method not in self.methods:
             raise AccessError(  # pylint: disable=translation-required
                 f"This token is read-only: '{method}' is not a read method."
             )

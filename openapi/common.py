@@ -168,7 +168,11 @@ def base_document(server_url):
             "description": "Token-based API for Odoo 18, one token for every dialect. JSON-RPC 2.0 "
             "(/json-call): every failure is a JSON-RPC error object, answered with HTTP "
             "200. REST (/api, /object) and JSON-2 (/json/2): the HTTP status of the "
-            "same error table.",
+            "same error table.\n\n"
+            "Try it out with a login and password: run POST /json-call/user_authenticate with "
+            "yours, then put the token of its answer in Authorize. The models, fields and "
+            "methods a token may use, each call ready to copy: the model reference, "
+            "/json_rpc_token/models (paste the token there).",
         },
         "servers": [{"url": server_url, "description": "The server that answered this document."}],
         "tags": [dict(tag) for tag in TAGS],

@@ -96,7 +96,7 @@ def check_readable(env, model_names, facts):
     for model_name in model_names:
         facts.check_scope(model_name, None)
         try:
-            model_reference._readable_model(env, model_name)
+            model_reference.readable_model(env, model_name)
         except model_reference.ModelNotFound:
             raise errors.MethodNotFound(f"The model '{model_name}' does not exist.") from None
 

@@ -37,6 +37,7 @@ from . import test_scope
 from . import test_security
 from . import test_snippets
 from . import test_settings
+from . import test_token_docs
 from . import test_token_model
 from . import test_token_password
 from . import test_transport

@@ -1,0 +1,131 @@
+"""The documentation pages for a user who has only a token, or only a login
+and password, and no Odoo session (issue #21 item 4):
+
+* the model reference without a session (``/json_rpc_token/models``) is the
+  model browser of a token's user, fed by the token routes
+  ``/doc-bearer/index.json``, ``/doc-bearer/<model>.json`` and
+  ``/doc-bearer/<model>/<method>/examples.json``: checked here over HTTP
+  (scope, read-only flag, revoked token, no cookie) and in a real browser
+  (a tour, which takes the manual's picture);
+* Swagger UI's "Try it out" (``/json-call/docs``): a login with only the
+  login and password typed, the token authorized, a ``search_read`` that
+  shows partners, in a real browser.
+"""
+
+import json
+from pathlib import Path
+
+from odoo.tests import tagged
+
+from ..core.orm_call import READ_ONLY_METHODS
+from .common import PASSWORD
+from .pictures import taking_pictures
+from .test_docs_pages import DOCS
+from .test_odoo19 import INDEX, Odoo19Case, doc_path
+
+MODELS_PAGE = "/json_rpc_token/models"
+SWAGGER_DRIVER = Path(__file__).with_name("swagger_try_it_out.js")
+
+
+def examples_path(model, method):
+    return f"/doc-bearer/{model}/{method}/examples.json"
+
+
+@tagged("post_install", "-at_install")
+class TestTokenModelBrowser(Odoo19Case):
+    def test_page_without_session_offers_the_token_form(self):
+        """No cookie at all: the page, not a login redirect, and nothing in
+        it but this server's files (its script draws the rest)."""
+        self.opener.cookies.clear()
+        response = self.opener.get(self.base_url() + MODELS_PAGE, allow_redirects=False, timeout=30)
+        self.assertEqual(response.status_code, 200, response.headers.get("Location"))
+        self.assertIn('class="o_jrt_token_browser"', response.text)
+        self.assertIn(f'data-database="{self.env.cr.dbname}"', response.text)
+        self.assertIn('data-token-variable="ODOO_TOKEN"', response.text)
+        self.assertIn("o_jrt_token_form", response.text)
+        # a model's page is still the backend user's
+        response = self.opener.get(self.base_url() + MODELS_PAGE + "/res.partner", allow_redirects=False, timeout=30)
+        self.assertEqual(response.status_code, 303)
+
+    def test_scoped_token_sees_its_models_only(self):
+        token = self.scoped_token(["res.partner", "res.country"])
+        self.opener.cookies.clear()  # what the page sends: the bearer, no cookie
+        index = self.doc(INDEX, token=token)
+        self.assertEqual([model["model"] for model in index["models"]], ["res.country", "res.partner"])
+        self.doc_fails(403, "AccessError", doc_path("res.users"), token=token)
+        self.doc_fails(403, "AccessError", examples_path("res.users", "search_read"), token=token)
+        self.assertEqual(self.doc(examples_path("res.country", "search_read"), token=token)["model"], "res.country")
+
+    def test_read_only_token_sees_its_methods_only(self):
+        token = self.scoped_token(["res.partner"], read_only=True)
+        (partner,) = self.doc(INDEX, token=token)["models"]
+        self.assertIn("search_read", partner["methods"])
+        self.assertLessEqual(set(partner["methods"]), READ_ONLY_METHODS)
+        methods = self.doc(doc_path("res.partner"), token=token)["methods"]
+        self.assertEqual(set(methods), set(partner["methods"]))
+        self.assertNotIn("write", methods)
+        self.doc_fails(404, "MethodNotFound", examples_path("res.partner", "write"), token=token)
+        # the token of the same user without the flag: every public method
+        self.assertIn("write", self.doc(doc_path("res.partner"))["methods"])
+
+    def test_examples_carry_the_placeholder_not_the_token(self):
+        answer = self.doc(examples_path("res.partner", "search_read"))
+        self.assertEqual(
+            (answer["model"], answer["method"], answer["token_variable"]), ("res.partner", "search_read", "ODOO_TOKEN")
+        )
+        keys = [example["key"] for example in answer["examples"]]
+        self.assertEqual(keys, ["curl", "python", "javascript", "xmlrpc", "json2"])
+        examples = {example["key"]: example["code"] for example in answer["examples"]}
+        self.assertIn(f'"{self.base_url()}/json-call"', examples["python"])
+        self.assertIn(self.env.cr.dbname, examples["curl"])
+        self.assertIn("$ODOO_TOKEN", examples["curl"])
+        self.assertNotIn(self.token, json.dumps(answer))
+        # a record method that only reads: called on a record the user may read
+        first = self.env["res.partner"].with_user(self.integrator).search([], limit=1, order="id").id
+        read = {
+            example["key"]: example["code"] for example in self.doc(examples_path("res.partner", "read"))["examples"]
+        }
+        self.assertIn(f'"args": [[{first}]]', read["curl"])
+
+    def test_refusals_are_json_never_a_login_page(self):
+        """A token-only user gets the documented JSON error, whatever
+        session cookie the browser holds."""
+        self.authenticate("integrator", PASSWORD)  # a logged-in session: it does not count
+        for path in (INDEX, doc_path("res.partner"), examples_path("res.partner", "search_read")):
+            with self.subTest(path=path):
+                response, _error = self.doc_fails(401, "TokenMissing", path, token=False)
+                self.assertEqual(response.headers["WWW-Authenticate"], "bearer")
+                self.doc_fails(401, "TokenInvalid", path, token="not-a-token")
+        self.doc_fails(404, "MethodNotFound", examples_path("no.such.model", "search_read"))
+        self.doc_fails(404, "MethodNotFound", examples_path("res.partner", "_compute_display_name"))
+        self.doc_fails(405, "MethodNotAllowed", examples_path("res.partner", "search_read"), verb="POST")
+        self.assertIs(self.result("/json-call/user_logout", {"token": self.token}), True)
+        for path in (INDEX, doc_path("res.partner"), examples_path("res.partner", "search_read")):
+            with self.subTest(path=path, revoked=True):
+                _response, error = self.doc_fails(401, "TokenRevoked", path)
+                self.assertEqual(error["message"], "The token has been revoked.")
+
+
+@tagged("post_install", "-at_install")
+class TestTokenDocsTours(Odoo19Case):
+    browser_size = "1100x1000"
+
+    def test_model_browser_for_a_token(self):
+        # the manual's picture: the method page of a token's user
+        with taking_pictures(self, {"model_reference_token.png": ".o_jrt_model_reference"}):
+            self.start_tour(MODELS_PAGE, "json_rpc_token_token_models_tour", timeout=180)
+        tokens = self.env["api.token"].sudo().search([("user_id", "=", self.integrator.id)])
+        made_here = tokens.filtered(lambda token: token.name == "Model reference page")
+        self.assertEqual(len(made_here), 1, "the page made one token, of its login")
+        self.assertFalse(made_here.revoked_at, "the tour ends logged in")
+
+    def test_swagger_try_it_out_with_login_and_password(self):
+        self.env["res.partner"].create({"name": "Aaron Swagger", "is_company": False})
+        tokens = self.env["api.token"].sudo()
+        before = tokens.search_count([("user_id", "=", self.integrator.id)])
+        code = (
+            f"const LOGIN = {json.dumps('integrator')}, PASSWORD = {json.dumps(PASSWORD)}, "
+            f"EXPECTED = {json.dumps('Aaron Swagger')};\n" + SWAGGER_DRIVER.read_text()
+        )
+        self.browser_js(DOCS, code, ready='!!document.querySelector(".opblock-summary-path")', timeout=120)
+        self.assertEqual(tokens.search_count([("user_id", "=", self.integrator.id)]), before + 1)
