@@ -21,6 +21,7 @@ from . import test_json2
 from . import test_layers
 from . import test_logout
 from . import test_mcp
+from . import test_mcp_typescript
 from . import test_no_store
 from . import test_oauth
 from . import test_odoo19
