@@ -21,8 +21,18 @@ MCP_PATH = "/mcp"
 #: RFC 9728 §3: the well-known metadata path (the resource's path appended)
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
 RESOURCE_NAME = "Odoo (MCP)"
-#: what an OAuth client may ask: reading, or reading and writing
-SCOPES = ("read", "write")
+#: what an OAuth client may ask: reading, writing (the record tools), and
+#: calling public methods (the ``call_method`` tool: with ``write`` only,
+#: and only when the user ticks it on the consent page)
+SCOPES = ("read", "write", "call")
+
+
+def scope_string(read_only, call_methods=False):
+    """The OAuth scope of a token: ``read``, ``read write``, or ``read
+    write call``."""
+    if read_only:
+        return "read"
+    return "read write call" if call_methods else "read write"
 
 
 def _base(base_url):

@@ -94,6 +94,7 @@ PROTECTED_FIELDS = frozenset(
         "audience",
         "oauth_grant_id",
         "oauth_family",
+        "oauth_call_methods",
     }
 )
 #: a token's audience (RFC 8707's resource, as the dialect that serves it)
@@ -152,6 +153,9 @@ class TokenFacts(NamedTuple):
     user_rate_limit: int = 0  # the user's calls per minute, over all their tokens; 0: none
     apikey_id: int = 0  # an Odoo API key (JSON-2), id None: the key's id, its own credential
     audience: str = None  # the one dialect the token serves (AUDIENCES); None: every one
+    #: MCP's call_method tool allowed: an OAuth app's token only when its user
+    #: approved it; any other token as its scope decides (see core/mcp_tools)
+    call_methods: bool = True
 
     @property
     def credential(self):
@@ -234,6 +238,12 @@ class ApiToken(models.Model):
     #: the chain of refresh tokens (one sign-in of an OAuth client) the token
     #: was issued in: a refresh token used twice revokes the whole chain
     oauth_family = fields.Char(readonly=True, index="btree_not_null")
+    oauth_call_methods = fields.Boolean(
+        "Call Public Methods",
+        readonly=True,
+        help="An OAuth app's token: its user approved that the app calls public methods (MCP's call_method "
+        "tool). Not used by other tokens.",
+    )
     log_ids = fields.One2many(
         "api.token.log", "token_id", string="Audit Log", readonly=True, groups="json_rpc_token.group_api_token_manager"
     )
@@ -435,6 +445,7 @@ class ApiToken(models.Model):
         audience=None,
         oauth_grant_id=None,
         oauth_family=None,
+        oauth_call_methods=False,
     ):
         """Create a token for ``user`` and return ``(record, secret)``.
 
@@ -448,7 +459,7 @@ class ApiToken(models.Model):
         clients (see :meth:`create`). ``scope_models``: model names, or None
         for any model. ``audience``: the one dialect the token serves (see
         :data:`AUDIENCES`), with the OAuth grant and refresh chain it was
-        issued in.
+        issued in, and whether that grant lets it call public methods.
         """
         issuer = issuer or user
         self._check_may_issue(issuer, user)
@@ -458,8 +469,9 @@ class ApiToken(models.Model):
             SQL(
                 """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
                                       apikey_id, rate_limit, audience, oauth_grant_id, oauth_family,
-                                      token_index, token_hash, create_uid, write_uid, create_date, write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                                      oauth_call_methods, token_index, token_hash, create_uid, write_uid,
+                                      create_date, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
                 label,
@@ -473,6 +485,7 @@ class ApiToken(models.Model):
                 audience,
                 oauth_grant_id,
                 oauth_family,
+                bool(oauth_call_methods),
                 token_digest(secret)[:INDEX_SIZE],
                 TOKEN_CRYPT_CONTEXT.hash(secret),
                 author,
@@ -727,7 +740,8 @@ class ApiToken(models.Model):
         self.env.cr.execute(
             """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, u.active AND NOT u.share,
                       COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
-                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience, t.token_hash
+                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience,
+                      t.oauth_grant_id IS NULL OR t.oauth_call_methods, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
                 WHERE t.token_index = %s""",
             [digest[:INDEX_SIZE]],
@@ -756,6 +770,7 @@ class ApiToken(models.Model):
             rate_limit,
             user_rate_limit,
             audience,
+            call_methods,
             _hash,
         ) = row
         return TokenFacts(
@@ -771,6 +786,7 @@ class ApiToken(models.Model):
             rate_limit or 0,
             user_rate_limit or 0,
             audience=audience or None,
+            call_methods=bool(call_methods),
         )
 
     @api.model
