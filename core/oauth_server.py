@@ -188,12 +188,7 @@ def check_resource(server_, request):
     MCP endpoint (the only resource it issues tokens for)."""
     resources = request.payload.datalist.get("resource", [])
     for resource in resources:
-        parts = urlsplit(resource)
-        if (
-            parts.fragment
-            or f"{parts.scheme}://{parts.netloc}/" != server_.base_url
-            or parts.path != oauth_metadata.MCP_PATH
-        ):
+        if not oauth_metadata.is_mcp_resource(resource, server_.base_url):
             raise InvalidTargetError("This server issues tokens for its MCP endpoint (/mcp) only.")
     return resources[0] if resources else None
 

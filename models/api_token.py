@@ -505,7 +505,17 @@ class ApiToken(models.Model):
         return token, secret
 
     @api.model
-    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None, rate_limit=None):
+    def _login(
+        self,
+        login,
+        password,
+        label=None,
+        expires_in=None,
+        scope=None,
+        allowed_networks=None,
+        rate_limit=None,
+        audience=None,
+    ):
         """Check ``login``/``password`` with Odoo's own authentication and
         issue a token. Returns ``(uid, secret)``.
 
@@ -519,6 +529,9 @@ class ApiToken(models.Model):
         address in the database (``api.token.lockout``), and a login that
         checked no password hash (unknown, archived, or bound to API keys)
         costs one all the same.
+
+        ``audience``: the one dialect the token is for (:data:`AUDIENCES`),
+        None for every one.
         """
         ip = call_context.current().client_address
         # options are checked first: a malformed request is no failed login
@@ -535,7 +548,7 @@ class ApiToken(models.Model):
                 expires_at = key_expiry
         label = label or self._default_label(call_context.current())
         token, secret = self.sudo()._issue(
-            user, label, expires_at, scope_models, read_only, networks, apikey_id, rate_limit
+            user, label, expires_at, scope_models, read_only, networks, apikey_id, rate_limit, audience=audience
         )
         self.env["api.token.log"]._record("login", user_id=user.id, issuer_id=user.id, token_id=token.id)
         return user.id, secret
@@ -594,12 +607,13 @@ class ApiToken(models.Model):
 
     # --------------------------------------------------------------- checking
     @api.model
-    def _check_secret(self, secret, api_keys=False):
+    def _check_secret(self, secret, api_keys=False, any_audience=False):
         """Return the :class:`TokenFacts` of the live token ``secret``.
 
         ``api_keys``: also accept one of Odoo's API keys (RPC scope, with
         Odoo's own checks: user active, key not expired), as Odoo 19's JSON-2
-        API does; its facts have no token id and no scope.
+        API does; its facts have no token id and no scope. ``any_audience``:
+        a token of another dialect is accepted (to be revoked: a logout).
 
         A valid token is never refused by the token-guessing lockout: the
         lockout only decides how an unknown token is answered (-32007 once
@@ -630,11 +644,11 @@ class ApiToken(models.Model):
             Lockout._assert_not_locked(guess_keys)
             Lockout._record_failure(guess_keys, "token_refused")
             raise TokenInvalid("The token is not valid on this database.")
-        self._check_facts(facts, ip)
+        self._check_facts(facts, ip, any_audience)
         return facts
 
     @api.model
-    def _check_facts(self, facts, ip):
+    def _check_facts(self, facts, ip, any_audience=False):
         """Refuse the token of ``facts`` if it may not be used now, from
         ``ip``: the checks every use of a token passes, through this API or
         as a password (:meth:`_check_password_token`).
@@ -643,7 +657,7 @@ class ApiToken(models.Model):
             expired (or idle), or ``ip`` outside its allowed networks."""
         if not facts.user_eligible:
             raise TokenInvalid("The token's user is archived or no longer an internal user.")
-        if facts.audience and facts.audience != call_context.current().dialect:
+        if facts.audience and facts.audience != call_context.current().dialect and not any_audience:
             # RFC 8707: a token issued for one resource is no key to another
             raise TokenInvalid(f"This token was issued for {AUDIENCES[facts.audience]} only.")
         if facts.revoked:
@@ -873,7 +887,8 @@ class ApiToken(models.Model):
 
     @api.model
     def _logout(self, secret):
-        facts = self._check_secret(secret)
+        # a token of one dialect (an MCP token got at a login) is logged out where it was got
+        facts = self._check_secret(secret, any_audience=True)
         # the logout route runs as no one (auth='none'): the token's own user logs out
         return self.with_user(facts.user_id).sudo().browse(facts.id)._revoke("logout")
 

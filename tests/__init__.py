@@ -22,6 +22,7 @@ from . import test_layers
 from . import test_logout
 from . import test_mcp
 from . import test_mcp_typescript
+from . import test_mcp_resource_token
 from . import test_no_store
 from . import test_oauth
 from . import test_oauth_call_methods

@@ -97,8 +97,12 @@ class TestTypeScriptSdkClient(McpCase):
         self.assertIn("TypeScript SDK Assistant", log.filtered(lambda entry: entry.event == "oauth_consent").detail)
 
     def test_typescript_sdk_with_a_static_bearer(self):
-        """A client configured by hand: a token in the transport's headers."""
-        secret = self.token_with(["res.partner"])
+        """A client configured by hand: a token for /mcp only (see
+        test_mcp_resource_token) in the transport's headers."""
+        secret = self.result(
+            "/json-call/user_authenticate",
+            {"login": "integrator", "password": PASSWORD, "resource": "/mcp", "scope": {"models": ["res.partner"]}},
+        )["token"]
         report, pages = self.run_client("bearer", secret)
         self.assertEqual(pages, [], "no sign-in")
         self.assertEqual(set(report["tools"]), ALL_TOOLS - {"call_method"})
