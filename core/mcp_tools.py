@@ -604,8 +604,9 @@ def offered(facts, name):
 
 CALL_METHODS_NOT_APPROVED = (
     "call_method is not allowed to this app: its user approved reading and writing records only. "
-    "To call public methods, sign in again asking the scope 'read write call', and tick "
-    "'Also allow calling public methods' on the consent page."
+    "To call public methods, the app asks the scope 'read write call' and its user ticks 'Also allow "
+    "calling public methods' on the consent page (having left it unticked, they revoke the app in "
+    "Connected Apps first)."
 )
 
 
