@@ -22,7 +22,7 @@ from odoo.http import request
 from odoo.service import model as service_model
 
 from .. import openapi
-from ..core import errors, orm_call, usage
+from ..core import errors, oauth_metadata, orm_call, usage
 from ..core import params as params_spec
 from ..core.jsonrpc import NO_RESULT, answer, check_version, valid_id
 from ..http_layer import idempotency, token_call
@@ -311,9 +311,10 @@ class JsonCallController(http.Controller):
         json_result=openapi.jsonrpc.AUTHENTICATE_RESULT,
         **ROUTE_OPTIONS,
     )
-    def user_authenticate(self, login, password, db=None, **options):
+    def user_authenticate(self, login, password, db=None, resource=None, **options):
         """Log in with a login and password (or Odoo API key); get a token."""
-        uid, token = request.env["api.token"].sudo()._login(login, password, **options)
+        audience = oauth_metadata.audience_of(resource, request.httprequest.host_url)
+        uid, token = request.env["api.token"].sudo()._login(login, password, audience=audience, **options)
         return {"token": token, "uid": uid}
 
     @http.route(

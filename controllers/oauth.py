@@ -173,6 +173,7 @@ class OAuthController(http.Controller):
             return request.render("json_rpc_token.oauth_error", {"error": error.description or error.error}, status=400)
         client = grant.request.client.record
         asks_write = not oauth_server.asks_read_only(grant.request.payload.scope)
+        asks_call_methods = oauth_server.asks_call_methods(grant.request.payload.scope)
         Grants = request.env["api.oauth.grant"]
         if httprequest.method == "POST":
             if httprequest.form.get("decision") != "approve":
@@ -182,9 +183,11 @@ class OAuthController(http.Controller):
                 models_ = _chosen_models(request.env, httprequest.form.get("models"))
             except errors.InvalidParams as error:
                 return request.render("json_rpc_token.oauth_error", {"error": str(error)}, status=400)
-            approved = Grants._approve(client, user, models_, read_only)
+            # public methods: only when asked, and ticked (the box is unticked at first)
+            call_methods = bool(httprequest.form.get("call_methods")) if asks_call_methods else None
+            approved = Grants._approve(client, user, models_, read_only, call_methods)
             return server.create_authorization_response(httprequest, grant_user=approved, grant=grant)
-        known = Grants._find(client, user, not asks_write)
+        known = Grants._find(client, user, not asks_write, asks_call_methods)
         if known:
             return server.create_authorization_response(httprequest, grant_user=known, grant=grant)
         return request.render(
@@ -197,6 +200,7 @@ class OAuthController(http.Controller):
                 # a client ID metadata document: the site that vouches for the name above
                 "client_site": client.metadata_fetched_at and urlsplit(client.client_id).netloc,
                 "asks_write": asks_write,
+                "asks_call_methods": asks_call_methods,
             },
         )
 

@@ -16,13 +16,15 @@ encodes), served as the token's user, never sudo.
 
 A token's scope hides the other models everywhere (``list_models``, the
 resources, a misspelt name's suggestions); a read-only token is offered no
-writing tool; ``call_method`` only to a token without any scope. Answers are
+writing tool; ``call_method`` only to a token without any scope, and to an
+OAuth app's token only if its user approved it (``call_methods``; called all
+the same, it is a tool error that says how to get it). Answers are
 sized for a model's context: binary fields only when named, relations as
 ``[id, name]``, at most :data:`MAX_LIMIT` rows and about
 :data:`MAX_CHARS` characters, with a note and the next offset when cut.
 
 ``facts``: the token's checked facts (``models``: its model scope or None,
-``read_only``, ``check_scope(model, method)``).
+``read_only``, ``call_methods``, ``check_scope(model, method)``).
 """
 
 import difflib
@@ -567,7 +569,7 @@ TOOLS = [
         "call_method",
         "Call a method",
         "Call a public method of a model (see describe_model), e.g. action_archive on ids. Offered to tokens "
-        "without a scope only.",
+        "without a scope only (an app's: when its user approved calling public methods).",
         {
             "model": _MODEL,
             "method": {"type": "string"},
@@ -592,11 +594,20 @@ _BY_NAME = {tool["name"]: tool for tool in TOOLS}
 
 def offered(facts, name):
     """Whether the token is offered the tool ``name``: no writing tool to a
-    read-only token, ``call_method`` only to a token without any scope."""
+    read-only token, ``call_method`` only to a token without any scope whose
+    grant allows it."""
     tool = _BY_NAME[name]
     if name == "call_method":
-        return facts.models is None and not facts.read_only
+        return facts.models is None and not facts.read_only and facts.call_methods
     return not (tool["_writes"] and facts.read_only)
+
+
+CALL_METHODS_NOT_APPROVED = (
+    "call_method is not allowed to this app: its user approved reading and writing records only. "
+    "To call public methods, the app asks the scope 'read write call' and its user ticks 'Also allow "
+    "calling public methods' on the consent page (having left it unticked, they revoke the app in "
+    "Connected Apps first)."
+)
 
 
 def is_read_call(message):
@@ -722,6 +733,9 @@ def call_tool(env, facts, params, version):
     if name not in _BY_NAME:
         raise InvalidParams(f"Unknown tool '{str(name)[:80]}'{_did_you_mean(name, _BY_NAME)}")
     if not offered(facts, name):
+        if name == "call_method" and offered(facts._replace(call_methods=True), name):
+            # the one refusal a model can act on: ask its user for more
+            return _tool_error(_BY_NAME[name], ToolError(CALL_METHODS_NOT_APPROVED), {})
         why = "this token is read-only" if facts.read_only else "this token has a scope"
         raise InvalidParams(f"The tool '{name}' is not offered: {why}.")
     if not isinstance(arguments, dict):

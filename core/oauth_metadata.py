@@ -14,15 +14,30 @@ only by the ``X-Odoo-Database`` header is not repeated: a client configured
 with a header is configured by hand.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from .errors import InvalidParams
 
 #: the protected resource: the MCP endpoint
 MCP_PATH = "/mcp"
+#: the short name of the MCP endpoint as a ``resource`` of
+#: ``/json-call/user_authenticate`` (its URL on this server is the long one)
+MCP_SHORT_NAME = MCP_PATH
 #: RFC 9728 §3: the well-known metadata path (the resource's path appended)
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
 RESOURCE_NAME = "Odoo (MCP)"
-#: what an OAuth client may ask: reading, or reading and writing
-SCOPES = ("read", "write")
+#: what an OAuth client may ask: reading, writing (the record tools), and
+#: calling public methods (the ``call_method`` tool: with ``write`` only,
+#: and only when the user ticks it on the consent page)
+SCOPES = ("read", "write", "call")
+
+
+def scope_string(read_only, call_methods=False):
+    """The OAuth scope of a token: ``read``, ``read write``, or ``read
+    write call``."""
+    if read_only:
+        return "read"
+    return "read write call" if call_methods else "read write"
 
 
 def _base(base_url):
@@ -36,6 +51,31 @@ def _query(dbname):
 def resource_url(base_url, dbname=None):
     """The MCP endpoint's resource identifier (RFC 8707): its URL."""
     return f"{_base(base_url)}{MCP_PATH}{_query(dbname)}"
+
+
+def is_mcp_resource(resource, base_url):
+    """Whether ``resource`` (RFC 8707) names this server's MCP endpoint: its
+    URL on ``base_url`` (any ``?db=``), no fragment."""
+    if not isinstance(resource, str):
+        return False
+    parts = urlsplit(resource)
+    return not parts.fragment and f"{parts.scheme}://{parts.netloc}/" == base_url and parts.path == MCP_PATH
+
+
+def audience_of(resource, base_url):
+    """The audience of a token asked for ``resource`` at a login
+    (``/json-call/user_authenticate``): None for none (every API of the
+    addon), ``mcp`` for the MCP endpoint (its URL, or :data:`MCP_SHORT_NAME`).
+
+    :raises InvalidParams: for any other resource."""
+    if resource is None:
+        return None
+    if resource == MCP_SHORT_NAME or is_mcp_resource(resource, base_url):
+        return "mcp"
+    raise InvalidParams(
+        f"'resource' must be this server's MCP endpoint ({resource_url(base_url)}, or '{MCP_SHORT_NAME}'): "
+        "the token then works on /mcp only. Leave it out for a token of every other API."
+    )
 
 
 def metadata_url(base_url, dbname=None):

@@ -32,7 +32,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from odoo import fields
 
 from . import client_metadata, oauth_metadata
-from .oauth_metadata import SCOPES
+from .oauth_metadata import SCOPES, scope_string
 
 __all__ = ["AccessDeniedError", "OAuth2Error", "json_request", "server"]
 
@@ -135,7 +135,7 @@ class _Code:
         return self.record.redirect_uri
 
     def get_scope(self):
-        return "read" if self.record.scope_read_only else "read write"
+        return scope_string(self.record.scope_read_only, self.record.scope_call_methods)
 
     @property
     def code_challenge(self):
@@ -156,7 +156,7 @@ class _Refresh:
         return self.record.grant_id.client_id == client.record
 
     def get_scope(self):
-        return "read" if self.record.scope_read_only else "read write"
+        return scope_string(self.record.scope_read_only, self.record.scope_call_methods)
 
     def revoke(self):
         self.record._revoke_chain(self.record.family, self.record.grant_id, "revoked by its OAuth client")
@@ -183,17 +183,18 @@ def asks_read_only(scope):
     return bool(scope) and "write" not in scope.split()
 
 
+def asks_call_methods(scope):
+    """Whether an OAuth ``scope`` asks to call public methods (``call``,
+    with ``write``; none asks nothing of it: it is never given unasked)."""
+    return bool(scope) and {"write", "call"} <= set(scope.split())
+
+
 def check_resource(server_, request):
     """RFC 8707: a ``resource`` parameter, when sent, must be this server's
     MCP endpoint (the only resource it issues tokens for)."""
     resources = request.payload.datalist.get("resource", [])
     for resource in resources:
-        parts = urlsplit(resource)
-        if (
-            parts.fragment
-            or f"{parts.scheme}://{parts.netloc}/" != server_.base_url
-            or parts.path != oauth_metadata.MCP_PATH
-        ):
+        if not oauth_metadata.is_mcp_resource(resource, server_.base_url):
             raise InvalidTargetError("This server issues tokens for its MCP endpoint (/mcp) only.")
     return resources[0] if resources else None
 
@@ -220,6 +221,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             request.payload.data["code_challenge_method"],
             check_resource(self.server, request),
             asks_read_only(request.payload.scope),
+            asks_call_methods(request.payload.scope),
         )
 
     def query_authorization_code(self, code, client):
@@ -254,7 +256,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         if not grant:
             raise InvalidGrantError("The app was revoked.")
         token = self.server.env["api.oauth.refresh"]._issue_pair(
-            grant, code.scope_read_only, code.resource, family=code.family
+            grant, code.scope_read_only, code.resource, family=code.family, call_methods=code.scope_call_methods
         )
         self.delete_authorization_code(self.request.authorization_code)
         return 200, token, self.TOKEN_RESPONSE_HEADER
@@ -282,9 +284,12 @@ class RefreshGrant(grants.RefreshTokenGrant):
     def create_token_response(self):
         refresh = self.request.refresh_token.record
         check_resource(self.server, self.request)
-        read_only = refresh.scope_read_only or asks_read_only(self.request.payload.scope)
+        scope = self.request.payload.scope
+        read_only = refresh.scope_read_only or asks_read_only(scope)
+        # a scope narrowed at refresh (RFC 6749 §6) drops 'call' unless named; Authlib refuses a wider one
+        call_methods = refresh.scope_call_methods and (not scope or asks_call_methods(scope))
         token = self.server.env["api.oauth.refresh"]._issue_pair(
-            refresh.grant_id, read_only, refresh.resource, family=refresh.family
+            refresh.grant_id, read_only, refresh.resource, family=refresh.family, call_methods=call_methods
         )
         self.revoke_old_credential(self.request.refresh_token)
         return 200, token, self.TOKEN_RESPONSE_HEADER

@@ -133,6 +133,13 @@ AUTHENTICATE = {
         doc="Calls per minute the token may make: only lower than the default "
         "(system parameter json_rpc_token.rate_limit_per_minute), never higher.",
     ),
+    "resource": Param(
+        str,
+        doc="The one API the token is for (RFC 8707): this server's MCP endpoint, as its URL "
+        "(https://<odoo>/mcp) or '/mcp'; the token then works on /mcp only (for an AI assistant "
+        "configured by hand) and is refused by every other API (but user_logout). Left out: the "
+        "token serves every API, /mcp included.",
+    ),
 }
 
 LOGOUT = {

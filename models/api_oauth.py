@@ -28,6 +28,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, config
 
 from ..core import call_context, client_metadata, oauth_server
+from ..core.oauth_metadata import scope_string
 
 _logger = logging.getLogger(__name__)
 
@@ -41,10 +42,6 @@ CODE_MINUTES = 5
 
 def secret_digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def scope_string(read_only):
-    return "read" if read_only else "read write"
 
 
 def _locked_by_secret(model, secret):
@@ -188,6 +185,14 @@ class ApiOAuthGrant(models.Model):
         "Allowed Models", readonly=True, help="Comma-separated model names. Empty: every model the user may use."
     )
     scope_read_only = fields.Boolean("Read Only", readonly=True)
+    scope_call_methods = fields.Selection(
+        [("approved", "Approved"), ("declined", "Declined")],
+        "Call Public Methods",
+        readonly=True,
+        help="The app asked to call public methods of the models (MCP's call_method tool), beyond reading "
+        "and writing records, and the user ticked it on the consent page (approved) or not (declined). "
+        "Empty: the app did not ask.",
+    )
     revoked_at = fields.Datetime("Revoked", readonly=True)
     token_ids = fields.One2many("api.token", "oauth_grant_id", string="Tokens", readonly=True)
 
@@ -196,10 +201,17 @@ class ApiOAuthGrant(models.Model):
         return self.scope_models.split(",") if self.scope_models else None
 
     @api.model
-    def _approve(self, client, user, models_, read_only):
+    def _approve(self, client, user, models_, read_only, call_methods=None):
         """The live grant of ``user`` to ``client`` of exactly this scope
-        (``models_``: names, None for all), made if there is none."""
+        (``models_``: names, None for all; ``call_methods``: public methods
+        approved or declined, never with ``read_only`` or ``models_``; None:
+        not asked),
+        made if there is none."""
         scope_models = ",".join(sorted(models_)) if models_ else False
+        if call_methods is not None:
+            # call_method is offered to a token without a model scope only
+            call_methods = "approved" if call_methods and not read_only and not models_ else "declined"
+        call_methods = call_methods or False
         grant = self.sudo().search(
             [
                 ("client_id", "=", client.id),
@@ -207,6 +219,7 @@ class ApiOAuthGrant(models.Model):
                 ("revoked_at", "=", False),
                 ("scope_read_only", "=", read_only),
                 ("scope_models", "=", scope_models),
+                ("scope_call_methods", "=", call_methods),
             ],
             limit=1,
         )
@@ -218,6 +231,7 @@ class ApiOAuthGrant(models.Model):
                 "user_id": user.id,
                 "scope_read_only": read_only,
                 "scope_models": ",".join(sorted(models_)) if models_ else False,
+                "scope_call_methods": call_methods,
             }
         )
         self.env["api.token.log"]._record(
@@ -226,13 +240,17 @@ class ApiOAuthGrant(models.Model):
         return grant
 
     @api.model
-    def _find(self, client, user, read_only):
+    def _find(self, client, user, read_only, call_methods=False):
         """The user's latest live approval of ``client`` that answers a
-        request for reading (``read_only``) or writing: asked again, the
-        user is not asked again, and the models they chose hold."""
+        request for reading (``read_only``) or writing (and calling public
+        methods: ``call_methods``): asked again, the user is not asked
+        again, and the models they chose hold."""
         domain = [("client_id", "=", client.id), ("user_id", "=", user.id), ("revoked_at", "=", False)]
         if not read_only:
             domain.append(("scope_read_only", "=", False))
+        if call_methods:
+            # the user answered it, either way: asked again, not asked again
+            domain.append(("scope_call_methods", "!=", False))
         return self.sudo().search(domain, limit=1)
 
     def action_revoke(self):
@@ -269,6 +287,8 @@ class ApiOAuthCode(models.Model):
     #: reading only: the grant's, or what the request asked (an approval of
     #: writing answers a request for reading with a read-only token)
     scope_read_only = fields.Boolean()
+    #: public methods: asked by the request and allowed by the grant
+    scope_call_methods = fields.Boolean()
     expires_at = fields.Datetime(required=True)
     used = fields.Boolean()
     #: the refresh chain the code starts (revoked if the code is used twice)
@@ -278,14 +298,16 @@ class ApiOAuthCode(models.Model):
         _add_digest_column(self.env, self._table)
 
     @api.model
-    def _store(self, code, grant, redirect_uri, challenge, method, resource, read_only):
+    def _store(self, code, grant, redirect_uri, challenge, method, resource, read_only, call_methods=False):
         """Keep the code Authlib made (its digest only) for ``grant``."""
+        read_only = read_only or grant.scope_read_only
         row = self.sudo().create(
             {
                 "grant_id": grant.id,
                 "redirect_uri": redirect_uri,
                 "code_challenge": challenge,
-                "scope_read_only": read_only or grant.scope_read_only,
+                "scope_read_only": read_only,
+                "scope_call_methods": call_methods and grant.scope_call_methods == "approved" and not read_only,
                 "code_challenge_method": method,
                 "resource": resource,
                 "family": uuid.uuid4().hex,
@@ -317,6 +339,7 @@ class ApiOAuthRefresh(models.Model):
     grant_id = fields.Many2one("api.oauth.grant", required=True, ondelete="cascade", index=True)
     family = fields.Char(required=True, index=True)
     scope_read_only = fields.Boolean()
+    scope_call_methods = fields.Boolean()
     resource = fields.Char()
     expires_at = fields.Datetime(required=True)
     used_at = fields.Datetime()
@@ -358,9 +381,10 @@ class ApiOAuthRefresh(models.Model):
             )
 
     @api.model
-    def _issue_pair(self, grant, read_only, resource, family=None):
+    def _issue_pair(self, grant, read_only, resource, family=None, call_methods=False):
         """A new access token (an ``api.token``, audience ``mcp``) and
-        refresh token for ``grant``: the OAuth token response's fields."""
+        refresh token for ``grant``: the OAuth token response's fields.
+        ``call_methods``: asked (and approved) for this chain."""
         Param = self.env["ir.config_parameter"].sudo()
         minutes = float(Param.get_param(ACCESS_MINUTES_PARAM, DEFAULT_ACCESS_MINUTES) or DEFAULT_ACCESS_MINUTES)
         days = float(Param.get_param(REFRESH_DAYS_PARAM, DEFAULT_REFRESH_DAYS) or DEFAULT_REFRESH_DAYS)
@@ -368,6 +392,7 @@ class ApiOAuthRefresh(models.Model):
         now = fields.Datetime.now()
         user = grant.user_id.sudo()
         read_only = read_only or grant.scope_read_only
+        call_methods = bool(call_methods) and grant.scope_call_methods == "approved" and not read_only
         token, access = (
             self.env["api.token"]
             .sudo()
@@ -380,6 +405,7 @@ class ApiOAuthRefresh(models.Model):
                 audience="mcp",
                 oauth_grant_id=grant.id,
                 oauth_family=family,
+                oauth_call_methods=call_methods,
             )
         )
         refresh = secrets.token_urlsafe(32)
@@ -388,6 +414,7 @@ class ApiOAuthRefresh(models.Model):
                 "grant_id": grant.id,
                 "family": family,
                 "scope_read_only": read_only,
+                "scope_call_methods": call_methods,
                 "resource": resource,
                 "expires_at": now + timedelta(days=days),
             }
@@ -403,5 +430,5 @@ class ApiOAuthRefresh(models.Model):
             "access_token": access,
             "expires_in": int(minutes * 60),
             "refresh_token": refresh,
-            "scope": scope_string(read_only),
+            "scope": scope_string(read_only, call_methods),
         }

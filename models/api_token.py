@@ -94,6 +94,7 @@ PROTECTED_FIELDS = frozenset(
         "audience",
         "oauth_grant_id",
         "oauth_family",
+        "oauth_call_methods",
     }
 )
 #: a token's audience (RFC 8707's resource, as the dialect that serves it)
@@ -152,6 +153,9 @@ class TokenFacts(NamedTuple):
     user_rate_limit: int = 0  # the user's calls per minute, over all their tokens; 0: none
     apikey_id: int = 0  # an Odoo API key (JSON-2), id None: the key's id, its own credential
     audience: str = None  # the one dialect the token serves (AUDIENCES); None: every one
+    #: MCP's call_method tool allowed: an OAuth app's token only when its user
+    #: approved it; any other token as its scope decides (see core/mcp_tools)
+    call_methods: bool = True
 
     @property
     def credential(self):
@@ -240,6 +244,12 @@ class ApiToken(models.Model):
     #: the chain of refresh tokens (one sign-in of an OAuth client) the token
     #: was issued in: a refresh token used twice revokes the whole chain
     oauth_family = fields.Char(readonly=True, index="btree_not_null")
+    oauth_call_methods = fields.Boolean(
+        "Call Public Methods",
+        readonly=True,
+        help="An OAuth app's token: its user approved that the app calls public methods (MCP's call_method "
+        "tool). Not used by other tokens.",
+    )
     log_ids = fields.One2many(
         "api.token.log", "token_id", string="Audit Log", readonly=True, groups="json_rpc_token.group_api_token_manager"
     )
@@ -441,6 +451,7 @@ class ApiToken(models.Model):
         audience=None,
         oauth_grant_id=None,
         oauth_family=None,
+        oauth_call_methods=False,
     ):
         """Create a token for ``user`` and return ``(record, secret)``.
 
@@ -454,7 +465,7 @@ class ApiToken(models.Model):
         clients (see :meth:`create`). ``scope_models``: model names, or None
         for any model. ``audience``: the one dialect the token serves (see
         :data:`AUDIENCES`), with the OAuth grant and refresh chain it was
-        issued in.
+        issued in, and whether that grant lets it call public methods.
         """
         issuer = issuer or user
         self._check_may_issue(issuer, user)
@@ -464,8 +475,9 @@ class ApiToken(models.Model):
             SQL(
                 """INSERT INTO api_token (name, user_id, expires_at, scope_models, scope_read_only, allowed_networks,
                                       apikey_id, rate_limit, audience, oauth_grant_id, oauth_family,
-                                      token_index, token_hash, create_uid, write_uid, create_date, write_date)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                                      oauth_call_methods, token_index, token_hash, create_uid, write_uid,
+                                      create_date, write_date)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                        now() at time zone 'utc', now() at time zone 'utc')
                RETURNING id""",
                 label,
@@ -479,6 +491,7 @@ class ApiToken(models.Model):
                 audience,
                 oauth_grant_id,
                 oauth_family,
+                bool(oauth_call_methods),
                 token_digest(secret)[:INDEX_SIZE],
                 TOKEN_CRYPT_CONTEXT.hash(secret),
                 author,
@@ -498,7 +511,17 @@ class ApiToken(models.Model):
         return token, secret
 
     @api.model
-    def _login(self, login, password, label=None, expires_in=None, scope=None, allowed_networks=None, rate_limit=None):
+    def _login(
+        self,
+        login,
+        password,
+        label=None,
+        expires_in=None,
+        scope=None,
+        allowed_networks=None,
+        rate_limit=None,
+        audience=None,
+    ):
         """Check ``login``/``password`` with Odoo's own authentication and
         issue a token. Returns ``(uid, secret)``.
 
@@ -512,6 +535,9 @@ class ApiToken(models.Model):
         address in the database (``api.token.lockout``), and a login that
         checked no password hash (unknown, archived, or bound to API keys)
         costs one all the same.
+
+        ``audience``: the one dialect the token is for (:data:`AUDIENCES`),
+        None for every one.
         """
         ip = call_context.current().client_address
         # options are checked first: a malformed request is no failed login
@@ -528,7 +554,7 @@ class ApiToken(models.Model):
                 expires_at = key_expiry
         label = label or self._default_label(call_context.current())
         token, secret = self.sudo()._issue(
-            user, label, expires_at, scope_models, read_only, networks, apikey_id, rate_limit
+            user, label, expires_at, scope_models, read_only, networks, apikey_id, rate_limit, audience=audience
         )
         self.env["api.token.log"]._record("login", user_id=user.id, issuer_id=user.id, token_id=token.id)
         return user.id, secret
@@ -587,12 +613,13 @@ class ApiToken(models.Model):
 
     # --------------------------------------------------------------- checking
     @api.model
-    def _check_secret(self, secret, api_keys=False):
+    def _check_secret(self, secret, api_keys=False, any_audience=False):
         """Return the :class:`TokenFacts` of the live token ``secret``.
 
         ``api_keys``: also accept one of Odoo's API keys (RPC scope, with
         Odoo's own checks: user active, key not expired), as Odoo 19's JSON-2
-        API does; its facts have no token id and no scope.
+        API does; its facts have no token id and no scope. ``any_audience``:
+        a token of another dialect is accepted (to be revoked: a logout).
 
         A valid token is never refused by the token-guessing lockout: the
         lockout only decides how an unknown token is answered (-32007 once
@@ -623,11 +650,11 @@ class ApiToken(models.Model):
             Lockout._assert_not_locked(guess_keys)
             Lockout._record_failure(guess_keys, "token_refused")
             raise TokenInvalid("The token is not valid on this database.")
-        self._check_facts(facts, ip)
+        self._check_facts(facts, ip, any_audience)
         return facts
 
     @api.model
-    def _check_facts(self, facts, ip):
+    def _check_facts(self, facts, ip, any_audience=False):
         """Refuse the token of ``facts`` if it may not be used now, from
         ``ip``: the checks every use of a token passes, through this API or
         as a password (:meth:`_check_password_token`).
@@ -636,7 +663,7 @@ class ApiToken(models.Model):
             expired (or idle), or ``ip`` outside its allowed networks."""
         if not facts.user_eligible:
             raise TokenInvalid("The token's user is archived or no longer an internal user.")
-        if facts.audience and facts.audience != call_context.current().dialect:
+        if facts.audience and facts.audience != call_context.current().dialect and not any_audience:
             # RFC 8707: a token issued for one resource is no key to another
             raise TokenInvalid(f"This token was issued for {AUDIENCES[facts.audience]} only.")
         if facts.revoked:
@@ -733,7 +760,8 @@ class ApiToken(models.Model):
         self.env.cr.execute(
             """SELECT t.id, t.user_id, t.expires_at, t.revoked_at IS NOT NULL, u.active AND NOT u.share,
                       COALESCE(t.last_used_at, t.create_date), t.scope_models, t.scope_read_only,
-                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience, t.token_hash
+                      t.allowed_networks, t.rate_limit, u.api_rate_limit, t.audience,
+                      t.oauth_grant_id IS NULL OR t.oauth_call_methods, t.token_hash
                  FROM api_token t JOIN res_users u ON u.id = t.user_id
                 WHERE t.token_index = %s""",
             [digest[:INDEX_SIZE]],
@@ -762,6 +790,7 @@ class ApiToken(models.Model):
             rate_limit,
             user_rate_limit,
             audience,
+            call_methods,
             _hash,
         ) = row
         return TokenFacts(
@@ -777,6 +806,7 @@ class ApiToken(models.Model):
             rate_limit or 0,
             user_rate_limit or 0,
             audience=audience or None,
+            call_methods=bool(call_methods),
         )
 
     @api.model
@@ -863,7 +893,8 @@ class ApiToken(models.Model):
 
     @api.model
     def _logout(self, secret):
-        facts = self._check_secret(secret)
+        # a token of one dialect (an MCP token got at a login) is logged out where it was got
+        facts = self._check_secret(secret, any_audience=True)
         # the logout route runs as no one (auth='none'): the token's own user logs out
         return self.with_user(facts.user_id).sudo().browse(facts.id)._revoke("logout")
 

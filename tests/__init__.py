@@ -21,8 +21,11 @@ from . import test_json2
 from . import test_layers
 from . import test_logout
 from . import test_mcp
+from . import test_mcp_typescript
+from . import test_mcp_resource_token
 from . import test_no_store
 from . import test_oauth
+from . import test_oauth_call_methods
 from . import test_oauth_clients
 from . import test_odoo19
 from . import test_openapi_clients

@@ -1,10 +1,19 @@
+import base64
 import fcntl
+import hashlib
 import json
 import os
+import re
+import resource
+import secrets
 import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
 
+import requests
 from odoo.tests import HttpCase, new_test_user
 
 PASSWORD = "Integrator-pass-2026"
@@ -32,6 +41,125 @@ def tool_cache(name, install):
                 return None
             complete.touch()
     return folder
+
+
+def node_packages(name, pins):
+    """The folder holding the npm packages ``pins`` (name -> exact version)
+    in ``node_modules``, made on first use and kept (per pins and node
+    version, see :func:`tool_cache`; ``name`` says what they are for); None
+    without node and npm, or without the registry."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return None
+    node_version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    digest = hashlib.sha1((json.dumps(pins, sort_keys=True) + node_version).encode()).hexdigest()[:12]
+
+    def install(folder):
+        (folder / "package.json").write_text(json.dumps({"private": True, "dependencies": pins}))
+        subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+
+    return tool_cache(f"{name}-{digest}", install)
+
+
+def unlimited_address_space():
+    """In node's process, before it starts: the address space Odoo's
+    ``limit_memory_hard`` caps for the server (its children inherit it) is
+    far too small for node's WebAssembly (its ``fetch`` parses HTTP with it),
+    which reserves address space it does not use. Odoo's own tests lift it
+    for Chrome alike."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
+def pkce():
+    """A PKCE verifier and its S256 challenge (RFC 7636)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def csrf_of(page):
+    """The CSRF token of an Odoo form (the login page, the consent page)."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def play_the_browser(authorization_url, login, password, consent):
+    """What a user does when an OAuth client opens ``authorization_url`` in
+    their browser: Odoo's login form, then the consent page, on which they
+    post ``consent`` (the form's fields: ``models``, ``read_only``,
+    ``call_methods``; ``decision`` defaults to approve). The redirect to the
+    client's loopback listener is read, not followed: its query (``code``,
+    ``state`` or ``error``), with ``consent_page``, the page's text."""
+    with requests.Session() as browser:
+        first = browser.get(authorization_url, allow_redirects=False, timeout=60)
+        assert first.status_code in (302, 303), first.text[:500]
+        login_url = urljoin(authorization_url, first.headers["Location"])
+        page = browser.get(login_url, timeout=60)
+        signed_in = browser.post(
+            urljoin(authorization_url, "/web/login"),
+            data={
+                "login": login,
+                "password": password,
+                "csrf_token": csrf_of(page.text),
+                "redirect": parse_qs(urlsplit(login_url).query)["redirect"][0],
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert signed_in.status_code in (302, 303), signed_in.text[:500]
+        page = browser.get(authorization_url, allow_redirects=False, timeout=60)
+        assert page.status_code == 200, page.text[:500]
+        decided = browser.post(
+            authorization_url,
+            data={"csrf_token": csrf_of(page.text), "decision": "approve", **consent},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert decided.status_code == 302, decided.text[:500]
+        query = {key: values[0] for key, values in parse_qs(urlsplit(decided.headers["Location"]).query).items()}
+        return {**query, "consent_page": page.text}
+
+
+def run_oauth_client(command, login, password, consent, timeout=180, **popen):
+    """Run an MCP client that signs in with OAuth (``command``), playing
+    its user's browser: the client writes ``{"authorize": <url>}`` as a
+    line of its standard output when it would open the browser, and reads
+    the redirect's query (``{"code": ..., "state": ...}``) as a line of its
+    standard input, as its loopback listener would get it. Returns
+    ``(returncode, the last line of its output decoded, what it printed,
+    the consent pages seen)``."""
+    pages, lines = [], []
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, **popen
+        ) as process,
+    ):
+        deadline = threading.Timer(timeout, process.kill)
+        deadline.start()
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith('{"authorize"'):
+                    redirect = play_the_browser(json.loads(line)["authorize"], login, password, consent)
+                    pages.append(redirect.pop("consent_page"))
+                    process.stdin.write(json.dumps(redirect) + "\n")
+                    process.stdin.flush()
+            process.wait()
+        finally:
+            deadline.cancel()
+            if process.poll() is None:
+                process.kill()
+        errors.seek(0)
+        output = "".join(lines) + errors.read()
+    report = json.loads(lines[-1]) if process.returncode == 0 and lines else None
+    return process.returncode, report, output, pages
 
 
 class JsonCallCase(HttpCase):

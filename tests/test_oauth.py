@@ -4,12 +4,8 @@ test server: how a client given only the MCP URL discovers how to sign in
 metadata, registration, the consent page after Odoo's login, PKCE, codes,
 refresh rotation, revocation), each bad path an attacker would try."""
 
-import base64
-import hashlib
 import json
 import re
-import secrets
-import subprocess
 import tempfile
 import xmlrpc.client
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +14,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..core import usage
-from .common import PASSWORD, JsonCallCase
+from .common import PASSWORD, JsonCallCase, csrf_of, pkce, run_oauth_client
 from .test_mcp import WRITE_TOOLS, McpCase
 from .test_odoo19 import mcp_python
 
@@ -94,12 +90,6 @@ class TestDiscovery(JsonCallCase):
         self.assertEqual(metadata["resource"], f"{self.base_url()}/mcp?db={dbname}")
 
 
-def pkce():
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
 REDIRECT = "http://127.0.0.1:33418/callback"
 
 
@@ -152,7 +142,7 @@ class OAuthCase(McpCase):
         )
 
     def csrf_of(self, page):
-        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return csrf_of(page.text)
 
     def code_from(self, response, state="xyz"):
         self.assertEqual(response.status_code, 302, response.text)
@@ -472,16 +462,15 @@ class TestSdkOAuthClient(McpCase):
             self.skipTest("no virtual environment with devtools/requirements-mcp.txt (no package index?)")
         usage.flush(self.env.cr.dbname)
         with tempfile.TemporaryDirectory() as cwd:
-            result = subprocess.run(
-                [str(python), "-c", SDK_OAUTH_DRIVER, self.base_url() + "/mcp", "integrator", PASSWORD],
+            returncode, report, output, pages = run_oauth_client(
+                [str(python), "-c", SDK_OAUTH_DRIVER, self.base_url() + "/mcp"],
+                "integrator",
+                PASSWORD,
+                {"models": "res.partner"},
                 cwd=cwd,
-                capture_output=True,
-                text=True,
-                timeout=180,
             )
-        self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
-        report = json.loads(result.stdout.splitlines()[-1])
-        self.assertIn("SDK OAuth Assistant", report["consent"])
+        self.assertEqual(returncode, 0, output[-6000:])
+        self.assertIn("SDK OAuth Assistant", pages[0])
         self.assertEqual(
             set(report["tools"]),
             {
@@ -517,21 +506,20 @@ class TestSdkOAuthClient(McpCase):
         self.assertIn("oauth_token", events)
 
 
-#: run by the MCP environment's Python: ``python -c SDK_OAUTH_DRIVER <mcp url> <login> <password>``
+#: run by the MCP environment's Python: ``python -c SDK_OAUTH_DRIVER <mcp url>``, its user's browser
+#: played by the test (see :func:`.common.run_oauth_client`)
 SDK_OAUTH_DRIVER = r"""
-import asyncio, json, re, sys
-from urllib.parse import parse_qs, urljoin, urlsplit
+import asyncio, json, sys
 
-import httpx2
 from mcp import ClientSession
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
-url, login, password = sys.argv[1:4]
+url = sys.argv[1]
 REDIRECT = "http://127.0.0.1:33418/callback"
-seen = {}
+redirect = {}
 
 
 class Memory:
@@ -550,34 +538,14 @@ class Memory:
         self.client = client_info
 
 
-def csrf(page):
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-async def play_the_browser(authorization_url):
-    # what the user does: Odoo's login page, then the consent page; the redirect to the client's
-    # loopback listener is read, not followed
-    async with httpx2.AsyncClient(timeout=60) as browser:
-        first = await browser.get(authorization_url)
-        assert first.status_code in (302, 303), first.text[:500]
-        login_url = urljoin(authorization_url, first.headers["location"])
-        page = await browser.get(login_url)
-        redirect = parse_qs(urlsplit(login_url).query)["redirect"][0]
-        answer = await browser.post(urljoin(authorization_url, "/web/login"), data={
-            "login": login, "password": password, "csrf_token": csrf(page), "redirect": redirect})
-        assert answer.status_code in (302, 303), answer.text[:500]
-        consent = await browser.get(authorization_url)
-        assert consent.status_code == 200, consent.text[:500]
-        seen["consent"] = consent.text
-        decided = await browser.post(authorization_url, data={
-            "csrf_token": csrf(consent), "decision": "approve", "models": "res.partner"})
-        assert decided.status_code == 302, decided.text[:500]
-        query = parse_qs(urlsplit(decided.headers["location"]).query)
-        seen["code"], seen["state"] = query["code"][0], query["state"][0]
+async def open_the_browser(authorization_url):
+    # where a desktop app opens the browser: the test plays the user, and hands back the redirect's query
+    print(json.dumps({"authorize": authorization_url}), flush=True)
+    redirect.update(json.loads(await asyncio.to_thread(sys.stdin.readline)))
 
 
 async def callback():
-    return AuthorizationCodeResult(code=seen["code"], state=seen["state"])
+    return AuthorizationCodeResult(code=redirect["code"], state=redirect["state"])
 
 
 async def main():
@@ -585,7 +553,7 @@ async def main():
         url, OAuthClientMetadata(client_name="SDK OAuth Assistant", redirect_uris=[REDIRECT],
                                  grant_types=["authorization_code", "refresh_token"], response_types=["code"],
                                  token_endpoint_auth_method="none", scope="read write"),
-        Memory(), redirect_handler=play_the_browser, callback_handler=callback)
+        Memory(), redirect_handler=open_the_browser, callback_handler=callback)
     http = create_mcp_http_client(auth=provider)
     async with http, streamable_http_client(url, http_client=http) as (read, write):
         async with ClientSession(read, write) as session:
@@ -604,7 +572,7 @@ async def main():
             read = await call("read_records", model="res.partner", ids=ids, fields=["email"])
             await call("delete_records", model="res.partner", ids=ids)
             outside = await session.call_tool("search_records", {"model": "res.users"})
-    print(json.dumps({"consent": seen["consent"], "tools": tools, "found": [r["name"] for r in found["records"]],
+    print(json.dumps({"tools": tools, "found": [r["name"] for r in found["records"]],
                       "updated": read["records"][0]["email"], "outside": outside.is_error}))
 
 asyncio.run(main())

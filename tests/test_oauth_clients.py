@@ -29,7 +29,7 @@ from odoo.tools import config
 
 from ..core import client_metadata
 from ..models.api_oauth import CA_FILE_OPTION
-from .common import PASSWORD
+from .common import PASSWORD, run_oauth_client
 from .test_oauth import REDIRECT, SDK_OAUTH_DRIVER, OAuthCase, pkce
 from .test_odoo19 import mcp_python
 
@@ -299,18 +299,17 @@ class TestClientMetadataDocuments(ClientsCase):
         url = self.document(client_name="SDK OAuth Assistant")
         anchor = "Memory(), redirect_handler="
         self.assertIn(anchor, SDK_OAUTH_DRIVER)
-        driver = SDK_OAUTH_DRIVER.replace(anchor, "Memory(), client_metadata_url=sys.argv[4], redirect_handler=")
+        driver = SDK_OAUTH_DRIVER.replace(anchor, "Memory(), client_metadata_url=sys.argv[2], redirect_handler=")
         with tempfile.TemporaryDirectory() as cwd:
-            result = subprocess.run(
-                [str(python), "-c", driver, self.base_url() + "/mcp", "integrator", PASSWORD, url],
+            returncode, report, output, pages = run_oauth_client(
+                [str(python), "-c", driver, self.base_url() + "/mcp", url],
+                "integrator",
+                PASSWORD,
+                {"models": "res.partner"},
                 cwd=cwd,
-                capture_output=True,
-                text=True,
-                timeout=180,
             )
-        self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-3000:])
-        report = json.loads(result.stdout.splitlines()[-1])
-        self.assertIn("SDK OAuth Assistant", report["consent"])
+        self.assertEqual(returncode, 0, output[-6000:])
+        self.assertIn("SDK OAuth Assistant", pages[0])
         self.assertEqual(report["found"], ["OAuth SDK Partner"])
         self.env.invalidate_all()
         grant = self.env["api.oauth.grant"].sudo().search([("user_id", "=", self.integrator.id)], limit=1)

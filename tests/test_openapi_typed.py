@@ -15,9 +15,7 @@ a client generator makes of it is what a user relies on.
   log in, page partners (``email: string | false``), create one.
 """
 
-import hashlib
 import json
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +24,7 @@ from pathlib import Path
 import openapi_spec_validator
 from odoo.tests import tagged
 
-from .common import PASSWORD, tool_cache
+from .common import PASSWORD, node_packages, unlimited_address_space
 from .test_json2 import Json2Case
 
 TYPED = "/json-call/openapi.json?models=res.partner,res.country"
@@ -53,40 +51,6 @@ TSCONFIG = {
     },
     "include": ["*.ts", "generated/**/*.ts"],
 }
-
-
-def node_packages():
-    """The folder holding :data:`NPM_PACKAGES` in ``node_modules``, made on
-    first use and kept (per pins and node version); None without node and
-    npm, or without the registry."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        return None
-    node_version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    pins = json.dumps(NPM_PACKAGES, sort_keys=True) + node_version
-    digest = hashlib.sha1(pins.encode()).hexdigest()[:12]
-
-    def install(folder):
-        (folder / "package.json").write_text(json.dumps({"private": True, "dependencies": NPM_PACKAGES}))
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact"],
-            cwd=folder,
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
-
-    return tool_cache(f"typescript-{digest}", install)
-
-
-def unlimited_address_space():
-    """In node's process, before it starts: the address space Odoo's
-    ``limit_memory_hard`` caps for the server (its children inherit it) is
-    far too small for node's WebAssembly (its ``fetch`` parses HTTP with it),
-    which reserves address space it does not use. Odoo's own tests lift it
-    for Chrome alike."""
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 class TypedCase(Json2Case):
@@ -262,7 +226,7 @@ class TestTypeScriptClients(TypedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.packages = node_packages()
+        cls.packages = node_packages("typescript", NPM_PACKAGES)
 
     def run_command(self, *command, cwd=None):
         result = subprocess.run(
