@@ -31,6 +31,7 @@ const connectedApps = { trigger: ".o_action_manager .o_view_controller" };
 
 registry.category("web_tour.tours").add("json_rpc_token_oauth_consent_tour", {
     steps: () => [
+        // the test user of tests/common.py (its PASSWORD)
         ...loginSteps("integrator", "Integrator-pass-2026"),
         ...consentShown,
         // narrowed: reading only, partners only
