@@ -23,6 +23,7 @@
         "views/api_oauth_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["json_rpc_token/static/src/token_state/*.js"],
         "web.assets_tests": ["json_rpc_token/static/tests/tours/*.js"],
     },
     "installable": True,

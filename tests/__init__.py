@@ -27,6 +27,7 @@ from . import test_no_store
 from . import test_oauth
 from . import test_oauth_call_methods
 from . import test_oauth_clients
+from . import test_oauth_tours
 from . import test_odoo19
 from . import test_openapi_clients
 from . import test_openapi_typed

@@ -1,6 +1,8 @@
 /** @odoo-module */
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { browser } from "@web/core/browser/browser";
+import { patch } from "@web/core/utils/patch";
 
 const SECRET = /[A-Za-z0-9_-]{43}/;
 
@@ -16,6 +18,9 @@ function generateSteps(name, password) {
         { trigger: '.modal button#password_confirm', run: "click" },
     ];
 }
+
+/** Undoes the late frames of the backend tour. */
+let slowFrames = () => {};
 
 registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
     url: "/odoo",
@@ -38,6 +43,19 @@ registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
         { trigger: "body:not(:has(.modal))" },
         { trigger: 'button[data-menu-xmlid="base.menu_users"]', run: "click" },
         { trigger: 'a[data-menu-xmlid="json_rpc_token.api_token_menu"]', run: "click" },
+        {
+            // As on a busy machine, what waits for the next frame
+            // (browser.requestAnimationFrame) waits long: Odoo's own
+            // statusbar then misses the revocation (see the form's
+            // json_rpc_token_statusbar); 1.5 s makes that certain.
+            trigger: ".o_list_view",
+            run() {
+                const draw = browser.requestAnimationFrame.bind(browser);
+                slowFrames = patch(browser, {
+                    requestAnimationFrame: (callback) => setTimeout(() => draw(callback), 1500),
+                });
+            },
+        },
         { trigger: '.o_data_row td[name="name"]:contains("Tour integration")', run: "click" },
         // never shown again: the form has no trace of it
         {
@@ -51,7 +69,7 @@ registry.category("web_tour.tours").add("json_rpc_token_backend_tour", {
         { trigger: '.o_form_view button[name="action_revoke"]', run: "click" },
         { trigger: ".modal .modal-footer .btn-primary", run: "click" },
         { trigger: '.o_statusbar_status .o_arrow_button_current:contains("Revoked")' },
-        { trigger: '.o_form_view:not(:has(button[name="action_revoke"]))' },
+        { trigger: '.o_form_view:not(:has(button[name="action_revoke"]))', run: () => slowFrames() },
     ],
 });
 
