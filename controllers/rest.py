@@ -317,12 +317,13 @@ def read_many(secret, model_name, params):
         return _read_after(calls, params, domain, spec, order, page_size, limit)
     page, total_pages, offset = positive_int(params, "page") or 1, 1, 0
     if page_size:
-        total_pages = math.ceil(calls.run("search_count", [domain]) / page_size)
         offset = page_size * (page - 1)
         limit = min(limit or page_size, page_size)
     else:
         page = 1  # as odoo-rest-api: a page without a page size is the only page
     answer = calls.run("web_search_read", [domain, spec], {"offset": offset, "limit": limit, "order": order})
+    if page_size:
+        total_pages = math.ceil(_total(calls, domain, answer, offset) / page_size)
     rows = shape(answer["records"], spec)
     return {
         "count": len(rows),
@@ -332,6 +333,17 @@ def read_many(secret, model_name, params):
         "total_pages": total_pages,
         "result": rows,
     }
+
+
+def _total(calls, domain, answer, offset):
+    """The records of ``domain``, for the page count: ``web_search_read``'s
+    ``length`` (it counts them when the page is full; a page that is not
+    ends the set: its offset and rows are the total), counted again only
+    for a page past the end, where it answers 0. One count per page, not
+    two."""
+    if answer["records"] or not offset:
+        return answer["length"]
+    return calls.run("search_count", [domain])
 
 
 def _stream_many(calls, domain, spec, order, page_size, page, limit):
