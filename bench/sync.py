@@ -599,7 +599,7 @@ def profiled_requests(odoo, database, middle):
 def profile_parts(odoo, database):
     """{part: (title, functions, how their cumulative times add up)}: the
     parts are disjoint in the call tree but for the indented ones."""
-    from odoo.addons.json_rpc_token.core import keyset  # importable once the addons path is set
+    from odoo.addons.json_rpc_token.core import encoding, keyset, orm_call  # importable once the addons path is set
     from odoo.modules.registry import Registry
 
     models, fields = odoo.models.BaseModel, odoo.fields
@@ -612,13 +612,20 @@ def profile_parts(odoo, database):
             sum,
         ),
         "read": (
-            "ORM read: _read_format (web_read for REST's relations, which calls it)",
-            [partner.web_read, models._read_format],
+            "ORM read: _read_format (web_read for REST's relations, which calls it; the addon's "
+            "orm_call._read_rows, _read_format with the many2one names)",
+            [partner.web_read, models._read_format, orm_call._read_rows],
             max,
         ),
         "m2o": (
-            "  of which many2one names: Many2one.convert_to_read, or the display names REST reads",
-            [fields.Many2one.convert_to_read, models._compute_display_name, partner._compute_display_name],
+            "  of which many2one names: Many2one.convert_to_read, or the display names REST and "
+            "the addon's orm_call._display_names read",
+            [
+                fields.Many2one.convert_to_read,
+                models._compute_display_name,
+                partner._compute_display_name,
+                orm_call._display_names,
+            ],
             max,
         ),
         "rules": (
@@ -627,7 +634,7 @@ def profile_parts(odoo, database):
             sum,
         ),
         "count": ("search_count (REST's total pages)", [models.search_count], sum),
-        "encode": ("JSON encoding (json.dumps)", [json.dumps], sum),
+        "encode": ("JSON encoding (json.dumps; the addon's encoding.dumps)", [json.dumps, encoding.dumps], max),
         "sql": (
             "SQL, all statements (Cursor.execute): their time, and (statements) their number",
             [odoo.sql_db.Cursor.execute],

@@ -311,10 +311,42 @@ def read_with_selection(model, method, args, kwargs):
         return {"records": records, "length": model.search_count(domain)}
     if args or kwargs:
         raise InvalidParams(f"Unexpected search_read arguments with nested fields: {sorted(kwargs)}.")
-    answer = model.web_search_read(domain, spec, offset=offset, limit=limit, order=order)
+    answer = web_search_read(model, domain, spec, offset=offset, limit=limit, order=order)
     if not count:
         return answer["records"]
     # Odoo's web client never asks for a page past the end, so web_search_read
     # answers length 0 there; a client's pager needs the real total
     length = answer["length"] if answer["records"] or not offset else model.search_count(domain)
     return {"records": answer["records"], "length": length}
+
+
+#: where Odoo defines ``web_search_read``: a model whose method comes from
+#: elsewhere overrides it, and keeps its own
+_WEB_MODULE = "odoo.addons.web.models.models"
+
+
+def is_odoos_web_search_read(model):
+    """Whether ``model``'s ``web_search_read`` is Odoo's own."""
+    return type(model).web_search_read.__module__ == _WEB_MODULE
+
+
+def web_search_read(model, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+    """Odoo's ``web_search_read``, answering the same, with the page's rows
+    read the way Odoo's ``web_read`` reads records it was given by id.
+
+    Odoo's searches the page with its columns (``search_fetch``), so that
+    ``web_read``'s ``read`` finds them all in the cache and checks the record
+    rules a second time, in Python (``filtered_domain`` of every row, the
+    rule's fields fetched one by one): 40 to 50 % of a 2 000-row REST page
+    (doc/performance.rst). Here the search answers the ids only (``search``:
+    the same query, the same rules), and ``read`` fetches the columns itself,
+    in one query that applies the record rules again, in SQL (Odoo's
+    ``fetch`` of records not in the cache). No check is skipped: the rules
+    run twice as in Odoo, the second time where they cost least. A model
+    with a ``web_search_read`` of its own keeps it."""
+    if not is_odoos_web_search_read(model):
+        return model.web_search_read(
+            domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
+        )
+    records = model.search(domain, offset=offset, limit=limit, order=order)
+    return model._format_web_search_read_results(domain, records.web_read(specification), offset, limit, count_limit)

@@ -24,7 +24,13 @@ from odoo.tools.json import json_default as odoo_json_default
 from . import keyset, scope
 from .errors import BadArguments, InvalidParams, MethodNotFound
 from .field_selection import _take as take_argument
-from .field_selection import check_web_call, read_with_selection, web_specification
+from .field_selection import (
+    check_web_call,
+    is_odoos_web_search_read,
+    read_with_selection,
+    web_search_read,
+    web_specification,
+)
 
 #: methods that cannot write: all a read-only token may call, and what a
 #: batch may run without a savepoint of its own
@@ -190,7 +196,7 @@ class RecordStream:
             self.order,
             self.limit,
             self.offset,
-            field_names=fields if self.spec is None else list(self.spec),
+            field_names=_fetched_with_search(fields, self.spec),
         ):
             rows = _read_rows(records, fields, self.spec, self.load)
             if self.transform is not None:
@@ -204,6 +210,14 @@ def _readable(model, fields, spec):
     return None if spec is not None else model.check_field_access_rights("read", fields or None)
 
 
+def _fetched_with_search(fields, spec):
+    """The fields a search fetches with the records it finds: ``fields``
+    (``_read_format`` formats them from the cache); none for a web
+    specification, which ``web_read`` fetches itself with the record rules
+    in SQL (see :func:`.field_selection.web_search_read`)."""
+    return fields if spec is None else ()
+
+
 def _read_rows(records, fields, spec, load):
     """The rows of ``records``, found by a search (the record rules applied
     there): read as ``search_read`` and ``web_search_read`` read them."""
@@ -213,6 +227,12 @@ def _read_rows(records, fields, spec, load):
         records = records.with_env(
             records.env(context={key: value for key, value in records.env.context.items() if key != "active_test"})
         )
+    return _read_format(records, fields, load)
+
+
+def _read_format(records, fields, load):
+    """Odoo's ``_read_format`` of ``records`` (in the cache), with the
+    many2one names read once per related model (:func:`_display_names`)."""
     many2one = [name for name in fields if records._fields[name].type == "many2one"]
     if load != "_classic_read" or not many2one or type(records)._read_format is not BaseModel._read_format:
         return records._read_format(fnames=fields, load=load)
@@ -222,6 +242,15 @@ def _read_rows(records, fields, spec, load):
         for row in rows:
             row[name] = names.get(row[name], False)
     return rows
+
+
+def _read(records, fields=None, load="_classic_read"):
+    """Odoo's ``read`` (its field access, its ``fetch`` with the record
+    rules, its ``_read_format``) with the many2one names read once per
+    related model, as ``search_read``'s."""
+    fields = records.check_field_access_rights("read", fields)
+    records._origin.fetch(fields)
+    return _read_format(records, fields, load)
 
 
 def _display_names(comodel, ids):
@@ -289,7 +318,7 @@ def _search_read_after(model, args, kwargs, after):
         raise InvalidParams("Give 'offset' or 'after', not both: the cursor says where the page starts.")
     fields = _readable(model, fields, spec)
     records, next_cursor = keyset.page(
-        model, domain, order, after or None, limit, field_names=fields if spec is None else list(spec)
+        model, domain, order, after or None, limit, field_names=_fetched_with_search(fields, spec)
     )
     return {"records": _read_rows(records, fields, spec, load), "next": next_cursor}
 
@@ -347,10 +376,20 @@ def execute(env, model_name, method_name, args, kwargs, allowed_models=None, ids
                 streamed, args, {key: value for key, value in call_kwargs.items() if key != "count"}
             ),
         )
+    if method_name == "web_search_read" and is_odoos_web_search_read(model):
+        # the same answer as Odoo's, its rows' record rules checked in SQL
+        return web_search_read(
+            model.with_context(**context),
+            arguments.get("domain"),
+            arguments.get("specification"),
+            **{name: arguments[name] for name in ("offset", "limit", "order", "count_limit") if name in arguments},
+        )
     if method_name in ("read", "search_read"):
         result = read_with_selection(model.with_context(**context), method_name, args, call_kwargs)
         if result is None and method_name == "search_read":
             result = _search_read(model.with_context(**context), args, call_kwargs)
+        if result is None and method_name == "read" and type(model).read is BaseModel.read:
+            result = _read(model.with_context(**context).browse(args[0]), **arguments)
         if result is not None:
             return result
     if getattr(method, "_api", None) == "model_create" and not args and "vals_list" in call_kwargs:

@@ -174,6 +174,20 @@ class TestOpenApi(JsonCallCase):
         codes = document["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
         self.assertTrue({-32700, -32600, -32601, -32602, -32603, -32001, -32005, -32008} <= set(codes))
 
+    def test_rest_list_describes_cursor_paging(self):
+        """A sync client generated from the document can page with a cursor
+        (issue #22): REST's list takes ``after`` and answers ``next_cursor``."""
+        document = self.url_open("/json-call/openapi.json").json()
+        operation = document["paths"]["/api/{model}/"]["get"]
+        after = {param["name"]: param for param in operation["parameters"]}["after"]
+        self.assertEqual((after["in"], after["required"]), ("query", False))
+        self.assertIn("next_cursor", after["description"])
+        page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        if "$ref" in page:
+            page = document["components"]["schemas"][page["$ref"].rsplit("/", 1)[1]]
+        self.assertEqual(page["properties"]["next_cursor"]["type"], ["string", "null"])
+        self.assertNotIn("next_cursor", page["required"])
+
     def test_schema_driven_fuzzing(self):
         """schemathesis generates requests from the description and checks
         every answer: no server error, status, content type and body as

@@ -8,6 +8,7 @@ values the user may not read (another company's partner and company),
 archived records, and a context that changes display names."""
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..core import orm_call
@@ -29,8 +30,10 @@ FIELDS = [
 ]
 
 
-@tagged("post_install", "-at_install")
-class TestReadNames(TransactionCase):
+class ReadNamesCase(TransactionCase):
+    """The database of these tests: two companies and their partners, a
+    record rule of our own."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -118,6 +121,9 @@ class TestReadNames(TransactionCase):
         self.assertEqual([list(row) for row in answer], [list(row) for row in expected], "the fields' order")
         return answer
 
+
+@tagged("post_install", "-at_install")
+class TestReadNames(ReadNamesCase):
     def test_same_rows_as_search_read(self):
         env = self.user_env()
         for kwargs in (
@@ -184,3 +190,114 @@ class TestReadNames(TransactionCase):
         rows = self.assertSameAnswer(env, "res.partner", [self.domain], {"fields": ["name", "industry_id"]})
         self.assertIn(False, [row["industry_id"] for row in rows if row["id"] == contact.id])
         self.assertIn(self.a_parent.industry_id.id, [row["industry_id"] and row["industry_id"][0] for row in rows])
+
+
+#: a REST-like web specification: plain fields, many2one names and fields,
+#: an x2many with its own fields, as REST's query language builds them
+SPEC = {
+    "id": {},
+    "name": {},
+    "email": {},
+    "active": {},
+    "parent_id": {"fields": {"id": {}, "display_name": {}}},
+    "company_id": {"fields": {"display_name": {}}},
+    "country_id": {"fields": {"id": {}, "code": {}}},
+    "user_id": {},
+    "category_id": {"fields": {"name": {}}},
+}
+
+
+@tagged("post_install", "-at_install")
+class TestWebReadSameAnswer(ReadNamesCase):
+    """REST's pages (``web_search_read``), cursor pages and streams with a
+    web specification, and ``read``: the addon reads the rows' columns
+    after the search (``field_selection.web_search_read``: the record rules
+    checked again in SQL, not in Python) and ``read``'s many2one names once
+    per related model; each answer must be Odoo's for that user, on the
+    same database: two companies, Odoo's multi-company rules, a record rule
+    of our own. Odoo's answer is taken first, on an empty cache, then the
+    addon's, on an empty cache again."""
+
+    def odoo_then_addon(self, env, method, args, kwargs, ids=None):
+        """``(Odoo's answer, the addon's)`` to ``res.partner.method``, each
+        on an empty cache."""
+        context = kwargs.get("context") or {}
+        target = env["res.partner"].with_context(**context)
+        if ids is not None:
+            target = target.browse(ids)
+        env.invalidate_all()
+        expected = getattr(target, method)(*args, **{key: value for key, value in kwargs.items() if key != "context"})
+        env.invalidate_all()
+        answer = orm_call.execute(env, "res.partner", method, args if ids is None else [ids, *args], kwargs)
+        return expected, answer
+
+    def test_web_search_read(self):
+        env = self.user_env()
+        for kwargs in (
+            {},
+            {"order": "name desc", "limit": 3, "offset": 1},
+            {"limit": 2, "count_limit": 10},
+            {"context": {"active_test": False}},
+            {"context": {"show_email": True}},
+        ):
+            with self.subTest(kwargs=kwargs):
+                expected, answer = self.odoo_then_addon(env, "web_search_read", [self.domain, SPEC], kwargs)
+                self.assertEqual(answer, expected)
+                self.assertTrue(answer["records"])
+        names = [row["name"] for row in answer["records"]]
+        self.assertFalse([name for name in names if "Hidden" in name or "Of company B" in name])
+        self.assertIn("Names test: Under B's company", names)
+
+    def test_rules_still_hold(self):
+        """The rows a search finds are read as the user: a domain naming the
+        hidden partners and company B's by id finds none of them, however
+        the columns are fetched."""
+        env = self.user_env()
+        forbidden = (self.hidden_parent | self.b_parent | self.contacts.filtered(lambda c: "Hidden" in c.name)).ids
+        answer = orm_call.execute(env, "res.partner", "web_search_read", [[("id", "in", forbidden)], SPEC], {})
+        self.assertEqual(answer, {"length": 0, "records": []})
+        page = orm_call.execute(
+            env, "res.partner", "search_read", [[("id", "in", forbidden)]], {"fields": SPEC, "after": None}
+        )
+        self.assertEqual(page, {"records": [], "next": None})
+        # the whole set, then each cursor page and the stream: Odoo's rows, in Odoo's order
+        env.invalidate_all()
+        expected = env["res.partner"].web_search_read(self.domain, SPEC, order="id")["records"]
+        env.invalidate_all()
+        rows, after = [], None
+        while True:
+            page = orm_call.execute(
+                env,
+                "res.partner",
+                "search_read",
+                [self.domain],
+                {"fields": SPEC, "after": after, "limit": 2, "order": "id"},
+            )
+            rows += page["records"]
+            after = page["next"]
+            if not after:
+                break
+        self.assertEqual(rows, expected)
+        env.invalidate_all()
+        stream = orm_call.execute(
+            env, "res.partner", "search_read", [self.domain], {"fields": SPEC, "order": "id"}, stream=True
+        )
+        self.assertEqual(list(stream.rows()), expected)
+
+    def test_read(self):
+        """``read`` with plain fields: Odoo's rows, many2one names included;
+        the records the user may not read are refused as Odoo refuses them."""
+        env = self.user_env()
+        readable = env["res.partner"].search(self.domain).ids
+        for kwargs in (
+            {"fields": FIELDS},
+            {"fields": ["parent_id", "company_id"], "context": {"show_email": True}},
+            {"fields": FIELDS, "load": None},
+        ):
+            with self.subTest(kwargs=kwargs):
+                expected, answer = self.odoo_then_addon(env, "read", [], kwargs, ids=readable)
+                self.assertEqual(answer, expected)
+        with self.assertRaises(AccessError):
+            orm_call.execute(env, "res.partner", "read", [[self.hidden_parent.id]], {"fields": ["name"]})
+        with self.assertRaises(AccessError):
+            orm_call.execute(env, "res.partner", "read", [[self.b_parent.id]], {"fields": ["name", "parent_id"]})

@@ -140,6 +140,19 @@ class TestRestRead(RestCase):
         )
         limited = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": domain, "limit": 1})
         self.assertEqual((limited["count"], limited["total_pages"]), (1, 1))
+        # the page count is the set's, whether the page is full, short, past the end, or cut by a limit
+        for params, expected in (
+            ({"page_size": 1, "page": 1}, (1, None, 1, 2, 2)),
+            ({"page_size": 3, "page": 1}, (2, None, 1, None, 1)),
+            ({"page_size": 1, "page": 5}, (0, None, 5, None, 2)),
+            ({"page_size": 2, "page": 1, "limit": 1}, (1, None, 1, None, 1)),
+            ({"page_size": 2, "page": 2, "limit": 1}, (0, 1, 2, None, 1)),
+        ):
+            with self.subTest(params=params):
+                page = self.ok("GET", "/api/res.partner/", {"query": "{name}", "filter": domain, **params})
+                self.assertEqual(
+                    (page["count"], page["prev"], page["current"], page["next"], page["total_pages"]), expected
+                )
 
     def test_one_record(self):
         self.assertEqual(
