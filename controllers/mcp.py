@@ -51,6 +51,9 @@ _HTTP_STATUS_ERRORS = (
 class McpDispatcher(TokenDispatcher, http.Dispatcher):
     routing_type = "mcp"
     cors_methods = "POST"
+    # a new dialect: its answers are compact JSON (a tool's rows are in them
+    # twice, as structuredContent and as the text most assistants read)
+    compact_answers = True
     cors_headers = f"{TokenDispatcher.cors_headers}, {PROTOCOL_HEADER}, Mcp-Session-Id, Last-Event-ID"
     challenge = "Bearer"
 

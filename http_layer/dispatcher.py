@@ -391,6 +391,10 @@ class TokenDispatcher:
     #: the ``WWW-Authenticate`` challenge of a 401, for the dialects that
     #: answer with HTTP statuses (RFC 9110 §11.6.1)
     challenge = "Bearer"
+    #: answers without spaces between items (``encoding.dumps(compact=True)``,
+    #: orjson when installed): for the dialects whose clients never had
+    #: other bytes to rely on; the others keep the bytes of Odoo's RPC
+    compact_answers = False
 
     def error_status(self, exc):
         """The HTTP status of ``exc``'s kind in the error table, and the
@@ -408,7 +412,7 @@ class TokenDispatcher:
 
     def json_response(self, body, status=200, headers=()):
         """``body`` as JSON (recordsets as ids, dates as Odoo's RPC sends them)."""
-        data = encoding.dumps(body)
+        data = encoding.dumps(body, compact=self.compact_answers)
         return self.finish(
             self.request.make_response(
                 data, status=status, headers=[("Content-Type", "application/json; charset=utf-8"), *headers]
