@@ -89,41 +89,60 @@ def csrf_of(page):
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def log_in_for(browser, authorization_url, login, password):
+    """The first steps of :func:`play_the_browser` in ``browser`` (a
+    ``requests.Session``): the authorization request sends it to Odoo's
+    login form, where the user posts their login and password. Odoo's
+    answer, a redirect not followed: back to the authorization request, or,
+    for a user with a second factor, to its page (``/web/login/totp``)."""
+    first = browser.get(authorization_url, allow_redirects=False, timeout=60)
+    assert first.status_code in (302, 303), first.text[:500]
+    login_url = urljoin(authorization_url, first.headers["Location"])
+    page = browser.get(login_url, timeout=60)
+    signed_in = browser.post(
+        urljoin(authorization_url, "/web/login"),
+        data={
+            "login": login,
+            "password": password,
+            "csrf_token": csrf_of(page.text),
+            "redirect": parse_qs(urlsplit(login_url).query)["redirect"][0],
+        },
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert signed_in.status_code in (302, 303), signed_in.text[:500]
+    return signed_in
+
+
+def approve_in(browser, authorization_url, consent):
+    """The last steps of :func:`play_the_browser` in ``browser``, logged in:
+    the consent page, on which the user posts ``consent``. The redirect's
+    query, with ``consent_page``, the page's text."""
+    page = browser.get(authorization_url, allow_redirects=False, timeout=60)
+    assert page.status_code == 200, page.text[:500]
+    decided = browser.post(
+        authorization_url,
+        data={"csrf_token": csrf_of(page.text), "decision": "approve", **consent},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert decided.status_code == 302, decided.text[:500]
+    query = {key: values[0] for key, values in parse_qs(urlsplit(decided.headers["Location"]).query).items()}
+    return {**query, "consent_page": page.text}
+
+
 def play_the_browser(authorization_url, login, password, consent):
     """What a user does when an OAuth client opens ``authorization_url`` in
-    their browser: Odoo's login form, then the consent page, on which they
-    post ``consent`` (the form's fields: ``models``, ``read_only``,
-    ``call_methods``; ``decision`` defaults to approve). The redirect to the
-    client's loopback listener is read, not followed: its query (``code``,
-    ``state`` or ``error``), with ``consent_page``, the page's text."""
+    their browser: Odoo's login form (:func:`log_in_for`), then the consent
+    page, on which they post ``consent`` (the form's fields: ``models``,
+    ``read_only``, ``call_methods``; ``decision`` defaults to approve:
+    :func:`approve_in`). The redirect to the client's loopback listener is
+    read, not followed: its query (``code``, ``state`` or ``error``), with
+    ``consent_page``, the page's text. (A user with a second factor:
+    ``tests_system/test_live_oauth_totp.py`` plays the steps one by one.)"""
     with requests.Session() as browser:
-        first = browser.get(authorization_url, allow_redirects=False, timeout=60)
-        assert first.status_code in (302, 303), first.text[:500]
-        login_url = urljoin(authorization_url, first.headers["Location"])
-        page = browser.get(login_url, timeout=60)
-        signed_in = browser.post(
-            urljoin(authorization_url, "/web/login"),
-            data={
-                "login": login,
-                "password": password,
-                "csrf_token": csrf_of(page.text),
-                "redirect": parse_qs(urlsplit(login_url).query)["redirect"][0],
-            },
-            allow_redirects=False,
-            timeout=60,
-        )
-        assert signed_in.status_code in (302, 303), signed_in.text[:500]
-        page = browser.get(authorization_url, allow_redirects=False, timeout=60)
-        assert page.status_code == 200, page.text[:500]
-        decided = browser.post(
-            authorization_url,
-            data={"csrf_token": csrf_of(page.text), "decision": "approve", **consent},
-            allow_redirects=False,
-            timeout=60,
-        )
-        assert decided.status_code == 302, decided.text[:500]
-        query = {key: values[0] for key, values in parse_qs(urlsplit(decided.headers["Location"]).query).items()}
-        return {**query, "consent_page": page.text}
+        log_in_for(browser, authorization_url, login, password)
+        return approve_in(browser, authorization_url, consent)
 
 
 def run_oauth_client(command, login, password, consent, timeout=180, **popen):
