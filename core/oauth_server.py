@@ -432,9 +432,11 @@ def redirect_uri_allowed(uri, allowed_extra=()):
     administrator allowed (``allowed_extra``: schemes such as ``cursor:``,
     prefixes such as ``cursor://anysphere.cursor-retrieval/``, see
     :func:`redirect_allowance_problem`); never with a fragment, a user or
-    a password. Anything else (``http://`` to another host, ``javascript:``,
-    an app's private scheme not allowed) is refused at registration."""
-    if not isinstance(uri, str) or len(uri) > 2000:
+    a password, a space or a control character (the URIs are stored one per
+    line: one with a space would register two). Anything else (``http://``
+    to another host, ``javascript:``, an app's private scheme not allowed)
+    is refused at registration."""
+    if not isinstance(uri, str) or len(uri) > 2000 or client_metadata.has_space_or_control(uri):
         return False
     try:
         parts = urlsplit(uri)
