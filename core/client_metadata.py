@@ -184,7 +184,7 @@ class _CheckedAddressConnection(http.client.HTTPSConnection):
     Connecting, the TLS handshake and every read end by ``deadline``."""
 
     def __init__(self, host, port, addresses, context, deadline):
-        super().__init__(host, port, timeout=_time_left(deadline), context=context)
+        super().__init__(host, port, context=context)  # the timeouts: set by connect and the reader
         self._addresses = addresses
         self._deadline = deadline
 

@@ -315,6 +315,9 @@ class TestClientMetadataDocuments(ClientsCase):
         self.documents.serve_json("/other.json", {"client_id": url("/client.json"), "redirect_uris": [REDIRECT]})
         self.document("/evil.json", redirect_uris=["http://evil.example/callback"])
         self.document("/secret.json", token_endpoint_auth_method="client_secret_basic")
+        # what the document's server sent, quoted in the error: never a 500
+        self.document("/quote.json", redirect_uris=['javascript:"\u00e9\n'])
+        self.documents.serve_json("/quoted-type.json", b"{}", content_type='text/"x\\')
         for path, text in (
             ("/page.json", "is not JSON"),
             ("/broken.json", "not valid JSON"),
@@ -325,6 +328,8 @@ class TestClientMetadataDocuments(ClientsCase):
             ("/other.json", "is not the URL it was fetched from"),
             ("/evil.json", "http://evil.example/callback is not allowed"),
             ("/secret.json", "public clients only"),
+            ("/quote.json", "javascript:%22%C3%A9%0A is not allowed"),
+            ("/quoted-type.json", "Content-Type text/%22x%5C)"),
         ):
             with self.subTest(path=path):
                 self.refused_page(url(path), text)
@@ -446,6 +451,10 @@ class TestRedirectUriSettings(ClientsCase):
         ):
             with self.subTest(uri=uri):
                 self.assertEqual(self.register([uri], status=400)["error"], "invalid_redirect_uri")
+        # the URI refused is quoted in the error, percent-encoded where RFC
+        # 6749 allows no such character in an error_description (a 500 before)
+        described = self.register(['cursor://app/"\u00e9\\\n'], status=400)["error_description"]
+        self.assertIn("The redirect URI cursor://app/%22%C3%A9%5C%0A is not allowed", described)
         smuggled = "https://app.example/cb\njavascript:alert(1)"
         with self.assertRaisesRegex(client_metadata.Refused, "no space or control character"):
             client_metadata.check_url("https://app.example/client.json\t")

@@ -56,6 +56,38 @@ class TestTokenModelBrowser(Odoo19Case):
         self.doc_fails(403, "AccessError", examples_path("res.users", "search_read"), token=token)
         self.assertEqual(self.doc(examples_path("res.country", "search_read"), token=token)["model"], "res.country")
 
+    def test_scoped_token_cannot_tell_which_models_exist(self):
+        """Out of its scope, a model that exists and one that does not get
+        the same answer, on every token route of the model browser: a
+        scoped token learns nothing of the models it may not use."""
+        token = self.scoped_token(["res.partner"])
+        for model in ("res.users", "no.such.model"):
+            for path in (doc_path(model), examples_path(model, "search_read")):
+                with self.subTest(path=path):
+                    _response, error = self.doc_fails(403, "AccessError", path, token=token)
+                    self.assertEqual(error["message"], f"This token may not use the model '{model}'.")
+
+    def test_odd_names_in_the_examples_route(self):
+        """Names a browser or a script may send: the documented JSON error,
+        never a page, a redirect or a 500; a method ``call_kw`` refuses
+        (private, ``@api.private``, not a method) has no examples."""
+        for method in ("sudo", "with_user", "_read", "__init__", "_name", "pool", "no_such_method"):
+            with self.subTest(method=method):
+                self.doc_fails(404, "MethodNotFound", examples_path("res.partner", method))
+        for model in ("r\u00e9s.partner", "x" * 3000, "res.partner\u0000", "ir.model.."):
+            with self.subTest(model=model[:20]):
+                self.doc_fails(404, "MethodNotFound", examples_path(model, "search_read"))
+        for path in (
+            "/doc-bearer/..%2F/search_read/examples.json",
+            "/doc-bearer/res.partner/..%2F..%2Fweb/examples.json",
+        ):
+            with self.subTest(path=path):
+                response = self.opener.get(
+                    self.base_url() + path, headers={"Authorization": f"bearer {self.token}"}, timeout=30
+                )
+                self.assertEqual(response.status_code, 404, response.text)
+                self.assertTrue(response.headers["Content-Type"].startswith("application/json"), response.text)
+
     def test_read_only_token_sees_its_methods_only(self):
         token = self.scoped_token(["res.partner"], read_only=True)
         (partner,) = self.doc(INDEX, token=token)["models"]
