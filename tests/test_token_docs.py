@@ -43,6 +43,12 @@ class TestTokenModelBrowser(Odoo19Case):
         self.assertIn(f'data-database="{self.env.cr.dbname}"', response.text)
         self.assertIn('data-token-variable="ODOO_TOKEN"', response.text)
         self.assertIn("o_jrt_token_form", response.text)
+        # it takes a password or a token: no other site may frame it, and
+        # the form is never submitted by the browser itself (the password
+        # in the URL, were the page's script not run yet)
+        policy = response.headers["Content-Security-Policy"]
+        self.assertIn("frame-ancestors 'self'", policy)
+        self.assertIn("form-action 'none'", policy)
         # a model's page is still the backend user's
         response = self.opener.get(self.base_url() + MODELS_PAGE + "/res.partner", allow_redirects=False, timeout=30)
         self.assertEqual(response.status_code, 303)
@@ -136,6 +142,48 @@ class TestTokenModelBrowser(Odoo19Case):
             with self.subTest(path=path, revoked=True):
                 _response, error = self.doc_fails(401, "TokenRevoked", path)
                 self.assertEqual(error["message"], "The token has been revoked.")
+
+
+@tagged("post_install", "-at_install")
+class TestTokenModelBrowserEscapes(Odoo19Case):
+    def test_labels_and_help_are_text_never_html(self):
+        """A custom field (Settings › Technical › Fields: anyone with that
+        right writes its label and help) whose label and help are HTML that
+        runs script: the model browser of a token's user, in a real browser,
+        shows them as text, and nothing of them runs."""
+        label, help_text = '<img src=x onerror="window.jrtXss=1">', "<script>window.jrtXss=2</script>"
+        self.env["ir.model.fields"].create(
+            {
+                "name": "x_jrt_markup",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "ttype": "char",
+                "field_description": label,
+                "help": help_text,
+            }
+        )
+        code = f"""(async () => {{
+            const form = document.querySelector(".o_jrt_token_form");
+            form.elements.token.value = {json.dumps(self.token)};
+            location.hash = "res.partner";
+            form.requestSubmit();
+            let row = null;
+            for (let tries = 0; tries < 300 && !row; tries++) {{
+                await new Promise((resolve) => setTimeout(resolve, 100));
+                row = document.querySelector('.o_jrt_fields tr[data-field="x_jrt_markup"]');
+            }}
+            await new Promise((resolve) => setTimeout(resolve, 500));  // an image's error, had it been one
+            if (!row) {{
+                console.error("the field is not listed");
+            }} else if (window.jrtXss || row.querySelector("img, script")) {{
+                console.error(`HTML of a label ran: ${{row.innerHTML}}`);
+            }} else if (![{json.dumps(label)}, {json.dumps(help_text)}].every((t) => row.textContent.includes(t))) {{
+                console.error(`the label and help are not shown as text: ${{row.textContent}}`);
+            }} else {{
+                console.log("test successful");
+            }}
+        }})();"""
+        self.opener.cookies.clear()
+        self.browser_js(MODELS_PAGE, code, ready='document.body.dataset.jrtReady === "1"', timeout=90)
 
 
 @tagged("post_install", "-at_install")
