@@ -151,7 +151,14 @@ class ClientsCase(OAuthCase):
         self.assertEqual(page.status_code, 400, page.text)
         self.assertIn("This app cannot connect.", page.text)
         self.assertIn(text, page.text)
+        self.assert_not_framed(page)
         return page
+
+    def assert_not_framed(self, page):
+        """An authorization page no other site may frame (clickjacking of
+        "Approve")."""
+        self.assertEqual(page.headers.get("X-Frame-Options"), "DENY")
+        self.assertIn("frame-ancestors 'none'", page.headers.get("Content-Security-Policy", ""))
 
 
 @tagged("post_install", "-at_install")
@@ -254,6 +261,7 @@ class TestClientMetadataDocuments(ClientsCase):
         page = self.authorize(challenge)
         self.assertEqual(page.status_code, 200, page.text)
         self.assertIn("Inspector of Tests", page.text)
+        self.assert_not_framed(page)
         self.assertIn(f"published by <strong>localhost:{self.documents.port}</strong>", page.text)
         token = self.exchange(self.approve(challenge), verifier)
         self.assertEqual(self.mcp_status(token["access_token"]), 200)
