@@ -146,43 +146,51 @@ class TestTokenModelBrowser(Odoo19Case):
 
 @tagged("post_install", "-at_install")
 class TestTokenModelBrowserEscapes(Odoo19Case):
-    def test_labels_and_help_are_text_never_html(self):
-        """A custom field (Settings › Technical › Fields: anyone with that
-        right writes its label and help) whose label and help are HTML that
-        runs script: the model browser of a token's user, in a real browser,
-        shows them as text, and nothing of them runs."""
-        label, help_text = '<img src=x onerror="window.jrtXss=1">', "<script>window.jrtXss=2</script>"
-        self.env["ir.model.fields"].create(
-            {
-                "name": "x_jrt_markup",
-                "model_id": self.env["ir.model"]._get_id("res.partner"),
-                "ttype": "char",
-                "field_description": label,
-                "help": help_text,
-            }
-        )
+    def test_model_descriptions_are_text_never_html(self):
+        """A model whose description (``ir.model``'s name, which an
+        administrator edits in Settings › Technical › Models) is HTML that
+        runs script: the model browser of a token's user, in a real
+        browser, shows it as text on the index and the model's page, and
+        nothing of it runs (a script there would read the token)."""
+        label = '<img src=x onerror="window.jrtXss=1"><script>window.jrtXss=2</script>'
+        self.env["ir.model"]._get("res.country").write({"name": label})
         code = f"""(async () => {{
+            const label = {json.dumps(label)}, token = {json.dumps(self.token)};
+            const database = document.querySelector(".o_jrt_token_browser").dataset.database;
             const form = document.querySelector(".o_jrt_token_form");
-            form.elements.token.value = {json.dumps(self.token)};
-            location.hash = "res.partner";
-            form.requestSubmit();
-            let row = null;
-            for (let tries = 0; tries < 300 && !row; tries++) {{
-                await new Promise((resolve) => setTimeout(resolve, 100));
-                row = document.querySelector('.o_jrt_fields tr[data-field="x_jrt_markup"]');
+            async function shown(selector) {{
+                for (let tries = 0; tries < 200; tries++) {{
+                    const found = document.querySelector(selector);
+                    if (found) return found;
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }}
+                const page = document.querySelector(".o_jrt_model_reference").textContent.replace(/\\s+/g, " ");
+                throw new Error(`${{selector}} not shown: ${{page.slice(0, 600)}}`);
             }}
-            await new Promise((resolve) => setTimeout(resolve, 500));  // an image's error, had it been one
-            if (!row) {{
-                console.error("the field is not listed");
-            }} else if (window.jrtXss || row.querySelector("img, script")) {{
-                console.error(`HTML of a label ran: ${{row.innerHTML}}`);
-            }} else if (![{json.dumps(label)}, {json.dumps(help_text)}].every((t) => row.textContent.includes(t))) {{
-                console.error(`the label and help are not shown as text: ${{row.textContent}}`);
-            }} else {{
+            try {{
+                const probe = await fetch("/doc-bearer/index.json", {{
+                    headers: {{ Authorization: `Bearer ${{token}}`, "X-Odoo-Database": database }},
+                    credentials: "omit",
+                }});
+                if (!probe.ok) throw new Error(`probe ${{probe.status}} ${{(await probe.text()).slice(0, 300)}}`);
+                form.elements.token.value = token;
+                document.querySelector(".o_jrt_token_submit").click();
+                const row = await shown('.o_jrt_models tr[data-model="res.country"]');
+                location.hash = "res.country";
+                const page = await shown('.o_jrt_fields tr[data-field="code"]');
+                await new Promise((resolve) => setTimeout(resolve, 500));  // an image's error, had it been one
+                const view = document.querySelector(".o_jrt_token_view");
+                if (window.jrtXss || view.querySelector("img, script")) {{
+                    throw new Error(`HTML of a description ran: ${{view.innerHTML.slice(0, 600)}}`);
+                }}
+                if (!row.textContent.includes(label) || !view.textContent.includes(label)) {{
+                    throw new Error(`the description is not shown as text: ${{view.textContent.slice(0, 600)}}`);
+                }}
                 console.log("test successful");
+            }} catch (error) {{
+                console.error(error.message);
             }}
         }})();"""
-        self.opener.cookies.clear()
         self.browser_js(MODELS_PAGE, code, ready='document.body.dataset.jrtReady === "1"', timeout=90)
 
 
