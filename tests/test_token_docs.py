@@ -151,7 +151,8 @@ class TestTokenModelBrowserEscapes(Odoo19Case):
         administrator edits in Settings › Technical › Models) is HTML that
         runs script: the model browser of a token's user, in a real
         browser, shows it as text on the index and the model's page, and
-        nothing of it runs (a script there would read the token)."""
+        nothing of it runs (a script there would read the token). A link
+        into the page with a malformed address (``#%E0``) shows its error."""
         label = '<img src=x onerror="window.jrtXss=1"><script>window.jrtXss=2</script>'
         self.env["ir.model"]._get("res.country").write({"name": label})
         code = f"""(async () => {{
@@ -186,6 +187,9 @@ class TestTokenModelBrowserEscapes(Odoo19Case):
                 if (!row.textContent.includes(label) || !view.textContent.includes(label)) {{
                     throw new Error(`the description is not shown as text: ${{view.textContent.slice(0, 600)}}`);
                 }}
+                // a malformed link into the page: its error, not a page left as it was
+                location.hash = "%E0";
+                await shown(".o_jrt_token_view .o_jrt_refused");
                 console.log("test successful");
             }} catch (error) {{
                 console.error(error.message);
