@@ -63,6 +63,13 @@ API_DOCS_CSP = (
 )
 
 
+#: the model browser of a token's user takes a password or a token: no
+#: other site may frame it (and dress it up to have one typed or a button
+#: clicked), and the browser never submits its form itself (a GET with the
+#: password in the URL, were the page's script not run yet: the script
+#: sends it); Odoo's frontend layout runs inline scripts, so no script-src
+TOKEN_PAGE_CSP = "frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+
 NOT_INTERNAL = "The model reference is for internal users."
 
 
@@ -96,6 +103,7 @@ class DocsController(http.Controller):
             return request.render(
                 "json_rpc_token.model_reference_token",
                 {"database": request.db, "token_variable": snippets.TOKEN_VARIABLE},
+                headers=[("Content-Security-Policy", TOKEN_PAGE_CSP)],
             )
         if not request.env.user._is_internal():
             return self._refused_page(None, (403, NOT_INTERNAL))

@@ -74,6 +74,18 @@ def _oauth_error(error):
     return _respond(status, body, headers)
 
 
+#: the consent page is never framed: a page of another site that framed it
+#: (the browser sends Odoo's session cookie with a frame unless it keeps
+#: cookies same-site by default) could have the user click "Approve" for
+#: the attacker's client, the code sent to the attacker's redirect URI
+NOT_FRAMED = [("Content-Security-Policy", "frame-ancestors 'none'"), ("X-Frame-Options", "DENY")]
+
+
+def _page(template, values, status=200):
+    """An authorization page (consent or refusal), never in a frame."""
+    return request.render(template, values, status=status, headers=NOT_FRAMED)
+
+
 def _machine_endpoint(run):
     """A POST endpoint of the authorization server, with CORS: a preflight
     answered, another method refused, a page of a foreign site refused,
@@ -170,7 +182,7 @@ class OAuthController(http.Controller):
             if getattr(error, "redirect_uri", None):
                 status, body, headers = error(None)
                 return _respond(status, body, headers)
-            return request.render("json_rpc_token.oauth_error", {"error": error.description or error.error}, status=400)
+            return _page("json_rpc_token.oauth_error", {"error": error.description or error.error}, status=400)
         client = grant.request.client.record
         asks_write = not oauth_server.asks_read_only(grant.request.payload.scope)
         asks_call_methods = oauth_server.asks_call_methods(grant.request.payload.scope)
@@ -182,7 +194,7 @@ class OAuthController(http.Controller):
             try:
                 models_ = _chosen_models(request.env, httprequest.form.get("models"))
             except errors.InvalidParams as error:
-                return request.render("json_rpc_token.oauth_error", {"error": str(error)}, status=400)
+                return _page("json_rpc_token.oauth_error", {"error": str(error)}, status=400)
             # public methods: only when asked, and ticked (the box is unticked at first)
             call_methods = bool(httprequest.form.get("call_methods")) if asks_call_methods else None
             approved = Grants._approve(client, user, models_, read_only, call_methods)
@@ -190,7 +202,7 @@ class OAuthController(http.Controller):
         known = Grants._find(client, user, not asks_write, asks_call_methods)
         if known:
             return server.create_authorization_response(httprequest, grant_user=known, grant=grant)
-        return request.render(
+        return _page(
             "json_rpc_token.oauth_consent",
             {
                 "action": httprequest.full_path,

@@ -13,8 +13,10 @@ shared addresses are refused unless an administrator allows them;
 link-local (169.254.169.254: a cloud's instance metadata), multicast,
 reserved and unspecified addresses are refused always.
 
-The fetch has a timeout, a size cap, follows no redirect and takes JSON
-only. Plain ``http`` is never fetched: the document says where the user's
+The fetch has a size cap, follows no redirect, takes JSON only, and one
+deadline for all of it (connection, TLS handshake, headers, body): each
+read from the socket gets only the time left, so that a server dripping a
+byte at a time cannot hold an Odoo worker past it. Plain ``http`` is never fetched: the document says where the user's
 authorization code is sent (``redirect_uris``), and only TLS vouches that
 it is the client's own. A document served with a certificate of an
 internal authority is trusted through the server option
@@ -27,6 +29,7 @@ wrong, for the OAuth error the user sees.
 
 import functools
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -37,7 +40,7 @@ from . import strict_json
 
 #: the draft's advice: documents are small (5 kB)
 MAX_BYTES = 5 * 1024
-#: seconds to connect, and for the whole answer to arrive
+#: seconds for the whole fetch: connecting, TLS, the headers and the body
 TIMEOUT = 5
 MAX_URL_LENGTH = 2000
 USER_AGENT = "Odoo json_rpc_token (client metadata)"
@@ -53,11 +56,21 @@ def is_metadata_url(client_id):
     return isinstance(client_id, str) and client_id[:8].lower() == "https://"
 
 
+def has_space_or_control(text):
+    """Whether ``text`` holds a space, a control or another character that
+    cannot be printed: a URL has none (RFC 3986), ``urlsplit`` silently drops
+    some (tab, CR, LF), and a list of URLs stored one per line would be cut
+    at them (``https://app.example/cb javascript:x`` read as two)."""
+    return any(character.isspace() or not character.isprintable() for character in text)
+
+
 def check_url(url):
     """The parts of a client ID URL, as the draft requires it (§3): https,
     a host, a path, no fragment, no user or password, no dot segment."""
     if len(url) > MAX_URL_LENGTH:
         raise Refused("The client ID URL is too long.")
+    if has_space_or_control(url):
+        raise Refused("A client ID URL has no space or control character.")
     try:
         parts = urlsplit(url)
         port = parts.port or 443
@@ -85,11 +98,17 @@ def address_refused(address, allow_private):
     ``allow_private``: an administrator allowed private, loopback and
     shared addresses (a metadata host inside the organisation)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
+    # an IPv6 address that carries an IPv4 one is judged by the IPv4 one,
+    # where its packets go: mapped (::ffff:127.0.0.1) and 6to4
+    # (2002:a9fe:a9fe::, encapsulated to 169.254.169.254 by a host with a
+    # 6to4 route, and "global" to Python)
+    ip = getattr(ip, "ipv4_mapped", None) or getattr(ip, "sixtofour", None) or ip
     if ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip in THIS_NETWORK:
         return "an unspecified, multicast or link-local address"
-    if ip.is_loopback or (ip.is_private and not ip.is_reserved) or ip in SHARED_ADDRESSES:
+    # site-local (fec0::/10): deprecated, still routed inside some networks,
+    # and "global" to Python
+    internal = ip.is_private and not ip.is_reserved or getattr(ip, "is_site_local", False)
+    if ip.is_loopback or internal or ip in SHARED_ADDRESSES:
         return None if allow_private else "a private or loopback address"
     if ip.is_reserved or not ip.is_global:
         return "a reserved address"
@@ -117,28 +136,77 @@ def resolve_checked(host, port, allow_private):
     return addresses
 
 
+def _time_left(deadline):
+    """Seconds until ``deadline`` (``time.monotonic()``); TimeoutError when
+    it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the client metadata fetch's deadline has passed")
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's bytes (``stream``: its ``makefile``, which keeps it open
+    for the answer after ``http.client`` closes the connection), each read
+    allowed only the time left before the fetch's deadline. A socket
+    timeout alone bounds one read: a server that sends a byte just before
+    each timeout would keep the fetch (and the Odoo worker) for hours, as
+    ``http.client`` reads the headers line by line and the body until it
+    has what it asked for."""
+
+    def __init__(self, sock, stream, deadline):
+        super().__init__()
+        self._sock, self._stream, self._deadline = sock, stream, deadline
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._stream.readinto(buffer)
+
+    def close(self):
+        self._stream.close()
+        return super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An answer read through :class:`_DeadlineReader`."""
+
+    def __init__(self, sock, deadline, **options):
+        super().__init__(sock, **options)
+        self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), deadline))
+
+
 class _CheckedAddressConnection(http.client.HTTPSConnection):
     """HTTPS to the addresses checked already, not to what the name
-    resolves to now: the TLS server name and ``Host`` stay the URL's."""
+    resolves to now: the TLS server name and ``Host`` stay the URL's.
+    Connecting, the TLS handshake and every read end by ``deadline``."""
 
-    def __init__(self, host, port, addresses, context, timeout):
-        super().__init__(host, port, timeout=timeout, context=context)
+    def __init__(self, host, port, addresses, context, deadline):
+        super().__init__(host, port, context=context)  # the timeouts: set by connect and the reader
         self._addresses = addresses
+        self._deadline = deadline
 
     def connect(self):
         last_error = None
         for family, sockaddr in self._addresses:
             sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.settimeout(self.timeout)
+            sock.settimeout(_time_left(self._deadline))
             try:
                 sock.connect(sockaddr)
             except OSError as error:
                 sock.close()
                 last_error = error
                 continue
+            # the handshake has the time left (the timeout set above, or less)
+            sock.settimeout(_time_left(self._deadline))
             self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
             return
         raise last_error or OSError("no address")
+
+    def response_class(self, sock, **options):
+        return _DeadlineResponse(sock, self._deadline, **options)
 
 
 @functools.lru_cache(maxsize=8)
@@ -153,14 +221,12 @@ def _tls_context(ca_file):
     return context
 
 
-def _read_capped(response, max_bytes, deadline):
+def _read_capped(response, max_bytes):
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
         raise Refused(f"The client metadata document is larger than {max_bytes} bytes.")
     pieces, size = [], 0
     while True:
-        if time.monotonic() > deadline:
-            raise Refused("The client metadata document took too long to arrive.")
         piece = response.read(min(4096, max_bytes + 1 - size))
         if not piece:
             return b"".join(pieces)
@@ -177,7 +243,7 @@ def fetch(url, allow_private=False, ca_file=None, timeout=TIMEOUT, max_bytes=MAX
     addresses = resolve_checked(parts.hostname, port, allow_private)
     deadline = time.monotonic() + timeout
     target = parts.path + (f"?{parts.query}" if parts.query else "")
-    connection = _CheckedAddressConnection(parts.hostname, port, addresses, _tls_context(ca_file), timeout)
+    connection = _CheckedAddressConnection(parts.hostname, port, addresses, _tls_context(ca_file), deadline)
     try:
         connection.request("GET", target, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
         response = connection.getresponse()
@@ -188,7 +254,9 @@ def fetch(url, allow_private=False, ca_file=None, timeout=TIMEOUT, max_bytes=MAX
         content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise Refused(f"The client metadata document is not JSON (Content-Type {content_type[:60] or 'none'}).")
-        body = _read_capped(response, max_bytes, deadline)
+        body = _read_capped(response, max_bytes)
+    except TimeoutError:
+        raise Refused(f"The client metadata document took longer than {timeout} seconds to arrive.") from None
     except ssl.SSLError as error:
         raise Refused(f"The client metadata document's TLS failed: {error.reason or error}.") from None
     except (OSError, http.client.HTTPException) as error:

@@ -15,7 +15,7 @@ environment (:func:`server`)."""
 import re
 from collections import defaultdict
 from functools import cached_property
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AuthorizationServer, JsonPayload, JsonRequest, OAuth2Payload, OAuth2Request, grants
@@ -346,8 +346,10 @@ class Registration(ClientRegistrationEndpoint):
         for uri in uris:
             if not self.server.redirect_uri_allowed(uri):
                 raise InvalidRedirectURIError(
-                    f"The redirect URI {uri[:200]} is not allowed: https, or http to a loopback address, without "
-                    "a fragment (an administrator may allow other schemes or prefixes in Settings)."
+                    error_description(
+                        f"The redirect URI {uri[:200]} is not allowed: https, or http to a loopback address, "
+                        "without a fragment (an administrator may allow other schemes or prefixes in Settings)."
+                    )
                 )
         request.payload = _JsonPayload(data)
         return super().extract_client_metadata(request)
@@ -375,6 +377,18 @@ class Registration(ClientRegistrationEndpoint):
         body.pop("client_secret", None)
         body.pop("client_secret_expires_at", None)
         return status, body, headers
+
+
+def error_description(text):
+    """``text`` as an RFC 6749 ``error_description`` may be: printable
+    ASCII but ``"`` and ``\\`` (§5.2); any other character percent-encoded,
+    as in a URL. For a description that quotes what a client or a remote
+    server sent (a redirect URI, a metadata document's reason): Authlib
+    raises ``ValueError`` on such a character, which was a 500 page."""
+    return "".join(
+        character if " " <= character <= "~" and character not in '"\\' else quote(character, safe="")
+        for character in text
+    )
 
 
 def json_request(httprequest, data):
@@ -437,9 +451,11 @@ def redirect_uri_allowed(uri, allowed_extra=()):
     administrator allowed (``allowed_extra``: schemes such as ``cursor:``,
     prefixes such as ``cursor://anysphere.cursor-retrieval/``, see
     :func:`redirect_allowance_problem`); never with a fragment, a user or
-    a password. Anything else (``http://`` to another host, ``javascript:``,
-    an app's private scheme not allowed) is refused at registration."""
-    if not isinstance(uri, str) or len(uri) > 2000:
+    a password, a space or a control character (the URIs are stored one per
+    line: one with a space would register two). Anything else (``http://``
+    to another host, ``javascript:``, an app's private scheme not allowed)
+    is refused at registration."""
+    if not isinstance(uri, str) or len(uri) > 2000 or client_metadata.has_space_or_control(uri):
         return False
     try:
         parts = urlsplit(uri)
@@ -496,7 +512,7 @@ class Server(AuthorizationServer):
             try:
                 record = Clients._from_metadata_document(client_id)
             except client_metadata.Refused as refused:
-                raise InvalidClientError(str(refused)) from None
+                raise InvalidClientError(error_description(str(refused))) from None
         else:
             record = Clients.search([("client_id", "=", client_id)], limit=1)
         return Client(record) if record else None

@@ -17,7 +17,8 @@ import ssl
 import subprocess
 import tempfile
 import threading
-from contextlib import closing
+import time
+from contextlib import closing, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from unittest.mock import patch
@@ -97,6 +98,30 @@ class DocumentServer:
         self.httpd.server_close()
 
 
+def dripping_server(cert, key, head, drip, interval=0.25):
+    """A TLS server on 127.0.0.1 that answers one request with ``head`` at
+    once, then ``drip`` one byte every ``interval`` seconds (a server that
+    would hold the fetch, and its Odoo worker, as long as it likes); its
+    port."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        with listener:
+            connection, _address = listener.accept()
+            # an OSError: the client gave up, what the test wants
+            with suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
+                tls.recv(4096)
+                tls.sendall(head)
+                for byte in drip:
+                    time.sleep(interval)
+                    tls.sendall(bytes([byte]))
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1]
+
+
 def silent_listener(address):
     """A socket listening on ``address`` (127.0.0.1 or ::1), to prove that
     nothing connects to it."""
@@ -126,7 +151,14 @@ class ClientsCase(OAuthCase):
         self.assertEqual(page.status_code, 400, page.text)
         self.assertIn("This app cannot connect.", page.text)
         self.assertIn(text, page.text)
+        self.assert_not_framed(page)
         return page
+
+    def assert_not_framed(self, page):
+        """An authorization page no other site may frame (clickjacking of
+        "Approve")."""
+        self.assertEqual(page.headers.get("X-Frame-Options"), "DENY")
+        self.assertIn("frame-ancestors 'none'", page.headers.get("Content-Security-Policy", ""))
 
 
 @tagged("post_install", "-at_install")
@@ -142,9 +174,20 @@ class TestClientMetadataGuard(ClientsCase):
                 f"https://127.0.0.1:{port4}/client.json",
                 f"https://[::1]:{port6}/client.json",
                 f"https://[::ffff:127.0.0.1]:{port4}/client.json",
+                f"https://[::ffff:7f00:1]:{port4}/client.json",
+                f"https://[0:0:0:0:0:ffff:127.0.0.1]:{port4}/client.json",
+                # IPv4 in the forms inet_aton takes: decimal, hex, octal, short
+                f"https://2130706433:{port4}/client.json",
+                f"https://0x7f.1:{port4}/client.json",
+                f"https://017700000001:{port4}/client.json",
+                f"https://127.1:{port4}/client.json",
             ):
                 with self.subTest(url=url):
                     self.refused_page(url, "private or loopback address")
+            for url in (f"https://[::]:{port6}/client.json", f"https://0:{port4}/client.json"):
+                with self.subTest(url=url):
+                    self.refused_page(url, "unspecified, multicast or link-local")
+            self.refused_page(f"https://good.example@127.0.0.1:{port4}/client.json", "no fragment, user name")
             self.assertFalse(connection_attempted(v4), "nothing connected to 127.0.0.1")
             self.assertFalse(connection_attempted(v6), "nothing connected to ::1")
         self.assertFalse(self.env["api.oauth.client"].search([("client_id", "=like", "https://%")]))
@@ -162,6 +205,14 @@ class TestClientMetadataGuard(ClientsCase):
         for address in ("169.254.169.254", "fe80::1", "0.0.0.0", "0.1.2.3", "::", "224.0.0.1", "ff02::1", "240.0.0.1"):
             self.assertTrue(client_metadata.address_refused(address, allow_private=True), address)
         self.assertTrue(client_metadata.address_refused("::ffff:169.254.169.254", allow_private=True))
+        # IPv6 carrying IPv4 (6to4) judged by the IPv4 address; NAT64 never;
+        # site-local IPv6 (deprecated, "global" to Python) is internal
+        self.assertTrue(client_metadata.address_refused("2002:a9fe:a9fe::", allow_private=True))
+        self.assertTrue(client_metadata.address_refused("64:ff9b::a9fe:a9fe", allow_private=True))
+        for address in ("2002:7f00:1::", "2002:a00:1::", "fec0::1"):
+            self.assertTrue(client_metadata.address_refused(address, allow_private=False), address)
+            self.assertIsNone(client_metadata.address_refused(address, allow_private=True), address)
+        self.assertIsNone(client_metadata.address_refused("2002:5db8:d70e::", allow_private=False))
 
     def test_client_id_urls_that_name_no_document(self):
         for url, text in (
@@ -184,7 +235,7 @@ class TestClientMetadataDocuments(ClientsCase):
         super().setUp()
         directory = tempfile.TemporaryDirectory()
         self.addCleanup(directory.cleanup)
-        cert, key = self_signed_certificate(directory.name)
+        self.cert, self.key = cert, key = self_signed_certificate(directory.name)
         self.documents = DocumentServer(cert, key)
         self.addCleanup(self.documents.close)
         ca_option = patch.dict(config.options, {CA_FILE_OPTION: str(cert)})
@@ -210,6 +261,7 @@ class TestClientMetadataDocuments(ClientsCase):
         page = self.authorize(challenge)
         self.assertEqual(page.status_code, 200, page.text)
         self.assertIn("Inspector of Tests", page.text)
+        self.assert_not_framed(page)
         self.assertIn(f"published by <strong>localhost:{self.documents.port}</strong>", page.text)
         token = self.exchange(self.approve(challenge), verifier)
         self.assertEqual(self.mcp_status(token["access_token"]), 200)
@@ -271,6 +323,9 @@ class TestClientMetadataDocuments(ClientsCase):
         self.documents.serve_json("/other.json", {"client_id": url("/client.json"), "redirect_uris": [REDIRECT]})
         self.document("/evil.json", redirect_uris=["http://evil.example/callback"])
         self.document("/secret.json", token_endpoint_auth_method="client_secret_basic")
+        # what the document's server sent, quoted in the error: never a 500
+        self.document("/quote.json", redirect_uris=['javascript:"\u00e9\n'])
+        self.documents.serve_json("/quoted-type.json", b"{}", content_type='text/"x\\')
         for path, text in (
             ("/page.json", "is not JSON"),
             ("/broken.json", "not valid JSON"),
@@ -281,6 +336,8 @@ class TestClientMetadataDocuments(ClientsCase):
             ("/other.json", "is not the URL it was fetched from"),
             ("/evil.json", "http://evil.example/callback is not allowed"),
             ("/secret.json", "public clients only"),
+            ("/quote.json", "javascript:%22%C3%A9%0A is not allowed"),
+            ("/quoted-type.json", "Content-Type text/%22x%5C)"),
         ):
             with self.subTest(path=path):
                 self.refused_page(url(path), text)
@@ -315,6 +372,25 @@ class TestClientMetadataDocuments(ClientsCase):
         grant = self.env["api.oauth.grant"].sudo().search([("user_id", "=", self.integrator.id)], limit=1)
         self.assertEqual((grant.client_id.client_id, grant.scope_models), (url, "res.partner"))
         self.assertEqual([path for path, _host in self.documents.requests], ["/client.json"])
+
+    def test_a_slow_document_is_abandoned_at_the_deadline(self):
+        """A server that drips its headers, or its body, a byte at a time
+        (each byte well within a socket timeout) is abandoned when the
+        fetch's time is up, not when it is done: it could otherwise hold
+        the Odoo worker of a sign-in for as long as it liked."""
+        json_head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+        for what, head, drip in (
+            ("headers", b"HTTP/1.1 200 OK\r\n", b"X-Slow: " + b"a" * 30 + b"\r\n\r\n"),
+            ("body", json_head, b" " * 40),
+        ):
+            with self.subTest(what=what):
+                port = dripping_server(self.cert, self.key, head, drip)
+                started = time.monotonic()
+                with self.assertRaisesRegex(client_metadata.Refused, "took longer than 1 seconds"):
+                    client_metadata.fetch(
+                        f"https://localhost:{port}/client.json", allow_private=True, ca_file=str(self.cert), timeout=1
+                    )
+                self.assertLess(time.monotonic() - started, 2.5)
 
     def test_untrusted_certificate_refused(self):
         url = self.document()
@@ -359,6 +435,42 @@ class TestRedirectUriSettings(ClientsCase):
         response = self.authorize(challenge, redirect_uri=self.CURSOR, method="POST", data=data)
         self.assertEqual(response.status_code, 302, response.text)
         self.assertTrue(response.headers["Location"].startswith(self.CURSOR + "?code="), response.headers["Location"])
+
+    def test_no_second_uri_smuggled_in_one(self):
+        """Redirect URIs are stored one per line: a URI with a space, a
+        line break or another control or invisible character would be
+        stored as two, the second one (``javascript:``, ``http://`` to
+        another host) never checked. Refused whole, at registration and in
+        a metadata document; the forms a browser would run or leak to
+        stay refused too, whatever their case."""
+        for uri in (
+            "https://app.example/cb javascript:alert(1)",
+            "https://app.example/cb\nhttp://evil.example/cb",
+            "https://app.example/cb\r\tdata:text/html,x",
+            "https://app.example/cb\u2028javascript:alert(1)",
+            "https://app.example/cb\u200b",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "https://app.example/cb#fragment",
+            "https://good.example@evil.example/cb",
+            "https:evil.example/cb",
+        ):
+            with self.subTest(uri=uri):
+                self.assertEqual(self.register([uri], status=400)["error"], "invalid_redirect_uri")
+        # the URI refused is quoted in the error, percent-encoded where RFC
+        # 6749 allows no such character in an error_description (a 500 before)
+        described = self.register(['cursor://app/"\u00e9\\\n'], status=400)["error_description"]
+        self.assertIn("The redirect URI cursor://app/%22%C3%A9%5C%0A is not allowed", described)
+        smuggled = "https://app.example/cb\njavascript:alert(1)"
+        with self.assertRaisesRegex(client_metadata.Refused, "no space or control character"):
+            client_metadata.check_url("https://app.example/client.json\t")
+        with self.assertRaisesRegex(client_metadata.Refused, "javascript:alert"):
+            client_metadata.registration(
+                "https://app.example/client.json",
+                {"client_id": "https://app.example/client.json", "redirect_uris": [smuggled]},
+                self.env["api.oauth.client"]._redirect_uri_allowed,
+            )
 
     def test_dangerous_or_loose_entries_refused_in_settings(self):
         for entry in ("javascript:", "data:", "https://app.example", "cursor", "cursor://host/#x", "1x:"):

@@ -43,6 +43,12 @@ class TestTokenModelBrowser(Odoo19Case):
         self.assertIn(f'data-database="{self.env.cr.dbname}"', response.text)
         self.assertIn('data-token-variable="ODOO_TOKEN"', response.text)
         self.assertIn("o_jrt_token_form", response.text)
+        # it takes a password or a token: no other site may frame it, and
+        # the form is never submitted by the browser itself (the password
+        # in the URL, were the page's script not run yet)
+        policy = response.headers["Content-Security-Policy"]
+        self.assertIn("frame-ancestors 'self'", policy)
+        self.assertIn("form-action 'none'", policy)
         # a model's page is still the backend user's
         response = self.opener.get(self.base_url() + MODELS_PAGE + "/res.partner", allow_redirects=False, timeout=30)
         self.assertEqual(response.status_code, 303)
@@ -55,6 +61,38 @@ class TestTokenModelBrowser(Odoo19Case):
         self.doc_fails(403, "AccessError", doc_path("res.users"), token=token)
         self.doc_fails(403, "AccessError", examples_path("res.users", "search_read"), token=token)
         self.assertEqual(self.doc(examples_path("res.country", "search_read"), token=token)["model"], "res.country")
+
+    def test_scoped_token_cannot_tell_which_models_exist(self):
+        """Out of its scope, a model that exists and one that does not get
+        the same answer, on every token route of the model browser: a
+        scoped token learns nothing of the models it may not use."""
+        token = self.scoped_token(["res.partner"])
+        for model in ("res.users", "no.such.model"):
+            for path in (doc_path(model), examples_path(model, "search_read")):
+                with self.subTest(path=path):
+                    _response, error = self.doc_fails(403, "AccessError", path, token=token)
+                    self.assertEqual(error["message"], f"This token may not use the model '{model}'.")
+
+    def test_odd_names_in_the_examples_route(self):
+        """Names a browser or a script may send: the documented JSON error,
+        never a page, a redirect or a 500; a method ``call_kw`` refuses
+        (private, ``@api.private``, not a method) has no examples."""
+        for method in ("sudo", "with_user", "_read", "__init__", "_name", "pool", "no_such_method"):
+            with self.subTest(method=method):
+                self.doc_fails(404, "MethodNotFound", examples_path("res.partner", method))
+        for model in ("r\u00e9s.partner", "x" * 3000, "res.partner\u0000", "ir.model.."):
+            with self.subTest(model=model[:20]):
+                self.doc_fails(404, "MethodNotFound", examples_path(model, "search_read"))
+        for path in (
+            "/doc-bearer/..%2F/search_read/examples.json",
+            "/doc-bearer/res.partner/..%2F..%2Fweb/examples.json",
+        ):
+            with self.subTest(path=path):
+                response = self.opener.get(
+                    self.base_url() + path, headers={"Authorization": f"bearer {self.token}"}, timeout=30
+                )
+                self.assertEqual(response.status_code, 404, response.text)
+                self.assertTrue(response.headers["Content-Type"].startswith("application/json"), response.text)
 
     def test_read_only_token_sees_its_methods_only(self):
         token = self.scoped_token(["res.partner"], read_only=True)
@@ -104,6 +142,60 @@ class TestTokenModelBrowser(Odoo19Case):
             with self.subTest(path=path, revoked=True):
                 _response, error = self.doc_fails(401, "TokenRevoked", path)
                 self.assertEqual(error["message"], "The token has been revoked.")
+
+
+@tagged("post_install", "-at_install")
+class TestTokenModelBrowserEscapes(Odoo19Case):
+    def test_model_descriptions_are_text_never_html(self):
+        """A model whose description (``ir.model``'s name, which an
+        administrator edits in Settings › Technical › Models) is HTML that
+        runs script: the model browser of a token's user, in a real
+        browser, shows it as text on the index and the model's page, and
+        nothing of it runs (a script there would read the token). A link
+        into the page with a malformed address (``#%E0``) shows its error."""
+        label = '<img src=x onerror="window.jrtXss=1"><script>window.jrtXss=2</script>'
+        self.env["ir.model"]._get("res.country").write({"name": label})
+        code = f"""(async () => {{
+            const label = {json.dumps(label)}, token = {json.dumps(self.token)};
+            const database = document.querySelector(".o_jrt_token_browser").dataset.database;
+            const form = document.querySelector(".o_jrt_token_form");
+            async function shown(selector) {{
+                for (let tries = 0; tries < 200; tries++) {{
+                    const found = document.querySelector(selector);
+                    if (found) return found;
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }}
+                const page = document.querySelector(".o_jrt_model_reference").textContent.replace(/\\s+/g, " ");
+                throw new Error(`${{selector}} not shown: ${{page.slice(0, 600)}}`);
+            }}
+            try {{
+                const probe = await fetch("/doc-bearer/index.json", {{
+                    headers: {{ Authorization: `Bearer ${{token}}`, "X-Odoo-Database": database }},
+                    credentials: "omit",
+                }});
+                if (!probe.ok) throw new Error(`probe ${{probe.status}} ${{(await probe.text()).slice(0, 300)}}`);
+                form.elements.token.value = token;
+                document.querySelector(".o_jrt_token_submit").click();
+                const row = await shown('.o_jrt_models tr[data-model="res.country"]');
+                location.hash = "res.country";
+                const page = await shown('.o_jrt_fields tr[data-field="code"]');
+                await new Promise((resolve) => setTimeout(resolve, 500));  // an image's error, had it been one
+                const view = document.querySelector(".o_jrt_token_view");
+                if (window.jrtXss || view.querySelector("img, script")) {{
+                    throw new Error(`HTML of a description ran: ${{view.innerHTML.slice(0, 600)}}`);
+                }}
+                if (!row.textContent.includes(label) || !view.textContent.includes(label)) {{
+                    throw new Error(`the description is not shown as text: ${{view.textContent.slice(0, 600)}}`);
+                }}
+                // a malformed link into the page: its error, not a page left as it was
+                location.hash = "%E0";
+                await shown(".o_jrt_token_view .o_jrt_refused");
+                console.log("test successful");
+            }} catch (error) {{
+                console.error(error.message);
+            }}
+        }})();"""
+        self.browser_js(MODELS_PAGE, code, ready='document.body.dataset.jrtReady === "1"', timeout=90)
 
 
 @tagged("post_install", "-at_install")

@@ -229,9 +229,10 @@
         }
 
         async function show() {
-            const [modelName, methodName] = decodeURIComponent(location.hash.slice(1)).split("/");
-            let content;
+            let modelName, methodName, content;
             try {
+                // in the try: a malformed hash (#%E0) is shown as the error it is
+                [modelName, methodName] = decodeURIComponent(location.hash.slice(1)).split("/");
                 if (!modelName) {
                     content = indexView();
                 } else {
