@@ -145,6 +145,24 @@ def play_the_browser(authorization_url, login, password, consent):
         return approve_in(browser, authorization_url, consent)
 
 
+def exchange_code(base, redirect, verifier, client_id, redirect_uri):
+    """The token endpoint's answer to the code of ``redirect`` (what
+    :func:`play_the_browser` read), sent as a public client sends it: PKCE's
+    verifier, the redirect URI, and ``/mcp`` as the resource (RFC 8707)."""
+    return requests.post(
+        base + "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": redirect["code"],
+            "code_verifier": verifier,
+            "redirect_uri": redirect_uri,
+            "client_id": client_id,
+            "resource": base + "/mcp",
+        },
+        timeout=30,
+    )
+
+
 def run_oauth_client(command, login, password, consent, timeout=180, **popen):
     """Run an MCP client that signs in with OAuth (``command``), playing
     its user's browser: the client writes ``{"authorize": <url>}`` as a

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from odoo.addons.json_rpc_token.tests.common import pkce, play_the_browser
+from odoo.addons.json_rpc_token.tests.common import exchange_code, pkce, play_the_browser
 
 from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
 
@@ -73,18 +73,7 @@ def sign_in(base, user, password):
     }
     redirect = play_the_browser(f"{base}/oauth/authorize?{urlencode(query)}", user, password, {})
     assert redirect["state"] == "live", redirect
-    answer = requests.post(
-        base + "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": redirect["code"],
-            "code_verifier": verifier,
-            "redirect_uri": REDIRECT,
-            "client_id": client_id,
-            "resource": base + "/mcp",
-        },
-        timeout=30,
-    )
+    answer = exchange_code(base, redirect, verifier, client_id, REDIRECT)
     assert answer.status_code == 200, answer.text
     return client_id, answer.json()
 

@@ -33,7 +33,7 @@ import pytest
 import requests
 
 from odoo.addons.auth_totp.models.totp import TIMESTEP, hotp
-from odoo.addons.json_rpc_token.tests.common import approve_in, csrf_of, log_in_for, pkce
+from odoo.addons.json_rpc_token.tests.common import approve_in, csrf_of, exchange_code, log_in_for, pkce
 
 from .live import DB_A, free_port, needs_test_databases, odoo_server, post, running
 
@@ -222,18 +222,7 @@ def test_oauth_sign_in_passes_odoo_second_factor(server):
         redirect = approve_in(browser, url, {})
     assert NAME in redirect["consent_page"] and "TOTP Assistant" in redirect["consent_page"]
     assert redirect["state"] == "totp" and redirect.get("code"), redirect.get("error")
-    answer = requests.post(
-        base + "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": redirect["code"],
-            "code_verifier": verifier,
-            "redirect_uri": REDIRECT,
-            "client_id": client_id,
-            "resource": base + "/mcp",
-        },
-        timeout=30,
-    )
+    answer = exchange_code(base, redirect, verifier, client_id, REDIRECT)
     assert answer.status_code == 200, answer.text
     access = answer.json()["access_token"]
     initialized = mcp(
