@@ -145,6 +145,19 @@ def play_the_browser(authorization_url, login, password, consent):
         return approve_in(browser, authorization_url, consent)
 
 
+def register_client(base, name, redirect_uri):
+    """The client ID a client named ``name`` gets from Dynamic Client
+    Registration (RFC 7591), as MCP clients register: public, asking
+    ``read write``."""
+    registered = requests.post(
+        base + "/oauth/register",
+        json={"client_name": name, "redirect_uris": [redirect_uri], "scope": "read write"},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
+    return registered.json()["client_id"]
+
+
 def exchange_code(base, redirect, verifier, client_id, redirect_uri):
     """The token endpoint's answer to the code of ``redirect`` (what
     :func:`play_the_browser` read), sent as a public client sends it: PKCE's

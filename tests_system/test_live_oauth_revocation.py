@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from odoo.addons.json_rpc_token.tests.common import exchange_code, pkce, play_the_browser
+from odoo.addons.json_rpc_token.tests.common import exchange_code, pkce, play_the_browser, register_client
 
 from .live import DB_A, free_port, login, needs_test_databases, odoo_server, post, result_of, running
 
@@ -53,13 +53,7 @@ def sign_in(base, user, password):
     """What an MCP client given only the URL does: register, send the user
     to the consent page with PKCE, exchange the code. (client_id, the
     token response)."""
-    registered = requests.post(
-        base + "/oauth/register",
-        json={"client_name": "Live Assistant", "redirect_uris": [REDIRECT], "scope": "read write"},
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    client_id = registered.json()["client_id"]
+    client_id = register_client(base, "Live Assistant", REDIRECT)
     verifier, challenge = pkce()
     query = {
         "response_type": "code",

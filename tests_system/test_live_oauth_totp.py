@@ -33,7 +33,14 @@ import pytest
 import requests
 
 from odoo.addons.auth_totp.models.totp import TIMESTEP, hotp
-from odoo.addons.json_rpc_token.tests.common import approve_in, csrf_of, exchange_code, log_in_for, pkce
+from odoo.addons.json_rpc_token.tests.common import (
+    approve_in,
+    csrf_of,
+    exchange_code,
+    log_in_for,
+    pkce,
+    register_client,
+)
 
 from .live import DB_A, free_port, needs_test_databases, odoo_server, post, running
 
@@ -183,13 +190,7 @@ def mcp(base, access, method, params=None):
 
 def test_oauth_sign_in_passes_odoo_second_factor(server):
     base, logfile, key = server.base, server.logfile, server.totp_key
-    registered = requests.post(
-        base + "/oauth/register",
-        json={"client_name": "TOTP Assistant", "redirect_uris": [REDIRECT], "scope": "read write"},
-        timeout=30,
-    )
-    assert registered.status_code == 201, registered.text
-    client_id = registered.json()["client_id"]
+    client_id = register_client(base, "TOTP Assistant", REDIRECT)
     verifier, challenge = pkce()
     url = authorization_url(base, client_id, challenge)
     with requests.Session() as browser:
