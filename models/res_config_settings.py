@@ -41,6 +41,20 @@ from .api_token_usage import DEFAULT_RETENTION_DAYS as DEFAULT_USAGE_DAYS
 from .api_token_usage import RETENTION_PARAM as USAGE_PARAM
 
 
+#: the settings that are counts or durations: none may be negative
+NUMBER_SETTINGS = (
+    "json_rpc_token_ttl_hours",
+    "json_rpc_token_max_ttl_hours",
+    "json_rpc_token_idle_timeout_minutes",
+    "json_rpc_token_rate_limit_per_minute",
+    "json_rpc_token_purge_after_days",
+    "json_rpc_token_log_retention_days",
+    "json_rpc_token_usage_retention_days",
+    "json_rpc_token_idempotency_hours",
+    "json_rpc_token_oauth_access_token_minutes",
+)
+
+
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
@@ -166,34 +180,10 @@ class ResConfigSettings(models.TransientModel):
                         )
                     )
 
-    @api.constrains(
-        "json_rpc_token_ttl_hours",
-        "json_rpc_token_max_ttl_hours",
-        "json_rpc_token_idle_timeout_minutes",
-        "json_rpc_token_rate_limit_per_minute",
-        "json_rpc_token_purge_after_days",
-        "json_rpc_token_log_retention_days",
-        "json_rpc_token_usage_retention_days",
-        "json_rpc_token_idempotency_hours",
-        "json_rpc_token_oauth_access_token_minutes",
-    )
+    @api.constrains(*NUMBER_SETTINGS)
     def _check_json_rpc_token_numbers(self):
         for settings in self:
-            negative = [
-                settings._fields[name].string
-                for name in (
-                    "json_rpc_token_ttl_hours",
-                    "json_rpc_token_max_ttl_hours",
-                    "json_rpc_token_idle_timeout_minutes",
-                    "json_rpc_token_rate_limit_per_minute",
-                    "json_rpc_token_purge_after_days",
-                    "json_rpc_token_log_retention_days",
-                    "json_rpc_token_usage_retention_days",
-                    "json_rpc_token_idempotency_hours",
-                    "json_rpc_token_oauth_access_token_minutes",
-                )
-                if settings[name] < 0
-            ]
+            negative = [settings._fields[name].string for name in NUMBER_SETTINGS if settings[name] < 0]
             if negative:
                 raise ValidationError(_("These API token settings cannot be negative: %s", ", ".join(negative)))
             idle = settings.json_rpc_token_idle_timeout_minutes
