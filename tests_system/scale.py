@@ -140,14 +140,12 @@ def call(base, db, token, model, method, *args, **kwargs):
     return answer.get("result", answer.get("error"))
 
 
-def add_computed_fields(base, clusters):
-    """Add :data:`WHERE_FIELD` and :data:`WRITING_FIELD` to res.partner
-    (idempotent), as the administrator, and wait until the replica has
-    them; returns the administrator's token."""
-    db = clusters.db
-    admin = login(base, db)
+def add_partner_fields(base, db, admin, fields):
+    """Add to res.partner each computed, unstored char field of ``fields``
+    (``(name, compute code)`` pairs) that it lacks, through ``/json-call``
+    with the administrator's token ``admin``."""
     model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
-    for name, code in ((WHERE_FIELD, WHERE_CODE), (WRITING_FIELD, WRITING_CODE)):
+    for name, code in fields:
         if not call(base, db, admin, "ir.model.fields", "search", [["model", "=", "res.partner"], ["name", "=", name]]):
             created = call(
                 base,
@@ -165,6 +163,15 @@ def add_computed_fields(base, clusters):
                 },
             )
             assert isinstance(created, int), created
+
+
+def add_computed_fields(base, clusters):
+    """Add :data:`WHERE_FIELD` and :data:`WRITING_FIELD` to res.partner
+    (idempotent), as the administrator, and wait until the replica has
+    them; returns the administrator's token."""
+    db = clusters.db
+    admin = login(base, db)
+    add_partner_fields(base, db, admin, ((WHERE_FIELD, WHERE_CODE), (WRITING_FIELD, WRITING_CODE)))
     if not call(base, db, admin, "ir.config_parameter", "get_param", "jrt.reads"):
         call(base, db, admin, "ir.config_parameter", "set_param", "jrt.reads", "0")
     clusters.wait_replayed()

@@ -23,7 +23,7 @@ import requests
 
 from . import pg_clusters
 from .live import DB_B as SOURCE_DB, free_port, login, needs_test_databases, odoo_server, running
-from .scale import WHERE_CODE, WHERE_FIELD, call
+from .scale import WHERE_CODE, WHERE_FIELD, add_partner_fields, call
 
 pytestmark = needs_test_databases
 
@@ -74,27 +74,7 @@ def faulty(tmp_path_factory):
         )
         with running(command, port, logfile) as base:
             admin = login(base, db)
-            model_id = call(base, db, admin, "ir.model", "search", [["model", "=", "res.partner"]])[0]
-            for name, code in ((WHERE_FIELD, WHERE_CODE), (SLOW_FIELD, SLOW_CODE)):
-                if not call(
-                    base, db, admin, "ir.model.fields", "search", [["model", "=", "res.partner"], ["name", "=", name]]
-                ):
-                    created = call(
-                        base,
-                        db,
-                        admin,
-                        "ir.model.fields",
-                        "create",
-                        {
-                            "model_id": model_id,
-                            "name": name,
-                            "field_description": name,
-                            "ttype": "char",
-                            "store": False,
-                            "compute": code,
-                        },
-                    )
-                    assert isinstance(created, int), created
+            add_partner_fields(base, db, admin, ((WHERE_FIELD, WHERE_CODE), (SLOW_FIELD, SLOW_CODE)))
             # a partner of the base backup: one made now may be missing on a
             # replica restarted after a crash until it has replayed it again
             partner = call(base, db, admin, "res.users", "read", [2], ["partner_id"])[0]["partner_id"][0]
